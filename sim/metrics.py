@@ -1,0 +1,152 @@
+"""Per-step reporters (market and per-supplier series) and the final relationship table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .processes.economics import ACCOUNTS
+from .processes.tick import Tick
+from .state import ACTIVE_STAGES, MarketState, Positioning, Stage
+
+#: Stage columns of the series: buyers by the stage of their current relationship.
+STAGE_COLUMNS = ("no_supplier",) + tuple(s.label.replace("-", "_") for s in ACTIVE_STAGES)
+COUNTERS = ("searched", "new_customers", "switches", "problems", "complaints",
+            "silent_dissatisfied", "recovered", "recovered_silent", "escalations",
+            "escalation_exits", "dropped", "distance_breakups", "became_aware")
+
+
+def loyalty_concentration(loyalty: np.ndarray) -> float:
+    """Mean over buyers (with any loyalty) of sum_j L_ij^2 / (sum_j L_ij)^2: 1/n when a buyer
+    spreads its visits over n sellers, 1 when it always visits one."""
+    total = loyalty.sum(axis=1, dtype=np.float64)
+    squares = np.einsum("ij,ij->i", loyalty, loyalty, dtype=np.float64)
+    some = total > 0
+    return float(np.mean(squares[some] / total[some] ** 2)) if some.any() else float("nan")
+
+
+class Recorder:
+    """Collects one market row and one row per supplier each step."""
+
+    def __init__(self, supplier_names: list[str], strategy_names: list[str]):
+        self.supplier_names = supplier_names
+        self.strategy_names = strategy_names
+        self.market_rows: list[dict] = []
+        self.supplier_rows: list[dict[str, np.ndarray]] = []
+
+    def record(self, state: MarketState, tick: Tick) -> None:
+        S = state.n_suppliers
+        buyers, flat = state.current_flat()
+        suppliers = state.current[buyers]
+        stage = state.stage.ravel()[flat]
+        trust = state.trust.ravel()[flat]
+        commitment = state.commitment.ravel()[flat]
+        previous = tick.previous_current
+        had = previous >= 0
+        kept = had & (state.current == previous)
+        accounts = tick.supplier_accounts
+        row = {"step": tick.step, "buyers_with_supplier": len(buyers)}
+        row["no_supplier"] = state.n_buyers - len(buyers)
+        stage_counts = np.bincount(stage, minlength=len(Stage))
+        for s in ACTIVE_STAGES:
+            row[s.label.replace("-", "_")] = int(stage_counts[s])
+        row["mean_trust"] = float(trust.mean()) if len(buyers) else float("nan")
+        row["mean_commitment"] = float(commitment.mean()) if len(buyers) else float("nan")
+        row["retention_rate"] = float(kept.sum() / had.sum()) if had.any() else float("nan")
+        row["churn_rate"] = 1.0 - row["retention_rate"] if had.any() else float("nan")
+        for name in COUNTERS:
+            row[name] = tick.counts.get(name, tick.searched if name == "searched" else 0)
+        for name in ACCOUNTS:
+            row[name] = float(accounts[name].sum())
+        row["loyalty_concentration"] = loyalty_concentration(state.loyalty)
+        row["key_accounts"] = int(state.key_account.sum())
+        row["switching_cost_scale"] = state.switching_cost_scale
+        self.market_rows.append(row)
+
+        per = {"step": np.full(S, tick.step), "supplier_id": np.arange(S)}
+        per["active"] = state.active.copy()
+        per["strategy_id"] = state.strategy_id.copy()
+        per["price"] = state.price.copy()
+        per["quality"] = state.quality.copy()
+        for name in ACCOUNTS:
+            per[name] = np.asarray(accounts[name], float)
+        total_volume = accounts["volume"].sum()
+        per["market_share"] = accounts["volume"] / total_volume if total_volume else np.zeros(S)
+        per["cumulative_profit"] = state.cumulative_profit.copy()
+        had_customers = np.bincount(previous[had], minlength=S)
+        retained = np.bincount(previous[kept], minlength=S)
+        per["customers_at_start"] = had_customers
+        per["retained"] = retained
+        per["lost_customers"] = had_customers - retained
+        count = np.bincount(suppliers, minlength=S)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per["retention_rate"] = np.where(had_customers > 0, retained / np.maximum(had_customers, 1), np.nan)
+            per["mean_trust"] = np.bincount(suppliers, trust, S) / count
+            per["mean_commitment"] = np.bincount(suppliers, commitment, S) / count
+        pair_stage = np.bincount(suppliers * len(Stage) + stage, minlength=S * len(Stage)).reshape(S, len(Stage))
+        for s in ACTIVE_STAGES:
+            per[s.label.replace("-", "_")] = pair_stage[:, s]
+        per["key_accounts"] = np.bincount(suppliers[state.key_account[buyers]], minlength=S)
+        self.supplier_rows.append(per)
+
+    def market_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.market_rows)
+
+    def supplier_frame(self) -> pd.DataFrame:
+        if not self.supplier_rows:
+            return pd.DataFrame()
+        df = pd.DataFrame({k: np.concatenate([r[k] for r in self.supplier_rows])
+                           for k in self.supplier_rows[0]})
+        df.insert(1, "supplier", pd.Categorical.from_codes(df["supplier_id"], self.supplier_names))
+        df.insert(2, "strategy", pd.Categorical.from_codes(df.pop("strategy_id"), self.strategy_names))
+        return df
+
+
+def positioning(importance: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The buyer's positioning matrix of its suppliers (seed 003): importance/risk (the
+    supplier's share of the buyer's recent purchases) against value (trust and expected
+    quality): partner (high, high), managed (high importance, low value), desired (low
+    importance, high value), independent (low, low)."""
+    high_importance = importance >= 0.5
+    high_value = value >= 0.6
+    return np.select([high_importance & high_value, high_importance & ~high_value,
+                      ~high_importance & high_value], [Positioning.PARTNER, Positioning.MANAGED,
+                                                       Positioning.DESIRED],
+                     Positioning.INDEPENDENT).astype(np.int8)
+
+
+def relationship_frame(state: MarketState, supplier_names: list[str],
+                       segment_names: list[str]) -> pd.DataFrame:
+    """Every buyer-supplier pair that has ever traded, as it stands at the end."""
+    flat = np.flatnonzero(state.orders.ravel() > 0)
+    buyers, suppliers = np.divmod(flat, state.n_suppliers)
+    stage = state.stage.ravel()[flat]
+    loyalty = state.loyalty.ravel()[flat].astype(float)
+    total_loyalty = state.loyalty.sum(axis=1, dtype=np.float64)[buyers]
+    importance = np.divide(loyalty, total_loyalty, out=np.zeros_like(loyalty), where=total_loyalty > 0)
+    trust = state.trust.ravel()[flat].astype(float)
+    value = 0.5 * trust + 0.5 * np.clip(state.expectation.ravel()[flat], 0, 1)
+    alive = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
+    df = pd.DataFrame({
+        "buyer": buyers.astype(np.int32),
+        "supplier": pd.Categorical.from_codes(suppliers, supplier_names),
+        "segment": pd.Categorical.from_codes(state.segment[buyers].astype(np.int32), segment_names),
+        "stage": pd.Categorical.from_codes(stage.astype(np.int32), [s.label for s in Stage]),
+        "current": state.current[buyers] == suppliers,
+        "key_account": state.key_account[buyers] & (state.current[buyers] == suppliers),
+        "trust": trust,
+        "commitment": state.commitment.ravel()[flat].astype(float),
+        "preference": state.preference.ravel()[flat].astype(float),
+        "loyalty": loyalty,
+        "adaptation": state.adaptation.ravel()[flat].astype(float),
+        "escalation": state.escalation.ravel()[flat].astype(np.int8),
+        "orders": state.orders.ravel()[flat].astype(np.int32),
+        "tenure": np.where(alive, state.step - state.start_step.ravel()[flat], 0).astype(np.int32),
+        "net_value": state.net_value.ravel()[flat].astype(float),
+        "demand": state.demand[buyers],
+        "importance": importance,
+        "value": value,
+    })
+    df["positioning"] = pd.Categorical.from_codes(positioning(importance, value).astype(np.int32),
+                                                  [p.label for p in Positioning])
+    return df

@@ -1,0 +1,163 @@
+"""The relationship market: a Mesa model that owns the state arrays and runs one step as a
+fixed sequence of processes over them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .agents import Buyer, Supplier
+from .eventlog import EventLog
+from .metrics import Recorder, relationship_frame
+from .processes import awareness, choice, delivery, economics, events, imitation, learning, service, stages
+from .processes.tick import Tick
+from .scenario import Scenario, Segment
+from .state import MarketState, Stage
+from .strategies import LEVELS
+
+
+class RelationshipMarket(mesa.Model):
+    """A market of suppliers and buyers moving through relationship stages.
+
+    ``seed`` is an int or a ``numpy.random.SeedSequence``; all randomness comes from
+    ``self.rng``, so the same scenario and seed give identical results."""
+
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence | None = None):
+        if seed is None:
+            seed = scenario.market.seed
+        super().__init__(rng=np.random.default_rng(seed))
+        self.scenario = scenario
+        table = scenario.supplier_table()
+        self.supplier_names = [row["name"] for row in table]
+        self.supplier_entry_names = [row["spec"].name for row in table]
+        self.segment_names = [s.name for s in scenario.segments]
+        self.strategy_names = list(dict.fromkeys(row["strategy_name"] for row in table))
+        self.schedule_by_step = defaultdict(list)
+        for event in scenario.events:
+            self.schedule_by_step[event.step].append(event)
+        self.log = EventLog(scenario.market.record_events)
+        self.recorder = Recorder(self.supplier_names, self.strategy_names)
+        self.strategy_changes: list[tuple[int, int, int, int]] = []
+        self.state = self._build_state(table)
+        self.supplier_agents = [Supplier(self, i) for i in range(self.state.n_suppliers)]
+        self.buyer_agents = Buyer.create_agents(self, self.state.n_buyers,
+                                                index=list(range(self.state.n_buyers)))
+
+    # ------------------------------------------------------------------ construction
+    def _sample_buyers(self, state: MarketState) -> None:
+        scenario, rng, N = self.scenario, self.rng, state.n_buyers
+        shares = np.array([s.share for s in scenario.segments])
+        counts = np.floor(shares * N).astype(int)
+        counts[np.argmax(shares)] += N - counts.sum()
+        state.segment = np.repeat(np.arange(len(counts)), counts).astype(np.int16)
+        for attr in ("demand", "willingness_to_pay", "price_sensitivity", "quality_sensitivity",
+                     "relational_orientation", "switching_cost", "search_propensity",
+                     "complaint_propensity", "referral_propensity", "need_drift",
+                     "payment_reliability", "cost_to_serve", "cultural_position"):
+            values = np.empty(N)
+            spec = Segment.__dataclass_fields__[attr].metadata["spec"]
+            for k, segment in enumerate(scenario.segments):
+                mask = state.segment == k
+                values[mask] = getattr(segment, attr).sample(rng, int(mask.sum()))
+            low = -np.inf if spec.low is None else spec.low
+            high = np.inf if spec.high is None else spec.high
+            setattr(state, attr, np.clip(values, low, high))
+
+    def _build_state(self, table: list[dict]) -> MarketState:
+        scenario, rng = self.scenario, self.rng
+        N, S = scenario.market.buyers, len(table)
+        state = MarketState(N, S, switching_cost_scale=scenario.market.switching_cost_scale)
+        self._sample_buyers(state)
+        K = scenario.market.peers_per_buyer
+        state.peers = rng.integers(0, N, size=(N, K), dtype=np.int64 if N > 2**31 else np.int32)
+        state.current = np.full(N, -1, np.int64)
+        state.wallet_share = np.full(N, scenario.behaviour.base_wallet_share)
+        for name in ("dissatisfaction", "last_price_paid", "recent_value"):
+            setattr(state, name, np.zeros(N))
+        state.contacted = np.zeros(N, bool)
+        state.key_account = np.zeros(N, bool)
+
+        specs = [row["spec"] for row in table]
+        strategies = [row["strategy"] for row in table]
+        entering = {e.supplier for e in scenario.events if e.kind == "supplier_entry" and e.step > 0}
+        state.active = np.array([not ({row["name"], row["spec"].name} & entering) for row in table])
+        state.unit_cost = np.array([s.unit_cost for s in specs])
+        state.quality = np.array([s.quality for s in specs])
+        state.quality_noise = np.array([s.quality_noise for s in specs])
+        state.capacity = np.array([s.capacity for s in specs])
+        state.supplier_position = np.array([s.cultural_position for s in specs])
+        state.strategy_id = np.array([self.strategy_names.index(r["strategy_name"]) for r in table])
+        state.markup = np.array([s.markup for s in strategies])
+        state.acquisition_contacts = np.array([s.acquisition_contacts for s in strategies])
+        state.level = np.array([LEVELS.index(s.level) for s in strategies])
+        state.key_accounts_only = np.array([s.treatment == "key_accounts" for s in strategies])
+        state.key_account_managers = np.array([s.key_account_managers for s in strategies])
+        state.accounts_per_manager = np.array([s.accounts_per_manager for s in strategies])
+        for name in ("retention_spend", "retention_benefit", "adaptation_investment", "complacency"):
+            setattr(state, name, np.array([getattr(s, name) for s in strategies], float))
+        state.drops_unprofitable = np.array([s.drops_unprofitable for s in strategies])
+        state.serves_loyal_first = np.array([s.serves_loyal_first for s in strategies])
+        state.cumulative_profit = np.zeros(S)
+        state.review_profit = np.zeros(S)
+        state.allocate_pairs()
+
+        # Initial awareness: each supplier present at the start is known to a share of buyers.
+        initial = np.array([s.initial_awareness for s in specs]) * state.active
+        for j in np.flatnonzero(initial > 0):  # per supplier column: tens of columns
+            aware = np.flatnonzero(rng.random(N) < initial[j])
+            awareness.become_aware(state, aware * S + j, scenario.behaviour.initial_trust, self.log)
+        if not scenario.mechanisms.awareness_diffusion:
+            awareness.make_everyone_aware(state, scenario, self.log)
+        return state
+
+    # ------------------------------------------------------------------ dynamics
+    def step(self) -> None:
+        """One period: events, awareness, choice, delivery, service, learning, stages,
+        economics, imitation, then the reporters."""
+        state, scenario, rng, log = self.state, self.scenario, self.rng, self.log
+        tick = Tick(step=state.step, previous_current=state.current.copy(),
+                    acquisition_cost=np.zeros(state.n_suppliers))
+        events.apply_scheduled(state, scenario, rng, tick, log, self.schedule_by_step,
+                               self.supplier_names, self.supplier_entry_names)
+        # buyers of a supplier that has left have no current supplier any more
+        tick.previous_current = state.current.copy()
+        awareness.spread(state, scenario, rng, tick, log)
+        choice.choose(state, scenario, rng, tick)
+        delivery.deliver(state, scenario, rng, tick)
+        service.serve(state, scenario, rng, tick)
+        learning.learn(state, scenario, rng, tick)
+        stages.transition(state, scenario, rng, tick, log)
+        economics.account(state, scenario, rng, tick)
+        for supplier, old, new in imitation.imitate(state, scenario, rng, tick):
+            self.strategy_changes.append((state.step, supplier, old, new))
+        self.recorder.record(state, tick)
+        state.step += 1
+
+    def run(self, steps: int | None = None, progress=None) -> RelationshipMarket:
+        steps = self.scenario.market.steps if steps is None else steps
+        for k in range(steps):
+            self.step()
+            if progress is not None:
+                progress(k + 1, steps)
+        return self
+
+    # ------------------------------------------------------------------ results
+    def market_frame(self) -> pd.DataFrame:
+        return self.recorder.market_frame()
+
+    def supplier_frame(self) -> pd.DataFrame:
+        return self.recorder.supplier_frame()
+
+    def events_frame(self) -> pd.DataFrame:
+        return self.log.frame(self.supplier_names)
+
+    def relationships_frame(self) -> pd.DataFrame:
+        return relationship_frame(self.state, self.supplier_names, self.segment_names)
+
+    def stage_counts(self) -> dict[str, int]:
+        """Pairs in each stage right now (all pairs, not only current relationships)."""
+        counts = np.bincount(self.state.stage.ravel(), minlength=len(Stage))
+        return {s.label: int(counts[s]) for s in Stage}

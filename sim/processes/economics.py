@@ -1,0 +1,93 @@
+"""Phase 9: economics. Revenue, cost of goods, cost to serve by Kotler level (lower in
+habitual relationships), retention, adaptation, key-account and acquisition spend, late
+payments; profit per supplier; customer net value; buyer surplus."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..scenario import Scenario
+from ..state import MarketState, Stage
+from ..strategies import PARTNERSHIP
+from .tick import Tick
+
+#: The per-supplier money flows of a step, in the order the supplier series reports them.
+ACCOUNTS = ("volume", "revenue", "cost_of_goods", "cost_to_serve", "retention_spend",
+            "adaptation_spend", "late_payment_cost", "key_account_cost", "acquisition_spend",
+            "profit", "buyer_spend", "buyer_surplus", "customers", "unserved_volume")
+
+
+def invest_in_adaptations(state: MarketState, scenario: Scenario, buyers: np.ndarray,
+                          suppliers: np.ndarray, flat: np.ndarray, treated: np.ndarray) -> np.ndarray:
+    """Seed 004: partners make relationship-specific adaptations only once they expect
+    long-term profit, i.e. commitment has reached ``adaptation_commitment``. Partnership
+    invests jointly with the customer: the stock grows twice as fast for the same spend.
+    Writes the adaptation stock; returns the supplier's spend per order."""
+    b = scenario.behaviour
+    if not scenario.mechanisms.adaptations:
+        return np.zeros(len(flat))
+    invest = state.adaptation_investment[suppliers]
+    stock = state.adaptation.ravel()[flat]
+    eligible = (treated & (invest > 0) & (state.stage.ravel()[flat] >= Stage.DEVELOPMENT)
+                & (state.stage.ravel()[flat] <= Stage.FINAL)
+                & (state.commitment.ravel()[flat] >= b.adaptation_commitment)
+                & (stock < b.adaptation_ceiling))
+    joint = np.where(state.level[suppliers] == PARTNERSHIP, 2.0, 1.0)
+    added = np.where(eligible, np.minimum(invest * joint, b.adaptation_ceiling - stock), 0.0)
+    state.adaptation.ravel()[flat] = stock + added
+    return added / joint * b.cost_per_adaptation
+
+
+def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
+    """Reads the served orders and each supplier's policies; writes customer net value,
+    recent value, cumulative profit and ``tick.supplier_accounts``."""
+    b = scenario.behaviour
+    S = state.n_suppliers
+    served = tick.served
+    buyers, suppliers = tick.buyers[served], tick.suppliers[served]
+    flat = buyers * S + suppliers
+    volume = tick.volume[served]
+    price = state.price[suppliers]
+    revenue = price * volume
+    cost_of_goods = state.unit_cost[suppliers] * volume
+    late = rng.random(len(flat)) >= state.payment_reliability[buyers]
+    late_cost = late * b.late_payment_cost * revenue
+    level_cost = np.asarray(b.level_costs)[tick.level]
+    habitual = np.isin(state.stage.ravel()[flat], (Stage.LONG_TERM, Stage.FINAL))
+    cost_to_serve = (level_cost * b.cost_to_serve_scale * state.cost_to_serve[buyers]
+                     * (1.0 - b.habitual_cost_discount * habitual))
+    retention = state.retention_spend[suppliers] * tick.treated
+    adaptation = invest_in_adaptations(state, scenario, buyers, suppliers, flat, tick.treated)
+    net = revenue - cost_of_goods - late_cost - cost_to_serve - retention - adaptation
+    state.net_value.ravel()[flat] += net.astype(np.float32)
+    state.recent_value[buyers] = (1 - b.value_memory) * state.recent_value[buyers] + b.value_memory * net
+
+    def per_supplier(values: np.ndarray) -> np.ndarray:
+        return np.bincount(suppliers, weights=values, minlength=S)
+
+    key_account_cost = np.where(state.active & scenario.mechanisms.key_accounts,
+                                state.key_account_managers * b.key_account_manager_cost, 0.0)
+    accounts = {
+        "volume": per_supplier(volume),
+        "revenue": per_supplier(revenue),
+        "cost_of_goods": per_supplier(cost_of_goods),
+        "cost_to_serve": per_supplier(cost_to_serve),
+        "retention_spend": per_supplier(retention),
+        "adaptation_spend": per_supplier(adaptation),
+        "late_payment_cost": per_supplier(late_cost),
+        "key_account_cost": key_account_cost,
+        "acquisition_spend": tick.acquisition_cost.copy(),
+        "customers": np.bincount(suppliers, minlength=S).astype(float),
+        # the buyers' side, computed from the buyers' own quantities (the money check)
+        "buyer_spend": per_supplier(state.price[suppliers] * tick.volume[served]),
+        "buyer_surplus": per_supplier(tick.buyer_payoff * volume),
+        "unserved_volume": np.bincount(tick.suppliers[~served], weights=tick.volume[~served],
+                                       minlength=S),
+    }
+    accounts["profit"] = (accounts["revenue"] - accounts["cost_of_goods"] - accounts["cost_to_serve"]
+                          - accounts["retention_spend"] - accounts["adaptation_spend"]
+                          - accounts["late_payment_cost"] - key_account_cost
+                          - accounts["acquisition_spend"])
+    state.cumulative_profit += accounts["profit"]
+    state.review_profit += accounts["profit"]
+    tick.supplier_accounts = accounts

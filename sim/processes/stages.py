@@ -1,0 +1,128 @@
+"""Phase 8: stage transitions (Ford 1990; Ford et al. 1998; seed 004). A first order opens
+the early stage; trust after enough orders moves it to development; commitment with
+adaptations to long-term; long tenure with weak competition to final. Early relationships
+may break with a probability that grows with cultural distance; habitual relationships let
+needs drift unnoticed (complacency); any stage can end: the buyer switches away, escalation
+reaches arbitration, or the supplier drops an unprofitable customer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..eventlog import EventLog
+from ..scenario import Scenario
+from ..state import Cause, MarketState, Stage
+from .events import end_relationships
+from .learning import cultural_distance
+from .tick import Tick
+
+
+def close_alternatives(state: MarketState, band: float) -> np.ndarray:
+    """For each supplier, how many active rivals offer a price and a quality both within
+    ``band`` (relative) of its own."""
+    price, quality = state.price, state.quality
+    near_price = np.abs(price[:, None] - price[None, :]) <= band * price[:, None]
+    near_quality = np.abs(quality[:, None] - quality[None, :]) <= band * np.maximum(quality[:, None], 1e-9)
+    close = near_price & near_quality & state.active[None, :]
+    np.fill_diagonal(close, False)
+    return close.sum(axis=1)
+
+
+def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: EventLog) -> None:
+    """Served orders: a buyer that bought from a new supplier ends its old relationship
+    (switched away) and opens the early stage with the new one (first order, or won back)."""
+    S = state.n_suppliers
+    step = tick.step
+    buyers, suppliers = tick.buyers[tick.served], tick.suppliers[tick.served]
+    previous = tick.previous_current[buyers]
+    moved = previous != suppliers
+    left = moved & (previous >= 0) & (state.current[buyers] == previous)
+    end_relationships(state, buyers[left] * S + previous[left], Cause.SWITCHED_AWAY, log, step)
+    new_buyers, new_suppliers = buyers[moved], suppliers[moved]
+    flat = new_buyers * S + new_suppliers
+    stage = state.stage.ravel()[flat]
+    opening = (stage == Stage.PRE_RELATIONSHIP) | (stage == Stage.ENDED)
+    first = opening & (state.orders.ravel()[flat] == 0)
+    log.record(step, new_buyers[first], new_suppliers[first], stage[first], Stage.EARLY,
+               Cause.FIRST_ORDER)
+    back = opening & ~first
+    log.record(step, new_buyers[back], new_suppliers[back], stage[back], Stage.EARLY, Cause.WON_BACK)
+    state.stage.ravel()[flat[opening]] = Stage.EARLY
+    state.start_step.ravel()[flat] = step
+    state.escalation.ravel()[flat] = 0
+    state.drift_gap.ravel()[flat] = 0
+    state.recent_value[new_buyers] = 0.0
+    state.current[buyers] = suppliers
+    all_flat = buyers * S + suppliers
+    state.orders.ravel()[all_flat] = np.minimum(state.orders.ravel()[all_flat] + 1, 32_000)
+    tick.count("new_customers", moved.sum())
+    tick.count("switches", left.sum())
+
+
+def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick,
+             log: EventLog) -> None:
+    """Reads trust, commitment, adaptations, tenure and the suppliers' competition; moves
+    the current relationships of this step's customers up (or out of) the stages."""
+    b, mech = scenario.behaviour, scenario.mechanisms
+    S, step = state.n_suppliers, tick.step
+    buyers, suppliers = tick.buyers[tick.served], tick.suppliers[tick.served]
+    still = state.current[buyers] == suppliers
+    buyers, suppliers = buyers[still], suppliers[still]
+    flat = buyers * S + suppliers
+    stage = state.stage.ravel()[flat]
+    trust = state.trust.ravel()[flat]
+    commitment = state.commitment.ravel()[flat]
+    if mech.stage_progression:
+        to_development = ((stage == Stage.EARLY) & (trust >= b.development_trust)
+                          & (state.orders.ravel()[flat] >= b.development_orders))
+        adapted = state.adaptation.ravel()[flat] > 0 if mech.adaptations else True
+        to_long_term = (stage == Stage.DEVELOPMENT) & (commitment >= b.long_term_commitment) & adapted
+        tenure = step - state.start_step.ravel()[flat]
+        weak_competition = close_alternatives(state, scenario.market.close_alternative_band)[
+            suppliers] < b.final_max_close_alternatives
+        to_final = (stage == Stage.LONG_TERM) & (tenure >= b.final_tenure) & weak_competition
+        for mask, old, new, cause in ((to_development, Stage.EARLY, Stage.DEVELOPMENT, Cause.TRUST_REACHED),
+                                      (to_long_term, Stage.DEVELOPMENT, Stage.LONG_TERM,
+                                       Cause.COMMITMENT_REACHED),
+                                      (to_final, Stage.LONG_TERM, Stage.FINAL, Cause.HABITUATION)):
+            log.record(step, buyers[mask], suppliers[mask], old, new, cause)
+            state.stage.ravel()[flat[mask]] = new
+        if mech.distance_breakup:
+            young = (stage == Stage.EARLY) & ~to_development
+            distance = cultural_distance(state, buyers, suppliers)
+            breaks = young & (rng.random(len(flat)) < b.distance_breakup * distance)
+            end_relationships(state, flat[breaks], Cause.DISTANCE_BREAKUP, log, step)
+            tick.count("distance_breakups", breaks.sum())
+    if mech.complacency:
+        # Seed 004: habit lowers the cost of managing a relationship but lets the buyer's
+        # new needs go unnoticed; the serve phase resets the gap when someone notices.
+        habitual = np.isin(state.stage.ravel()[flat], (Stage.LONG_TERM, Stage.FINAL))
+        grow = state.need_drift[buyers] * state.complacency[suppliers] * habitual
+        state.drift_gap.ravel()[flat] = np.minimum(state.drift_gap.ravel()[flat] + grow, 1.0)
+    if mech.escalation:
+        exit_now = state.escalation.ravel()[flat] >= b.escalation_exit_level
+        end_relationships(state, flat[exit_now], Cause.ESCALATION, log, step, bar=True)
+        tick.count("escalation_exits", exit_now.sum())
+
+
+def drop_unprofitable(state: MarketState, scenario: Scenario, tick: Tick, log: EventLog) -> None:
+    """At review steps, suppliers that drop unprofitable customers end the relationships
+    whose recent net value is negative (seed 003: serve customers of positive net value)."""
+    b = scenario.behaviour
+    if (not scenario.mechanisms.customer_dropping or tick.step == 0
+            or tick.step % b.review_interval or not state.drops_unprofitable.any()):
+        return
+    buyers, flat = state.current_flat()
+    suppliers = state.current[buyers]
+    tenure = tick.step - state.start_step.ravel()[flat]
+    drop = (state.drops_unprofitable[suppliers] & (state.recent_value[buyers] < 0)
+            & (tenure >= b.drop_min_tenure))
+    end_relationships(state, flat[drop], Cause.DROPPED_UNPROFITABLE, log, tick.step, bar=True)
+    tick.count("dropped", drop.sum())
+
+
+def transition(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick,
+               log: EventLog) -> None:
+    open_and_switch(state, scenario, tick, log)
+    progress(state, scenario, rng, tick, log)
+    drop_unprofitable(state, scenario, tick, log)
