@@ -76,6 +76,8 @@ class Recorder:
         had_customers = np.bincount(previous[had], minlength=S)
         retained = np.bincount(previous[kept], minlength=S)
         per["customers_at_start"] = had_customers
+        per["new_customers"] = (tick.new_by_supplier if tick.new_by_supplier is not None
+                                else np.zeros(S, np.int64))
         per["retained"] = retained
         per["lost_customers"] = had_customers - retained
         count = np.bincount(suppliers, minlength=S)

@@ -18,6 +18,10 @@ from .scenario import Scenario, Segment
 from .state import MarketState, Stage
 from .strategies import LEVELS
 
+#: The phases of a step, in order; each draws from its own per-step stream.
+PHASES = ("events", "awareness", "choice", "delivery", "service", "learning", "stages", "economics",
+          "imitation")
+
 
 class RelationshipMarket(mesa.Model):
     """A market of suppliers and buyers moving through relationship stages.
@@ -42,6 +46,10 @@ class RelationshipMarket(mesa.Model):
         self.recorder = Recorder(self.supplier_names, self.strategy_names)
         self.strategy_changes: list[tuple[int, int, int, int]] = []
         self.state = self._build_state(table)
+        # One stream per phase, re-derived every step from seeds drawn once from the model's
+        # generator: the same draw lands on the same buyer in every alternative of a
+        # comparison (common random numbers), and results stay a function of the seed.
+        self._phase_seeds = self.rng.integers(0, 2**63 - 1, size=len(PHASES))
         self.supplier_agents = [Supplier(self, i) for i in range(self.state.n_suppliers)]
         self.buyer_agents = Buyer.create_agents(self, self.state.n_buyers,
                                                 index=list(range(self.state.n_buyers)))
@@ -114,24 +122,29 @@ class RelationshipMarket(mesa.Model):
         return state
 
     # ------------------------------------------------------------------ dynamics
+    def phase_rng(self, phase: str) -> np.random.Generator:
+        """The generator of ``phase`` for the current step."""
+        return np.random.default_rng([int(self._phase_seeds[PHASES.index(phase)]), self.state.step])
+
     def step(self) -> None:
         """One period: events, awareness, choice, delivery, service, learning, stages,
         economics, imitation, then the reporters."""
-        state, scenario, rng, log = self.state, self.scenario, self.rng, self.log
+        state, scenario, log = self.state, self.scenario, self.log
+        rng = self.phase_rng
         tick = Tick(step=state.step, previous_current=state.current.copy(),
                     acquisition_cost=np.zeros(state.n_suppliers))
-        events.apply_scheduled(state, scenario, rng, tick, log, self.schedule_by_step,
+        events.apply_scheduled(state, scenario, rng("events"), tick, log, self.schedule_by_step,
                                self.supplier_names, self.supplier_entry_names)
         # buyers of a supplier that has left have no current supplier any more
         tick.previous_current = state.current.copy()
-        awareness.spread(state, scenario, rng, tick, log)
-        choice.choose(state, scenario, rng, tick)
-        delivery.deliver(state, scenario, rng, tick)
-        service.serve(state, scenario, rng, tick)
-        learning.learn(state, scenario, rng, tick)
-        stages.transition(state, scenario, rng, tick, log)
-        economics.account(state, scenario, rng, tick)
-        for supplier, old, new in imitation.imitate(state, scenario, rng, tick):
+        awareness.spread(state, scenario, rng("awareness"), tick, log)
+        choice.choose(state, scenario, rng("choice"), tick)
+        delivery.deliver(state, scenario, rng("delivery"), tick)
+        service.serve(state, scenario, rng("service"), tick)
+        learning.learn(state, scenario, rng("learning"), tick)
+        stages.transition(state, scenario, rng("stages"), tick, log)
+        economics.account(state, scenario, rng("economics"), tick)
+        for supplier, old, new in imitation.imitate(state, scenario, rng("imitation"), tick):
             self.strategy_changes.append((state.step, supplier, old, new))
         self.recorder.record(state, tick)
         state.step += 1

@@ -343,6 +343,8 @@ class SupplierSpec:
     cultural_position: float = param(0.5, "Position on the cultural/technological line.", "", 0.0, 1.0)
     initial_awareness: float = param(0.3, "Share of buyers who know this supplier at the start "
                                      "(0 for suppliers that enter later).", "", 0.0, 1.0)
+    focal: bool = param(False, "The supplier whose strategy `relsim compare` varies (default: "
+                        "the first [[suppliers]] entry).")
     overrides: dict[str, Any] = field(default_factory=dict)  # strategy fields set inline
 
 

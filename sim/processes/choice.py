@@ -58,7 +58,7 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
     flat = has_idx * state.n_suppliers + current[has_idx]
     searching = ~has
     p = search_probability(state, scenario, has_idx, flat)
-    searching[has_idx] = rng.random(len(has_idx)) < p
+    searching[has_idx] = rng.random(state.n_buyers)[has_idx] < p  # per-buyer draws: CRN
     searchers = np.flatnonzero(searching)
     choice = current.astype(np.int64).copy()
     if len(searchers):

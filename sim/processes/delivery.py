@@ -48,7 +48,7 @@ def deliver(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
                    + b.key_account_benefit * state.key_account[buyers]
                    + b.adaptation_benefit * state.adaptation.ravel()[flat]
                    - state.drift_gap.ravel()[flat]
-                   + state.quality_noise[suppliers] * rng.standard_normal(len(flat)))
+                   + state.quality_noise[suppliers] * rng.standard_normal(state.n_buyers)[buyers])
     tick.performance = performance
     tick.problem = performance < b.problem_threshold
     tick.count("problems", tick.problem.sum())

@@ -50,7 +50,7 @@ def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
     price = state.price[suppliers]
     revenue = price * volume
     cost_of_goods = state.unit_cost[suppliers] * volume
-    late = rng.random(len(flat)) >= state.payment_reliability[buyers]
+    late = rng.random(state.n_buyers)[buyers] >= state.payment_reliability[buyers]
     late_cost = late * b.late_payment_cost * revenue
     level_cost = np.asarray(b.level_costs)[tick.level]
     habitual = np.isin(state.stage.ravel()[flat], (Stage.LONG_TERM, Stage.FINAL))

@@ -35,14 +35,17 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     level, treated = treatment_level(state, buyers, suppliers)
     unhappy = tick.problem | (dissatisfaction > 0)
     recovered = np.zeros(len(flat), bool)
+    # per-buyer draws (one column per use), so a buyer meets the same luck in every
+    # alternative of a comparison
+    draws = rng.random((4, state.n_buyers))[:, buyers]
     if mech.service_recovery:
-        voiced = unhappy & (rng.random(len(flat)) < state.complaint_propensity[buyers])
+        voiced = unhappy & (draws[0] < state.complaint_propensity[buyers])
         silent = unhappy & ~voiced
-        found_silent = silent & (level >= ACCOUNTABLE) & (rng.random(len(flat)) < b.followup_detection)
+        found_silent = silent & (level >= ACCOUNTABLE) & (draws[1] < b.followup_detection)
         known = (voiced & (level >= REACTIVE)) | found_silent
         p_fix = np.where(level == PARTNERSHIP, b.partnership_recovery_probability,
                          b.recovery_probability)
-        recovered = known & (rng.random(len(flat)) < p_fix)
+        recovered = known & (draws[2] < p_fix)
         evidence[recovered] = np.maximum(evidence[recovered], b.recovery_evidence)
         dissatisfaction[recovered] = 0.0
         tick.count("complaints", voiced.sum())
@@ -63,7 +66,7 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         state.expectation.ravel()[flat] = expectation + b.expectation_rate * (perf - expectation)
     attentive = (level >= PROACTIVE) | state.key_account[buyers]
     if mech.complacency:
-        noticed = attentive & (rng.random(len(flat)) < b.drift_notice_probability)
+        noticed = attentive & (draws[3] < b.drift_notice_probability)
         state.drift_gap.ravel()[flat[noticed]] = 0.0
     staying = tick.previous_current[buyers] == suppliers
     wallet = np.where(staying, state.wallet_share[buyers], b.base_wallet_share)

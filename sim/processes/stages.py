@@ -56,6 +56,7 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     all_flat = buyers * S + suppliers
     state.orders.ravel()[all_flat] = np.minimum(state.orders.ravel()[all_flat] + 1, 32_000)
     tick.count("new_customers", moved.sum())
+    tick.new_by_supplier = np.bincount(new_suppliers, minlength=S)
     tick.count("switches", left.sum())
 
 
@@ -90,7 +91,7 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
         if mech.distance_breakup:
             young = (stage == Stage.EARLY) & ~to_development
             distance = cultural_distance(state, buyers, suppliers)
-            breaks = young & (rng.random(len(flat)) < b.distance_breakup * distance)
+            breaks = young & (rng.random(state.n_buyers)[buyers] < b.distance_breakup * distance)
             end_relationships(state, flat[breaks], Cause.DISTANCE_BREAKUP, log, step)
             tick.count("distance_breakups", breaks.sum())
     if mech.complacency:

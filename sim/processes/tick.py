@@ -27,6 +27,7 @@ class Tick:
     treated: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))   # gets the strategy's care
     level: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # Kotler level received
     buyer_payoff: np.ndarray = field(default_factory=lambda: np.zeros(0))    # surplus per unit
+    new_by_supplier: np.ndarray | None = None  # customers won this step, per supplier
     supplier_accounts: dict = field(default_factory=dict)  # per-supplier money flows this step
     counts: dict = field(default_factory=dict)   # named event counters for the metrics
 
