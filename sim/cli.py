@@ -153,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="results folder (default: results/compare-SCENARIO_NAME)")
     p.add_argument("--workers", type=_positive_int("--workers"), help="processes (default: all cores)")
     p.add_argument("--overwrite", action="store_true", help="replace results already in --out")
+    p.add_argument("--focal", help="the [[suppliers]] entry whose strategy varies (default: the entry "
+                   "marked focal = true, else the first)")
+    p.add_argument("--independent-seeds", action="store_true",
+                   help="give each alternative its own seeds instead of common random numbers "
+                   "(wider intervals; for teaching why common random numbers matter)")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report and figures")
     p.set_defaults(func=cmd_compare)
 

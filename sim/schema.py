@@ -180,6 +180,8 @@ class Loader:
                     return _INVALID
             return self.check_range(value, path, spec, whole=True)
         if hint is float:
+            if spec and spec.allow_inf and isinstance(value, str) and value.strip().lower() in ("inf", "infinity"):
+                value = float("inf")  # how manifests and --set write an unlimited capacity
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self.error(path, value, "must be a number" + (f" ({spec.allowed()})" if spec else ""))
                 return _INVALID
