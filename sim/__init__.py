@@ -12,13 +12,22 @@ Quick start in a notebook::
 
 __version__ = "0.1.0"
 
-from .model import RelationshipMarket  # noqa: E402
-from .run import RunResults, load_results, run  # noqa: E402
-from .scenario import Scenario, load_scenario, scenario_from_dict  # noqa: E402
-from .schema import ScenarioError  # noqa: E402
-from .state import Cause, Positioning, Stage  # noqa: E402
-from .strategies import LEVELS, PRESETS, Strategy  # noqa: E402
+# Names are imported on first use (PEP 562), so `relsim validate` and error messages do not
+# wait for Mesa, pandas and SciPy to load.
+_EXPORTS = {
+    "RelationshipMarket": "model", "RunResults": "run", "load_results": "run", "run": "run",
+    "Scenario": "scenario", "load_scenario": "scenario", "scenario_from_dict": "scenario",
+    "ScenarioError": "schema", "Stage": "state", "Cause": "state", "Positioning": "state",
+    "Strategy": "strategies", "PRESETS": "strategies", "LEVELS": "strategies",
+    "Buyer": "agents", "Supplier": "agents",
+}
+__all__ = [*_EXPORTS, "__version__"]
 
-__all__ = ["RelationshipMarket", "RunResults", "Scenario", "ScenarioError", "Stage", "Cause",
-           "Positioning", "Strategy", "PRESETS", "LEVELS", "load_scenario", "scenario_from_dict",
-           "load_results", "run", "__version__"]
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        import importlib
+
+        module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

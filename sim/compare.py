@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import t as student_t
+from scipy.special import stdtrit
 
-from .run import RunResults, package_versions, run, scenario_digest
+from .run import RunResults, package_versions, pool_context, run, scenario_digest
 from .scenario import Scenario, load_scenario
 from .schema import ScenarioError, suggest
 from .strategies import PRESETS, Strategy
@@ -200,7 +200,7 @@ def difference_interval(base: np.ndarray, other: np.ndarray, paired: bool,
     va, vb = base.var(ddof=1) / len(base), other.var(ddof=1) / len(other)
     se = math.sqrt(va + vb)
     dof = (va + vb) ** 2 / ((va ** 2 / (len(base) - 1) + vb ** 2 / (len(other) - 1)) or 1e-300)
-    return float(other.mean() - base.mean()), float(student_t.ppf(0.5 + level / 2, dof) * se), \
+    return float(other.mean() - base.mean()), float(stdtrit(dof, 0.5 + level / 2) * se), \
         min(len(base), len(other))
 
 
@@ -314,7 +314,8 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
     started = time.perf_counter()
     results: dict[str, RunResults] = {}
     total = replicates * len(alts)
-    pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) if (workers or 2) > 1 else None
+    workers = workers or os.cpu_count() or 1
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) if workers > 1 else None
     try:
         for k, alt in enumerate(alts):
             alt_seed = root if common_random_numbers else root + 7919 * (k + 1)
@@ -326,7 +327,7 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
             results[alt.name] = run(
                 alt.scenario, seed=alt_seed, replicates=replicates,
                 out=None if out_path is None else out_path / "alternatives" / folder_name(alt.name),
-                executor=pool, progress=report, overwrite=overwrite)
+                executor=pool, workers=workers, progress=report, overwrite=overwrite)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -48,6 +48,14 @@ def run_replicate(scenario: Scenario, replicate: int, seed: np.random.SeedSequen
     return frames
 
 
+def pool_context():
+    """Worker processes start from a fork server: forking a parent that already runs
+    threads (pyarrow, BLAS) can deadlock, and spawning every worker afresh is slower."""
+    import multiprocessing
+
+    return multiprocessing.get_context("forkserver")
+
+
 def _run_replicate_job(args: tuple) -> tuple[int, dict]:
     scenario, replicate, seed = args
     return replicate, run_replicate(scenario, replicate, seed)
@@ -211,7 +219,7 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
                 collect(r, run_replicate(scenario, r, seeds[r], step_progress))
         else:
             own = executor is None
-            pool = executor or ProcessPoolExecutor(max_workers=workers)
+            pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=pool_context())
             try:
                 futures = [pool.submit(_run_replicate_job, (scenario, r, seeds[r])) for r in todo]
                 from concurrent.futures import as_completed

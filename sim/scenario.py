@@ -609,10 +609,16 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
             data.setdefault(head, {})[rest] = value
         elif head == "strategies":
             name, _, fld = rest.partition(".")
-            if name not in data["strategies"] and name not in PRESETS:
-                errors.append(f"{where}: no such strategy{suggest(name, list(PRESETS))}")
+            # a new strategy may be defined on the command line, but only by naming its base,
+            # so that a misspelt existing name is an error rather than a silent new strategy
+            creating = f"strategies.{name}.based_on" in overrides
+            if name not in data["strategies"] and name not in PRESETS and not creating:
+                known = sorted(set(PRESETS) | set(data["strategies"]))
+                errors.append(f"{where}: no such strategy{suggest(name, known)}; known: "
+                              f"{', '.join(known)} (define a new one with --set strategies.{name}.based_on=PRESET)")
                 continue
-            data["strategies"].setdefault(name, {"based_on": name})[fld] = value
+            base = {"based_on": name if name in PRESETS else overrides.get(f"strategies.{name}.based_on")}
+            data["strategies"].setdefault(name, base)[fld] = value
         else:
             items = data[head]
             targets = items

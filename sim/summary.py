@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import t as student_t
+from scipy.special import stdtrit  # Student t quantile; far lighter to import than scipy.stats
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -17,7 +17,7 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     mean = float(values.mean())
     if n < 2:
         return mean, float("nan")
-    half = float(student_t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    half = float(stdtrit(n - 1, 0.5 + level / 2) * values.std(ddof=1) / np.sqrt(n))
     return mean, half
 
 

@@ -1,0 +1,168 @@
+"""relsim compare: common random numbers, paired intervals, verdicts, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import ScenarioError, load_scenario
+from sim.compare import METRICS, compare, difference_interval, resolve_alternatives
+
+SCENARIO = "scenarios/b2b_key_accounts.toml"
+SMALL = {"market.buyers": 300, "market.steps": 36}
+
+
+@pytest.fixture(scope="module")
+def small_market():
+    scenario = load_scenario(SCENARIO).with_overrides(SMALL)
+    # user strategies for the tests: an exact copy of a preset, and a pair that differs
+    # only in price when buyers do not care about price
+    return scenario.with_overrides({
+        "strategies.copy_of_relationship.based_on": "relationship",
+        "strategies.cheap.based_on": "transactional", "strategies.cheap.markup": 0.05,
+        "strategies.dear.based_on": "transactional", "strategies.dear.markup": 0.6,
+    })
+
+
+def profit_difference(comparison):
+    d = comparison.differences
+    return d[d["metric"] == "cumulative_profit"].iloc[0]
+
+
+def test_identical_alternatives_with_common_random_numbers_differ_by_exactly_nothing(small_market):
+    c = compare(small_market, "relationship,copy_of_relationship", replicates=4, workers=1)
+    row = profit_difference(c)
+    assert row["mean_difference"] == 0.0
+    assert not row["significant"]
+    assert "cannot be told apart" in row["sentence"]
+
+
+def test_identical_alternatives_are_rarely_called_different(small_market):
+    # Independent seeds make the two arms genuinely noisy; a 95% interval should call them
+    # different in about 5% of studies. Over 8 studies allow at most 2 false alarms.
+    false_alarms = 0
+    for root in range(8):
+        c = compare(small_market, "relationship,copy_of_relationship", replicates=6, seed=100 + root,
+                    workers=1, common_random_numbers=False)
+        false_alarms += bool(profit_difference(c)["significant"])
+    assert false_alarms <= 2
+
+
+def test_strictly_dominant_alternative_is_clearly_better(small_market):
+    insensitive = small_market.with_overrides({"buyers.price_sensitivity": 0.0})
+    c = compare(insensitive, "cheap,dear", replicates=5, workers=1)
+    row = profit_difference(c)
+    assert row["significant"]
+    assert row["mean_difference"] > 0
+    assert row["ci_low"] > 0
+    assert row["sentence"].startswith("dear earns") and "more cumulative profit than cheap" in row["sentence"]
+    assert "clear at 5 replicates" in row["sentence"]
+
+
+def test_common_random_numbers_narrow_the_interval_of_the_difference(small_market):
+    crn = compare(small_market, "transactional,relationship", replicates=8, workers=1)
+    independent = compare(small_market, "transactional,relationship", replicates=8, workers=1,
+                          common_random_numbers=False)
+    half = {name: (profit_difference(c)["ci_high"] - profit_difference(c)["ci_low"]) / 2
+            for name, c in (("crn", crn), ("independent", independent))}
+    assert half["crn"] < half["independent"]
+
+
+def test_alternatives_share_buyers_and_seeds(small_market):
+    c = compare(small_market, "transactional,relationship", replicates=2, workers=1)
+    a = c.results["transactional"].relationships.query("replicate == 1")
+    b = c.results["relationship"].relationships.query("replicate == 1")
+    # the same buyers exist in both arms: compare their sampled demand by buyer id
+    demand_a = a.groupby("buyer")["demand"].first()
+    demand_b = b.groupby("buyer")["demand"].first()
+    common = demand_a.index.intersection(demand_b.index)
+    assert len(common) > 100
+    np.testing.assert_array_equal(demand_a.loc[common].to_numpy(), demand_b.loc[common].to_numpy())
+
+
+def test_the_alternative_is_given_to_the_focal_supplier_only(small_market):
+    alts, focal = resolve_alternatives(small_market, "basic,partnership")
+    assert focal == ["PriceLine 1", "PriceLine 2"]
+    for alt in alts:
+        strategies = [s.strategy for s in alt.scenario.suppliers]
+        assert strategies == [alt.name, "relationship"]
+    alts, focal = resolve_alternatives(small_market, "basic,partnership", focal="Partners")
+    assert focal == ["Partners 1", "Partners 2"]
+    assert [s.strategy for s in alts[0].scenario.suppliers] == ["transactional", "basic"]
+
+
+def test_metrics_are_computed_from_the_supplier_series(small_market):
+    c = compare(small_market, "transactional,relationship", replicates=2, workers=1)
+    sup = c.results["relationship"].suppliers
+    focal = sup[sup["supplier"].astype(str).isin(c.focal)]
+    expected = focal.groupby("replicate")["profit"].sum().to_numpy()
+    got = c.metrics[c.metrics["alternative"] == "relationship"].sort_values("replicate")["cumulative_profit"]
+    np.testing.assert_allclose(got.to_numpy(), expected)
+    last = focal[focal["step"] == focal["step"].max()]
+    share = last.groupby("replicate")["market_share"].sum().to_numpy()
+    got_share = c.metrics[c.metrics["alternative"] == "relationship"].sort_values("replicate")["market_share"]
+    np.testing.assert_allclose(got_share.to_numpy(), share)
+    assert set(c.summary["metric"]) == set(METRICS)
+
+
+def test_paired_interval_matches_a_hand_computation():
+    base = np.array([10.0, 12.0, 11.0, 13.0])
+    other = base + np.array([1.0, 2.0, 1.5, 2.5])
+    mean, half, n = difference_interval(base, other, paired=True)
+    diffs = other - base
+    from scipy.stats import t
+    assert mean == pytest.approx(diffs.mean())
+    assert half == pytest.approx(t.ppf(0.975, 3) * diffs.std(ddof=1) / 2)
+    assert n == 4
+
+
+@pytest.mark.parametrize("alternatives, message", [
+    ("transactional", "name at least two alternatives"),
+    ("transactional,relatinship", "did you mean 'relationship'"),
+    ("transactional,transactional", "only once"),
+    ("transactional,missing.toml", "no such scenario file"),
+])
+def test_bad_alternatives_get_a_clear_message(small_market, alternatives, message):
+    with pytest.raises(ScenarioError, match=message):
+        resolve_alternatives(small_market, alternatives)
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True,
+                          cwd=cwd)
+
+
+@pytest.mark.parametrize("setting, fragments", [
+    ("buyers.switching_cost=abc", ["switching_cost", "'abc'", "must be a number"]),
+    ("nosuch.key=1", ["nosuch.key", "unknown key"]),
+    ("market.buyrs=5", ["market.buyrs", "did you mean 'buyers'"]),
+    ("market.steps=-3", ["market.steps = -3", "whole number from 1"]),
+])
+def test_bad_set_in_compare_gets_the_same_clear_error_as_a_file(tmp_path, setting, fragments):
+    proc = run_cli("compare", SCENARIO, "--set", setting, "--out", str(tmp_path / "c"), "--no-report")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    for fragment in fragments:
+        assert fragment in proc.stderr
+
+
+def test_compare_command_writes_its_tables_and_prints_the_verdict(tmp_path):
+    out = tmp_path / "cmp"
+    proc = run_cli("compare", SCENARIO, "--replicates", "3", "--set", "market.buyers=200",
+                   "--steps", "24", "--out", str(out), "--no-report", "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "relationship earns" in proc.stdout and "cumulative profit than transactional" in proc.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "compare" and manifest["status"] == "complete"
+    assert [a["name"] for a in manifest["alternatives"]] == ["transactional", "relationship"]
+    metrics = pd.read_parquet(out / "metrics.parquet")
+    assert len(metrics) == 6 and set(metrics["alternative"]) == {"transactional", "relationship"}
+    diffs = pd.read_csv(out / "differences.csv")
+    assert set(diffs["metric"]) == set(METRICS)
+    for alt in ("transactional", "relationship"):
+        assert len(pd.read_parquet(out / "alternatives" / alt / "market.parquet")) == 3 * 24
