@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 # Names are imported on first use (PEP 562), so `relsim validate` and error messages do not
 # wait for Mesa, pandas and SciPy to load.
 _EXPORTS = {
-    "RelationshipMarket": "model", "RunResults": "run", "load_results": "run", "run": "run",
+    "RelationshipMarket": "model", "RunResults": "runner", "load_results": "runner", "run": "runner",
     "Scenario": "scenario", "load_scenario": "scenario", "scenario_from_dict": "scenario",
     "ScenarioError": "schema", "Stage": "state", "Cause": "state", "Positioning": "state",
     "Strategy": "strategies", "PRESETS": "strategies", "LEVELS": "strategies",

@@ -123,6 +123,7 @@ class Buyer(mesa.Agent):
         return 0.0 if supplier is None else self.commitment_to(supplier)
 
     def __repr__(self) -> str:
-        supplier = self.current_supplier
+        supplier, stage = self.current_supplier, self.stage
         return (f"Buyer({self.index}, segment={self.segment!r}, supplier="
-                f"{None if supplier is None else supplier.name!r}, stage={self.stage})")
+                f"{None if supplier is None else supplier.name!r}, "
+                f"stage={None if stage is None else stage.label!r})")

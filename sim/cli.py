@@ -50,7 +50,7 @@ def _load(path: str, sets: list[str] | None = None, steps: int | None = None):
 def cmd_run(args: argparse.Namespace) -> int:
     from .progress import Progress
     from .report_text import print_summary
-    from .run import run
+    from .runner import run
 
     scenario = _load(args.scenario, args.set, args.steps)
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
@@ -63,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                       workers=args.workers, overwrite=args.overwrite, progress=progress)
     except KeyboardInterrupt:
         (bar or step_bar).close()
-        from .run import ResultsFolder
+        from .runner import ResultsFolder
         done = sorted(ResultsFolder(out).completed())
         print(f"\ninterrupted: {len(done)} finished replicate(s) are saved in {out}; run the same "
               f"command again to resume from there", file=sys.stderr)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
-from .run import RunResults, package_versions, pool_context, run, scenario_digest
+from .runner import RunResults, package_versions, pool_context, run, scenario_digest
 from .scenario import Scenario, load_scenario
 from .schema import ScenarioError, suggest
 from .strategies import PRESETS, Strategy

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .schema import Loader, ScenarioError, Spec, param, suggest
+from .schema import Loader, ScenarioError, Spec, param, show, suggest
 from .strategies import LEVELS, PRESETS, Strategy
 
 # --------------------------------------------------------------------------- distributions
@@ -467,8 +467,11 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         else:
             for name, body in table.items():
                 where = f"strategies.{name}"
-                base_name = body.get("based_on", "transactional") if isinstance(body, dict) else None
-                if base_name not in PRESETS and base_name not in table:
+                if not isinstance(body, dict):
+                    loader.error(where, body, "must be a [strategies.NAME] table")
+                    continue
+                base_name = body.get("based_on", "transactional")
+                if not isinstance(base_name, str) or (base_name not in PRESETS and base_name not in table):
                     loader.error(f"{where}.based_on", base_name, "must be a preset: "
                                  + ", ".join(PRESETS) + suggest(str(base_name), list(PRESETS)))
                     continue
@@ -594,16 +597,21 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     data = scenario.to_dict()
     errors = []
     for key, value in overrides.items():
-        where = f"{source} {key}"
+        where = f"{scenario.source} with {source}: {key} = {show(value)}"
         head, _, rest = key.partition(".")
         index = None
         if "[" in head and head.endswith("]"):
             head, index = head[:-1].split("[", 1)
         head = _SECTION_ALIASES.get(head, head)
-        if head not in TOP_KEYS or not rest:
-            errors.append(f"{where}: unknown key{suggest(head, list(TOP_KEYS) + ['buyers'])}; "
-                          f"use TABLE.FIELD, e.g. market.steps, buyers.switching_cost, "
-                          f"suppliers[NAME].markup, strategies.NAME.markup")
+        if head not in TOP_KEYS:
+            errors.append(f"{where}: unknown key{suggest(head, list(TOP_KEYS) + ['buyers'])}; use "
+                          f"TABLE.FIELD with TABLE one of {', '.join(TOP_KEYS)} (or buyers), e.g. "
+                          f"market.steps, buyers.switching_cost, suppliers[NAME].markup, "
+                          f"strategies.NAME.markup")
+            continue
+        if not rest:
+            errors.append(f"{where}: unknown key; name a field of the table, e.g. {head}.FIELD "
+                          f"(`relsim params` lists them)")
             continue
         if head in SECTIONS:
             data.setdefault(head, {})[rest] = value
@@ -623,10 +631,10 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
             items = data[head]
             targets = items
             if index is not None:
-                targets = [it for i, it in enumerate(items) if str(i) == index or it["name"] == index]
+                targets = [it for i, it in enumerate(items) if index in (str(i), it.get("name"))]
                 if not targets:
                     errors.append(f"{where}: no {head[:-1]} named or numbered {index!r}"
-                                  f"{suggest(index, [it['name'] for it in items])}")
+                                  f"{suggest(index, [it['name'] for it in items if 'name' in it])}")
                     continue
             for it in targets:
                 it[rest] = value

@@ -77,7 +77,11 @@ class RunResults:
 
 
 def scenario_digest(scenario: Scenario) -> str:
-    text = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
+    """Fingerprint of what a replicate's results depend on: the scenario and root seed, but
+    not the number of replicates, so a finished run can be extended with more."""
+    resolved = scenario.to_dict()
+    resolved["market"].pop("replicates", None)
+    text = json.dumps(resolved, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -151,6 +155,9 @@ def load_results(path: str | Path) -> RunResults:
     manifest = folder.read_manifest()
     if manifest is None:
         raise ScenarioError(f"{folder.path}: not a results folder (no manifest.json)")
+    if "scenario" not in manifest:
+        raise ScenarioError(f"{folder.manifest_path()}: not the manifest of a `relsim run` results "
+                            f"folder (it has no scenario; a `relsim compare` folder?)")
     scenario = scenario_from_dict(manifest["scenario"], f"{folder.path}/manifest.json")
     return RunResults(scenario, *(folder.read_table(t) for t in TABLES), manifest=manifest)
 
@@ -175,11 +182,15 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
     folder = ResultsFolder(out) if out is not None else None
     results: dict[int, dict] = {}
     done: set[int] = set()
+    replicate_times: dict[str, float] = {}
     if folder is not None:
         done = _prepare_folder(folder, digest, overwrite)
         for r in sorted(done):
             if r < count:
                 results[r] = {t: pd.read_parquet(folder.replicate_file(t, r)) for t in TABLES}
+        # a resumed run keeps the timings of the replicates it reads back
+        earlier = (folder.read_manifest() or {}).get("replicate_wall_time_s") or {}
+        replicate_times = {k: v for k, v in earlier.items() if k.isdigit() and int(k) in results}
     manifest = {
         "status": "running", "scenario_source": scenario.source, "scenario_sha256": digest,
         "root_seed": root, "replicates": count,
@@ -187,7 +198,7 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
         "steps": scenario.market.steps, "versions": package_versions(),
         "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "wall_time_s": None,
-        "replicate_wall_time_s": {}, "completed_replicates": sorted(done),
+        "replicate_wall_time_s": replicate_times, "completed_replicates": sorted(done),
         "scenario": scenario.to_dict(),
     }
     started = time.perf_counter()
@@ -258,7 +269,11 @@ def _restore_categories(tables: dict[str, pd.DataFrame]) -> None:
 def _prepare_folder(folder: ResultsFolder, digest: str, overwrite: bool) -> set[int]:
     if folder.path.exists() and not folder.path.is_dir():
         raise ScenarioError(f"{folder.path}: exists and is not a folder; choose another --out")
-    folder.path.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(f"{folder.path}: cannot create the results folder ({exc.strerror}); "
+                            f"choose another --out") from None
     manifest = folder.read_manifest()
     if manifest is None:
         if any(folder.path.iterdir()) and not overwrite:

@@ -1,0 +1,224 @@
+"""The ``relsim`` command line end to end: help, a run and its results folder, Ctrl-C and
+resume, and a results folder that belongs to another scenario."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import __version__
+from sim.cli import main
+from sim.runner import TABLES, ResultsFolder, replicate_seeds, run_replicate
+from sim.scenario import load_scenario, scenario_from_dict
+
+SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "b2b_key_accounts.toml"
+COMMANDS = ("run", "validate", "params", "compare", "report")
+
+_SCRIPT = Path(sys.executable).with_name("relsim")
+RELSIM = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "sim.cli"]
+
+
+def relsim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*RELSIM, *args], capture_output=True, text=True, timeout=300)
+
+
+# --------------------------------------------------------------------------- help
+
+def test_relsim_alone_prints_help_and_exits_0():
+    proc = relsim()
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: relsim")
+    for command in COMMANDS:
+        assert command in proc.stdout
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"] if command else ["--help"])
+    assert exit_.value.code == 0
+    usage = capsys.readouterr().out
+    assert usage.startswith(f"usage: relsim {command}" if command else "usage: relsim")
+    assert "--help" in usage
+
+
+def test_params_lists_every_market_parameter(capsys):
+    assert main(["params"]) == 0
+    reference = capsys.readouterr().out
+    for name in ("buyers", "steps", "seed", "replicates", "discount_rate", "switching_cost"):
+        assert name in reference
+
+
+# --------------------------------------------------------------------------- a run
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    out = tmp_path_factory.mktemp("run") / "results"
+    proc = relsim("run", str(SCENARIO), "--steps", "6", "--replicates", "2", "--set", "market.buyers=300",
+                  "--out", str(out), "--workers", "1")
+    return proc, out
+
+
+def test_run_exits_0_and_prints_a_summary_by_strategy(finished_run):
+    proc, out = finished_run
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stdout.splitlines()
+    header = next(line for line in lines if line.split()[:1] == ["strategy"])
+    assert "share" in header and "cum. profit" in header and "trust" in header
+    rows = {line.split()[0] for line in lines[lines.index(header) + 1:] if line.strip()}
+    assert {"transactional", "relationship"} <= rows
+    assert "300 buyers" in proc.stdout and "6 steps" in proc.stdout and "2 replicate(s)" in proc.stdout
+    assert f"results: {out}/" in proc.stdout
+
+
+def test_run_writes_a_manifest_with_resolved_scenario_seeds_versions_and_wall_time(finished_run):
+    proc, out = finished_run
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    resolved = scenario_from_dict(manifest["scenario"])
+    assert (resolved.market.buyers, resolved.market.steps, resolved.market.replicates) == (300, 6, 2)
+    assert resolved.to_dict() == load_scenario(SCENARIO).with_overrides(
+        {"market.buyers": 300, "market.steps": 6, "market.replicates": 2}).to_dict()
+    root = load_scenario(SCENARIO).market.seed
+    assert manifest["root_seed"] == root
+    assert manifest["replicate_seeds"] == [{"replicate": r, "entropy": root, "spawn_key": [r]} for r in (0, 1)]
+    assert manifest["completed_replicates"] == [0, 1]
+    assert manifest["versions"]["relsim"] == __version__
+    assert {"mesa", "numpy", "pandas", "python"} <= set(manifest["versions"])
+    assert isinstance(manifest["wall_time_s"], float) and manifest["wall_time_s"] >= 0
+
+
+def test_run_writes_four_parquet_tables_that_pandas_reads(finished_run):
+    proc, out = finished_run
+    tables = {table: pd.read_parquet(out / f"{table}.parquet") for table in TABLES}
+    assert set(TABLES) == {"market", "suppliers", "events", "relationships"}
+    for table, frame in tables.items():
+        assert sorted(frame["replicate"].unique()) == [0, 1], table
+    assert len(tables["market"]) == 2 * 6
+    assert sorted(tables["market"]["step"].unique()) == list(range(6))
+    assert set(tables["suppliers"]["supplier"]) == {"PriceLine 1", "PriceLine 2", "Partners 1", "Partners 2"}
+    assert len(tables["suppliers"]) == 2 * 6 * 4
+    assert len(tables["events"]) > 0 and len(tables["relationships"]) > 0
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["strategy"]) == {"transactional", "relationship"}
+
+
+# --------------------------------------------------------------------------- Ctrl-C and resume
+
+REPLICATES = 6
+
+
+@dataclass
+class Interrupted:
+    command: list[str]
+    out: Path
+    code: int
+    stderr: str
+    kept: dict[Path, tuple[int, int]]  # finished replicate file -> (inode, mtime in ns)
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory) -> Interrupted:
+    """A run stopped with SIGINT (as Ctrl-C sends it) once its first replicate is saved."""
+    out = tmp_path_factory.mktemp("interrupted") / "results"
+    command = [*RELSIM, "run", str(SCENARIO), "--steps", "30", "--replicates", str(REPLICATES),
+               "--set", "market.buyers=2000", "--out", str(out), "--workers", "1"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = [ResultsFolder(out).replicate_file(table, 0) for table in TABLES]
+    deadline = time.monotonic() + 120
+    while not all(f.exists() for f in first) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    kept = {}
+    for table in TABLES:
+        for path in (out / f"{table}.parquet").glob("rep-*.parquet"):
+            kept[path] = (os.stat(path).st_ino, os.stat(path).st_mtime_ns)
+    return Interrupted(command, out, proc.returncode, stderr, kept)
+
+
+def test_ctrl_c_exits_130_with_a_clear_message_and_keeps_finished_replicates(interrupted):
+    assert interrupted.code == 130, interrupted.stderr
+    assert "Traceback" not in interrupted.stderr
+    assert "interrupted: " in interrupted.stderr and str(interrupted.out) in interrupted.stderr
+    assert "run the same command again to resume" in interrupted.stderr
+    done = ResultsFolder(interrupted.out).completed()
+    assert 0 in done and len(done) < REPLICATES
+    assert done <= set(pd.read_parquet(interrupted.out / "market.parquet")["replicate"])
+    manifest = json.loads((interrupted.out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert set(manifest["completed_replicates"]) <= done
+
+
+def test_the_same_command_resumes_skipping_finished_replicates(interrupted):
+    done_before = ResultsFolder(interrupted.out).completed()
+    proc = subprocess.run(interrupted.command, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((interrupted.out / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["completed_replicates"] == list(range(REPLICATES))
+    assert sorted(map(int, manifest["replicate_wall_time_s"])) == list(range(REPLICATES))
+    for path, identity in interrupted.kept.items():
+        if int(path.stem[4:]) in done_before:  # finished replicates are read back, not run again
+            assert (os.stat(path).st_ino, os.stat(path).st_mtime_ns) == identity, path
+    market = pd.read_parquet(interrupted.out / "market.parquet")
+    assert sorted(market["replicate"].unique()) == list(range(REPLICATES))
+    # a kept replicate and a resumed one are exactly what their seeds give
+    scenario = scenario_from_dict(manifest["scenario"])
+    seeds = replicate_seeds(manifest["root_seed"], REPLICATES)
+    for r in (0, REPLICATES - 1):
+        expected = run_replicate(scenario, r, seeds[r])["market"]
+        pd.testing.assert_frame_equal(market[market["replicate"] == r].reset_index(drop=True), expected)
+
+
+# --------------------------------------------------------------------------- results folders
+
+def small_run(out: Path, *extra: str) -> list[str]:
+    return ["run", str(SCENARIO), "--steps", "3", "--replicates", "1", "--set", "market.buyers=200",
+            "--out", str(out), "--workers", "1", *extra]
+
+
+def test_results_of_another_scenario_are_refused_unless_overwrite(tmp_path, capsys):
+    out = tmp_path / "results"
+    assert main(small_run(out)) == 0
+    before = (out / "manifest.json").read_text()
+    capsys.readouterr()
+
+    assert main(small_run(out, "--set", "market.buyers=250")) == 2
+    message = capsys.readouterr().err
+    assert f"error: {out}: holds results of a different scenario" in message
+    assert "--overwrite" in message and "Traceback" not in message
+    assert (out / "manifest.json").read_text() == before  # nothing already computed is lost
+    assert ResultsFolder(out).completed() == {0}
+
+    assert main(small_run(out, "--set", "market.buyers=250", "--overwrite")) == 0
+    assert json.loads((out / "manifest.json").read_text())["scenario"]["market"]["buyers"] == 250
+
+
+def test_a_folder_that_holds_other_files_is_refused(tmp_path, capsys):
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.tex").write_text("precious")
+    assert main(small_run(out)) == 2
+    message = capsys.readouterr().err
+    assert f"error: {out}: folder is not empty and holds no results manifest" in message
+    assert (out / "chapter1.tex").read_text() == "precious" and not (out / "manifest.json").exists()
+
+
+def test_the_same_command_twice_reuses_the_finished_run(tmp_path, capsys):
+    out = tmp_path / "results"
+    assert main(small_run(out)) == 0
+    first = ResultsFolder(out).replicate_file("market", 0).stat().st_mtime_ns
+    assert main(small_run(out)) == 0
+    assert ResultsFolder(out).replicate_file("market", 0).stat().st_mtime_ns == first
+    assert "B2B market with key accounts" in capsys.readouterr().out
