@@ -75,7 +75,7 @@ class Distribution:
             if key == "dist":
                 continue
             if key not in needed:
-                loader.errors.append(f"{loader.source}: {path}.{key}: unknown key for a {kind} "
+                loader.errors.append(f"{loader.source}: {path}.{key} = {show(value)}: unknown key for a {kind} "
                                      f"distribution{suggest(key, list(needed))}; allowed: dist, "
                                      + ", ".join(needed))
                 continue
@@ -465,6 +465,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         if not isinstance(table, dict):
             loader.error("strategies", table, "must be [strategies.NAME] tables")
         else:
+            pending: dict[str, tuple[str, dict]] = {}
             for name, body in table.items():
                 where = f"strategies.{name}"
                 if not isinstance(body, dict):
@@ -472,13 +473,29 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
                     continue
                 base_name = body.get("based_on", "transactional")
                 if not isinstance(base_name, str) or (base_name not in PRESETS and base_name not in table):
-                    loader.error(f"{where}.based_on", base_name, "must be a preset: "
-                                 + ", ".join(PRESETS) + suggest(str(base_name), list(PRESETS)))
+                    loader.error(f"{where}.based_on", base_name, "must be a preset or another strategy "
+                                 "of this file: " + ", ".join(list(PRESETS) + [n for n in table if n != name])
+                                 + suggest(str(base_name), list(PRESETS) + list(table)))
                     continue
-                base = PRESETS.get(base_name) or scenario.strategies.get(base_name) or Strategy()
-                built = loader.build(Strategy, body, where, extra_keys=("based_on",))
-                given = {k: getattr(built, k) for k in body if k in strategy_fields}
-                scenario.strategies[name] = dataclasses.replace(base, **given)
+                pending[name] = (base_name, body)
+            # A strategy may build on another of the file's strategies, defined before or after
+            # it; a name based on itself means the preset of that name.
+            while pending:
+                ready = [n for n, (base, _) in pending.items()
+                         if base == n or base not in pending]
+                if not ready:
+                    loader.error(f"strategies.{next(iter(pending))}.based_on", pending[next(iter(pending))][0],
+                                 "strategies are based on each other in a circle: " + " -> ".join(pending))
+                    break
+                for name in ready:
+                    base_name, body = pending.pop(name)
+                    if base_name == name or base_name not in scenario.strategies:
+                        base = PRESETS.get(base_name, Strategy())
+                    else:
+                        base = scenario.strategies[base_name]
+                    built = loader.build(Strategy, body, f"strategies.{name}", extra_keys=("based_on",))
+                    given = {k: getattr(built, k) for k in body if k in strategy_fields}
+                    scenario.strategies[name] = dataclasses.replace(base, **given)
     if "suppliers" in data:
         sups = data["suppliers"]
         if not isinstance(sups, list) or not sups:
@@ -507,7 +524,7 @@ def _build_supplier(loader: Loader, data: Any, where: str, strategy_fields: list
     spec_fields = [f.name for f in dataclasses.fields(SupplierSpec) if f.name != "overrides"]
     for key in list(own):
         if key not in spec_fields:
-            loader.errors.append(f"{loader.source}: {where}.{key}: unknown key"
+            loader.errors.append(f"{loader.source}: {where}.{key} = {show(own[key])}: unknown key"
                                  f"{suggest(key, spec_fields + strategy_fields)}; allowed: "
                                  f"{', '.join(spec_fields)} or any strategy field "
                                  f"({', '.join(strategy_fields)})")

@@ -124,7 +124,7 @@ class Loader:
             path = f"{where}.{key}" if where else key
             if key not in names:
                 self.errors.append(
-                    f"{self.source}: {path}: unknown key{suggest(key, names + list(extra_keys))}; "
+                    f"{self.source}: {path} = {show(value)}: unknown key{suggest(key, names + list(extra_keys))}; "
                     f"allowed keys here: {', '.join(names + list(extra_keys))}")
                 continue
             spec = spec_of(cls, key)

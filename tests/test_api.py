@@ -145,3 +145,19 @@ def test_supplier_agents_read_and_write_the_model_arrays(small):
     assert partner.quality == 0.42
     model.step()  # the price follows the new markup: the agent wrote into the array the step reads
     assert partner.price == pytest.approx(state.unit_cost[partner.index] * 1.9)
+
+
+def test_a_strategy_can_build_on_one_defined_after_it():
+    scenario = sim.scenario_from_dict({
+        "strategies": {"premium_kam": {"based_on": "our_base", "markup": 0.9},
+                       "our_base": {"based_on": "relationship", "level": "partnership"}},
+        "suppliers": [{"name": "Solo", "strategy": "premium_kam"}]})
+    premium = scenario.strategies["premium_kam"]
+    assert (premium.markup, premium.level) == (0.9, "partnership")
+    assert premium.key_account_managers == sim.PRESETS["relationship"].key_account_managers
+
+
+def test_strategies_based_on_each_other_in_a_circle_are_refused():
+    with pytest.raises(ScenarioError, match="based on each other in a circle"):
+        sim.scenario_from_dict({"strategies": {"a": {"based_on": "b"}, "b": {"based_on": "a"}},
+                                "suppliers": [{"name": "Solo", "strategy": "a"}]})

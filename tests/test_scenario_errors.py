@@ -77,18 +77,18 @@ BAD_FILES: dict[str, tuple[object, list[str]]] = {
     "unknown-table": (VALID + "\n[marke]\nbuyers = 3\n",
                       ["marke: unknown table", "(did you mean 'market'?)", "allowed: market, behaviour"]),
     "unknown-market-key": (edit("buyers = 300", "buyrs = 300"),
-                           ["market.buyrs: unknown key", "(did you mean 'buyers'?)", "allowed keys here:"]),
+                           ["market.buyrs = 300: unknown key", "(did you mean 'buyers'?)", "allowed keys here:"]),
     "unknown-segment-key": (edit("price_sensitivity = 2.0", "price_sensitivty = 2.0"),
-                            ["segments[0].price_sensitivty: unknown key",
+                            ["segments[0].price_sensitivty = 2.0: unknown key",
                              "(did you mean 'price_sensitivity'?)", "allowed keys here:"]),
     "unknown-supplier-key": (edit("quality = 0.7", "qualty = 0.7"),
-                             ["suppliers[0].qualty: unknown key", "(did you mean 'quality'?)",
+                             ["suppliers[0].qualty = 0.7: unknown key", "(did you mean 'quality'?)",
                               "or any strategy field"]),
     "unknown-distribution-key": (edit("sigma = 0.5", "sigm = 0.5"),
-                                 ["segments[0].demand.sigm: unknown key for a lognormal distribution",
+                                 ["segments[0].demand.sigm = 0.5: unknown key for a lognormal distribution",
                                   "(did you mean 'sigma'?)", "allowed: dist, median, sigma"]),
     "unknown-strategy-key": (edit("markup = 0.5", "markp = 0.5"),
-                             ["strategies.premium.markp: unknown key", "(did you mean 'markup'?)"]),
+                             ["strategies.premium.markp = 0.5: unknown key", "(did you mean 'markup'?)"]),
     "text-for-number": (edit("buyers = 300", 'buyers = "many"'),
                         ["market.buyers = 'many'", "must be a whole number from 1 to 50,000,000"]),
     "number-for-bool": (edit("record_events = true", "record_events = 1"),
@@ -114,10 +114,10 @@ BAD_FILES: dict[str, tuple[object, list[str]]] = {
                          ["suppliers[1].strategy = 'premum'", "no such strategy",
                           "(did you mean 'premium'?)", "known: accountable"]),
     "unknown-base-strategy": (edit('based_on = "relationship"', 'based_on = "relationshp"'),
-                              ["strategies.premium.based_on = 'relationshp'", "must be a preset:",
+                              ["strategies.premium.based_on = 'relationshp'", "must be a preset or another strategy",
                                "(did you mean 'relationship'?)"]),
     "base-strategy-not-text": (edit('based_on = "relationship"', "based_on = [1]"),
-                               ["strategies.premium.based_on = [1]", "must be a preset:"]),
+                               ["strategies.premium.based_on = [1]", "must be a preset or another strategy"]),
     "strategy-not-a-table": (VALID.replace("[strategies.premium]\n", "[strategies]\nbasic = 3\n"
                                            "[strategies.premium]\n"),
                              ["strategies.basic = 3", "must be a [strategies.NAME] table"]),
@@ -146,7 +146,7 @@ BAD_SETS: dict[str, tuple[str, list[str]]] = {
                                        "TABLE one of market, behaviour"]),
     "misspelt-table": ("markt.buyers=1", ["markt.buyers = 1", "(did you mean 'market'?)"]),
     "table-without-field": ("market=1", ["market = 1", "name a field of the table"]),
-    "unknown-market-key": ("market.buyrs=5", ["with --set", "market.buyrs: unknown key",
+    "unknown-market-key": ("market.buyrs=5", ["with --set", "market.buyrs = 5: unknown key",
                                               "(did you mean 'buyers'?)", "allowed keys here:"]),
     "negative-count": ("market.buyers=-5", ["market.buyers = -5", "a whole number from 1 to 50,000,000"]),
     "nan-count": ("market.steps=nan", ["market.steps = nan", "a whole number from 1 to 10,000"]),
@@ -327,7 +327,7 @@ def test_every_mistake_in_a_file_is_reported_at_once(tmp_path):
         load_scenario(path)
     messages = raised.value.messages
     assert len(messages) == 3
-    for fragment in ("market.buyers = -5", "market.buyrs: unknown key", "suppliers[0].count = 2.5"):
+    for fragment in ("market.buyers = -5", "market.buyrs = 3: unknown key", "suppliers[0].count = 2.5"):
         assert any(fragment in m for m in messages), fragment
 
 
