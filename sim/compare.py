@@ -140,7 +140,8 @@ def replicate_metrics(results: RunResults, focal: list[str]) -> pd.DataFrame:
                   - per_step["adaptation_spend"]).sum()
         margin_per_customer = margin / customer_steps if customer_steps else math.nan
         end = g[g["step"] == last]
-        customers_end = end["customers"].sum()
+        relationships_end = end[["early", "development", "long_term", "final"]].sum(axis=1)
+        customers_end = relationships_end.sum()
         stages = end[["early", "development", "long_term", "final"]].sum()
         stage_total = stages.sum()
         r_rel = rel[rel["replicate"] == replicate]
@@ -161,9 +162,10 @@ def replicate_metrics(results: RunResults, focal: list[str]) -> pd.DataFrame:
             "cost_to_serve_per_customer": ((per_step["cost_to_serve"] + per_step["retention_spend"]
                                             + per_step["key_account_cost"] + per_step["adaptation_spend"]
                                             ).sum() / customer_steps if customer_steps else math.nan),
-            "mean_trust": float((end["mean_trust"].fillna(0) * end["customers"]).sum() / customers_end)
+            # means over current relationships, as the supplier series computes them
+            "mean_trust": float((end["mean_trust"].fillna(0) * relationships_end).sum() / customers_end)
             if customers_end else math.nan,
-            "mean_commitment": float((end["mean_commitment"].fillna(0) * end["customers"]).sum()
+            "mean_commitment": float((end["mean_commitment"].fillna(0) * relationships_end).sum()
                                      / customers_end) if customers_end else math.nan,
         }
         for stage in ("early", "development", "long_term", "final"):

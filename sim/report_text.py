@@ -25,7 +25,7 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
                                for s in ("early", "development", "long_term", "final"))
         rows.append({
             "strategy": r["strategy"],
-            "suppliers": int(r["suppliers"]),
+            "suppliers": f"{r['suppliers']:g}",
             "share": fmt(r["market_share"], r["market_share_ci95"], 1, True),
             "cum. profit": fmt(r["cumulative_profit"], r["cumulative_profit_ci95"], 0),
             "retention/step": fmt(r["retention_rate"], r["retention_rate_ci95"], 1, True),

@@ -25,27 +25,33 @@ def per_replicate_by_strategy(suppliers: pd.DataFrame) -> pd.DataFrame:
     """One row per replicate and strategy: final share, cumulative profit, retention over
     the run, mean trust and commitment of its customers at the end and the stage mix."""
     last_step = suppliers["step"].max()
+    stages = ["early", "development", "long_term", "final"]
     grouped = suppliers.groupby(["replicate", "strategy"], observed=True)
     totals = grouped[["profit", "customers_at_start", "retained"]].sum()
     end = suppliers[suppliers["step"] == last_step].copy()
-    end["trust_x"] = end["mean_trust"].fillna(0) * end["customers"]
-    end["commitment_x"] = end["mean_commitment"].fillna(0) * end["customers"]
+    # trust and commitment are means over a supplier's current relationships
+    end["relationships"] = end[stages].sum(axis=1)
+    end["trust_x"] = end["mean_trust"].fillna(0) * end["relationships"]
+    end["commitment_x"] = end["mean_commitment"].fillna(0) * end["relationships"]
+    end["suppliers"] = end["active"].astype(int)
     final = end.groupby(["replicate", "strategy"], observed=True)[
-        ["market_share", "customers", "trust_x", "commitment_x", "early", "development",
-         "long_term", "final"]].sum()
+        ["suppliers", "market_share", "customers", "relationships", "trust_x", "commitment_x", *stages]].sum()
+    # a strategy that no supplier holds at the end (suppliers imitate rivals) counts as
+    # zero share and zero suppliers in that replicate, not as missing
+    final = final.reindex(totals.index, fill_value=0)
+    with_relationships = final["relationships"].where(final["relationships"] > 0)
     out = pd.DataFrame({
-        "suppliers": end.groupby(["replicate", "strategy"], observed=True)["supplier"].nunique(),
+        "suppliers": final["suppliers"],
         "market_share": final["market_share"],
         "cumulative_profit": totals["profit"],
         "retention_rate": totals["retained"] / totals["customers_at_start"].where(
             totals["customers_at_start"] > 0),
         "customers": final["customers"],
-        "mean_trust": final["trust_x"] / final["customers"].where(final["customers"] > 0),
-        "mean_commitment": final["commitment_x"] / final["customers"].where(final["customers"] > 0),
+        "mean_trust": final["trust_x"] / with_relationships,
+        "mean_commitment": final["commitment_x"] / with_relationships,
     })
-    stage_total = final[["early", "development", "long_term", "final"]].sum(axis=1)
-    for col in ("early", "development", "long_term", "final"):
-        out[f"share_{col}"] = final[col] / stage_total.where(stage_total > 0)
+    for col in stages:
+        out[f"share_{col}"] = final[col] / with_relationships
     return out.reset_index()
 
 
@@ -54,7 +60,7 @@ def summarise_by_strategy(suppliers: pd.DataFrame) -> pd.DataFrame:
     per = per_replicate_by_strategy(suppliers)
     rows = []
     for strategy, group in per.groupby("strategy", observed=True):
-        row = {"strategy": strategy, "replicates": len(group), "suppliers": int(group["suppliers"].iloc[0])}
+        row = {"strategy": strategy, "replicates": len(group), "suppliers": float(group["suppliers"].mean())}
         for col in per.columns:
             if col in ("replicate", "strategy", "suppliers"):
                 continue

@@ -161,3 +161,15 @@ def test_strategies_based_on_each_other_in_a_circle_are_refused():
     with pytest.raises(ScenarioError, match="based on each other in a circle"):
         sim.scenario_from_dict({"strategies": {"a": {"based_on": "b"}, "b": {"based_on": "a"}},
                                 "suppliers": [{"name": "Solo", "strategy": "a"}]})
+
+
+def test_summary_counts_a_strategy_that_imitation_emptied_as_zero(small):
+    learning = small.with_overrides({"mechanisms.supplier_learning": True,
+                                     "behaviour.imitation_probability": 1.0, "market.steps": 36})
+    results = sim.run(learning, replicates=3, workers=1)
+    last = results.suppliers[results.suppliers["step"] == results.suppliers["step"].max()]
+    held_at_end = last.groupby("replicate")["strategy"].nunique()
+    assert held_at_end.min() == 1, "the case under test: some replicate ends with one strategy left"
+    summary = results.summary()
+    assert summary["suppliers"].sum() == pytest.approx(4.0)
+    assert summary["market_share"].sum() == pytest.approx(1.0)
