@@ -60,9 +60,11 @@ _RELATIONSHIP = Strategy(
 
 def _kotler(level: str) -> Strategy:
     # The ladder holds everything but the level equal, so comparing rungs isolates it.
+    # A small adaptation budget lets every rung reach the long-term stage (which needs
+    # adaptations), so the ladder differs in service alone.
     return Strategy(description=f"Kotler's {level} level, everything else held at a "
                                 f"middle setting.", markup=0.25, acquisition_contacts=1.0,
-                    level=level)
+                    level=level, adaptation_investment=0.01)
 
 
 PRESETS: dict[str, Strategy] = {
