@@ -33,15 +33,18 @@ class EventLog:
         return sum(len(c[0]) for c in self._chunks)
 
     def frame(self, supplier_names: list[str]) -> pd.DataFrame:
-        cols = ("step", "buyer", "supplier", "from_stage", "to_stage", "cause")
         if not self._chunks:
             arrays = [np.zeros(0, t) for t in (np.int32, np.int32, np.int16, np.int8, np.int8, np.int8)]
         else:
             arrays = [np.concatenate([c[i] for c in self._chunks]) for i in range(6)]
-        df = pd.DataFrame(dict(zip(cols, arrays)))
+        step, buyer, supplier, from_stage, to_stage, cause = arrays
         stage_labels = [s.label for s in Stage]
-        df["supplier"] = pd.Categorical.from_codes(df["supplier"].astype(np.int32), supplier_names)
-        df["from_stage"] = pd.Categorical.from_codes(df["from_stage"].astype(np.int32), stage_labels)
-        df["to_stage"] = pd.Categorical.from_codes(df["to_stage"].astype(np.int32), stage_labels)
-        df["cause"] = pd.Categorical.from_codes(df["cause"].astype(np.int32), [c.label for c in Cause])
-        return df
+        # Categoricals straight from the small integer codes, and the fresh arrays taken as
+        # they are: a long log is not copied again on its way into the frame.
+        return pd.DataFrame({
+            "step": step, "buyer": buyer,
+            "supplier": pd.Categorical.from_codes(supplier, supplier_names),
+            "from_stage": pd.Categorical.from_codes(from_stage, stage_labels),
+            "to_stage": pd.Categorical.from_codes(to_stage, stage_labels),
+            "cause": pd.Categorical.from_codes(cause, [c.label for c in Cause]),
+        }, copy=False)

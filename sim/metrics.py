@@ -16,11 +16,20 @@ COUNTERS = ("searched", "new_customers", "switches", "problems", "complaints",
             "escalation_exits", "dropped", "distance_breakups", "became_aware")
 
 
+_LOYALTY_BLOCK = 8192  # rows of the loyalty matrix converted at a time
+
+
 def loyalty_concentration(loyalty: np.ndarray) -> float:
     """Mean over buyers (with any loyalty) of sum_j L_ij^2 / (sum_j L_ij)^2: 1/n when a buyer
     spreads its visits over n sellers, 1 when it always visits one."""
-    total = loyalty.sum(axis=1, dtype=np.float64)
-    squares = np.einsum("ij,ij->i", loyalty, loyalty, dtype=np.float64)
+    n = loyalty.shape[0]
+    total, squares = np.empty(n), np.empty(n)
+    # In blocks of rows converted to float64 once: the same sums as summing the float32
+    # array with dtype=float64, without converting it twice or holding an N x S copy.
+    for start in range(0, n, _LOYALTY_BLOCK):
+        block = loyalty[start:start + _LOYALTY_BLOCK].astype(np.float64)
+        np.sum(block, axis=1, out=total[start:start + _LOYALTY_BLOCK])
+        np.einsum("ij,ij->i", block, block, out=squares[start:start + _LOYALTY_BLOCK])
     some = total > 0
     return float(np.mean(squares[some] / total[some] ** 2)) if some.any() else float("nan")
 
@@ -129,11 +138,13 @@ def relationship_frame(state: MarketState, supplier_names: list[str],
     trust = state.trust.ravel()[flat].astype(float)
     value = 0.5 * trust + 0.5 * np.clip(state.expectation.ravel()[flat], 0, 1)
     alive = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
+    # The columns are fresh arrays, taken as they are (copy=False): a frame of millions of
+    # pairs is not held twice; categorical codes go in at their own small integer width.
     df = pd.DataFrame({
         "buyer": buyers.astype(np.int32),
         "supplier": pd.Categorical.from_codes(suppliers, supplier_names),
-        "segment": pd.Categorical.from_codes(state.segment[buyers].astype(np.int32), segment_names),
-        "stage": pd.Categorical.from_codes(stage.astype(np.int32), [s.label for s in Stage]),
+        "segment": pd.Categorical.from_codes(state.segment[buyers], segment_names),
+        "stage": pd.Categorical.from_codes(stage, [s.label for s in Stage]),
         "current": state.current[buyers] == suppliers,
         "key_account": state.key_account[buyers] & (state.current[buyers] == suppliers),
         "trust": trust,
@@ -148,7 +159,7 @@ def relationship_frame(state: MarketState, supplier_names: list[str],
         "demand": state.demand[buyers],
         "importance": importance,
         "value": value,
-    })
-    df["positioning"] = pd.Categorical.from_codes(positioning(importance, value).astype(np.int32),
+    }, copy=False)
+    df["positioning"] = pd.Categorical.from_codes(positioning(importance, value),
                                                   [p.label for p in Positioning])
     return df

@@ -80,7 +80,9 @@ class RelationshipMarket(mesa.Model):
         state = MarketState(N, S, switching_cost_scale=scenario.market.switching_cost_scale)
         self._sample_buyers(state)
         K = scenario.market.peers_per_buyer
-        state.peers = rng.integers(0, N, size=(N, K), dtype=np.int64 if N > 2**31 else np.int32)
+        # drawn as int32 (the draws depend on it), kept as intp: indexing needs no conversion
+        state.peers = rng.integers(0, N, size=(N, K), dtype=np.int64 if N > 2**31 else np.int32
+                                   ).astype(np.intp)
         state.current = np.full(N, -1, np.int64)
         state.wallet_share = np.full(N, scenario.behaviour.base_wallet_share)
         for name in ("dissatisfaction", "last_price_paid", "recent_value"):

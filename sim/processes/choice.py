@@ -30,22 +30,24 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray) -> np.nd
     """U_ij for the given buyers (rows) and every supplier (columns):
     -b_p*price + b_q*E[q] + rho*(w_T*trust + w_J*J) - [i != current]*(switching cost + adaptations)."""
     b = scenario.behaviour
+    S = state.n_suppliers
     price = state.price.astype(np.float32)
+    # np.take of whole rows: the same values as fancy indexing, gathered faster
     u = -state.price_sensitivity[buyers, None].astype(np.float32) * price[None, :]
-    u += state.quality_sensitivity[buyers, None].astype(np.float32) * state.expectation[buyers]
+    u += state.quality_sensitivity[buyers, None].astype(np.float32) * np.take(state.expectation, buyers, axis=0)
     rho = state.relational_orientation[buyers, None].astype(np.float32)
     if b.trust_weight:
-        u += rho * b.trust_weight * state.trust[buyers]
+        u += rho * b.trust_weight * np.take(state.trust, buyers, axis=0)
     if b.preference_weight:
-        u += rho * b.preference_weight * state.preference[buyers]
+        u += rho * b.preference_weight * np.take(state.preference, buyers, axis=0)
     if scenario.mechanisms.switching_costs:
         current = state.current[buyers]
-        has = current >= 0
+        has = np.flatnonzero(current >= 0)
         cost = np.zeros(len(buyers), np.float32)
         cost[has] = (state.switching_cost[buyers[has]] * state.switching_cost_scale
-                     + state.adaptation[buyers[has], current[has]])
+                     + state.adaptation.ravel()[buyers[has] * S + current[has]])
         u -= cost[:, None]
-        u[has, current[has]] += cost[has]  # staying costs nothing
+        u.ravel()[has * S + current[has]] += cost[has]  # staying costs nothing
     return u
 
 
@@ -62,15 +64,22 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
     searchers = np.flatnonzero(searching)
     choice = current.astype(np.int64).copy()
     if len(searchers):
-        u = utility(state, scenario, searchers)
-        stage = state.stage[searchers]
-        available = (stage != Stage.UNAWARE) & ~state.barred[searchers] & state.active[None, :]
-        beta = np.float32(scenario.behaviour.choice_intensity)
-        # Gumbel-max: argmax(beta*U + Gumbel) samples the logit choice exactly.
-        gumbel = -np.log(-np.log(rng.random(u.shape, dtype=np.float32) + np.float32(1e-12))
-                         + np.float32(1e-12))
-        score = beta * u + gumbel
-        score[~available] = -np.inf
+        score = utility(state, scenario, searchers)
+        available = np.take(state.stage, searchers, axis=0) != Stage.UNAWARE
+        available &= ~np.take(state.barred, searchers, axis=0)
+        available &= state.active[None, :]
+        # Gumbel-max: argmax(beta*U + Gumbel) samples the logit choice exactly. Gumbel noise
+        # -log(-log(r + eps) + eps), worked out in place.
+        gumbel = rng.random(score.shape, dtype=np.float32)
+        gumbel += np.float32(1e-12)
+        np.log(gumbel, out=gumbel)
+        np.negative(gumbel, out=gumbel)
+        gumbel += np.float32(1e-12)
+        np.log(gumbel, out=gumbel)
+        np.negative(gumbel, out=gumbel)
+        score *= np.float32(scenario.behaviour.choice_intensity)
+        score += gumbel
+        np.copyto(score, -np.inf, where=~available)
         picked = np.argmax(score, axis=1)
         none = ~available.any(axis=1)
         picked[none] = -1

@@ -27,15 +27,21 @@ def invest_in_adaptations(state: MarketState, scenario: Scenario, buyers: np.nda
     if not scenario.mechanisms.adaptations:
         return np.zeros(len(flat))
     invest = state.adaptation_investment[suppliers]
-    stock = state.adaptation.ravel()[flat]
-    eligible = (treated & (invest > 0) & (state.stage.ravel()[flat] >= Stage.DEVELOPMENT)
-                & (state.stage.ravel()[flat] <= Stage.FINAL)
-                & (state.commitment.ravel()[flat] >= b.adaptation_commitment)
-                & (stock < b.adaptation_ceiling))
-    joint = np.where(state.level[suppliers] == PARTNERSHIP, 2.0, 1.0)
-    added = np.where(eligible, np.minimum(invest * joint, b.adaptation_ceiling - stock), 0.0)
-    state.adaptation.ravel()[flat] = stock + added
-    return added / joint * b.cost_per_adaptation
+    spend = np.zeros(len(flat))
+    # the pair arrays are read only for the orders of investing suppliers in the stages
+    # that adapt; the others add nothing and spend nothing
+    stage = state.stage.ravel()[flat]
+    candidates = np.flatnonzero(treated & (invest > 0) & (stage >= Stage.DEVELOPMENT)
+                                & (stage <= Stage.FINAL))
+    at = flat[candidates]
+    stock = state.adaptation.ravel()[at]
+    eligible = (state.commitment.ravel()[at] >= b.adaptation_commitment) & (stock < b.adaptation_ceiling)
+    candidates, at, stock = candidates[eligible], at[eligible], stock[eligible]
+    joint = np.where(state.level[suppliers[candidates]] == PARTNERSHIP, 2.0, 1.0)
+    added = np.minimum(invest[candidates] * joint, b.adaptation_ceiling - stock)
+    state.adaptation.ravel()[at] = stock + added
+    spend[candidates] = added / joint * b.cost_per_adaptation
+    return spend
 
 
 def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
@@ -44,8 +50,7 @@ def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
     b = scenario.behaviour
     S = state.n_suppliers
     served = tick.served
-    buyers, suppliers = tick.buyers[served], tick.suppliers[served]
-    flat = buyers * S + suppliers
+    buyers, suppliers, flat = tick.served_orders(S)
     volume = tick.volume[served]
     price = state.price[suppliers]
     revenue = price * volume
@@ -53,7 +58,8 @@ def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
     late = rng.random(state.n_buyers)[buyers] >= state.payment_reliability[buyers]
     late_cost = late * b.late_payment_cost * revenue
     level_cost = np.asarray(b.level_costs)[tick.level]
-    habitual = np.isin(state.stage.ravel()[flat], (Stage.LONG_TERM, Stage.FINAL))
+    stage = state.stage.ravel()[flat]
+    habitual = (stage == Stage.LONG_TERM) | (stage == Stage.FINAL)
     cost_to_serve = (level_cost * b.cost_to_serve_scale * state.cost_to_serve[buyers]
                      * (1.0 - b.habitual_cost_discount * habitual))
     retention = state.retention_spend[suppliers] * tick.treated

@@ -28,9 +28,7 @@ def learn(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     b, mech = scenario.behaviour, scenario.mechanisms
     S = state.n_suppliers
     loss = b.trust_loss if mech.asymmetric_trust else b.trust_gain
-    served = tick.served
-    buyers, suppliers = tick.buyers[served], tick.suppliers[served]
-    flat = buyers * S + suppliers
+    buyers, suppliers, flat = tick.served_orders(S)
     trust = update_trust(state.trust.ravel()[flat].astype(float), tick.evidence, b.trust_gain, loss)
     trust += b.communication_gain * tick.contact * (1.0 - trust)
     shared_values = 1.0 - cultural_distance(state, buyers, suppliers)
@@ -45,7 +43,7 @@ def learn(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     trust = np.clip(trust, 0.0, 1.0)
     state.trust.ravel()[flat] = trust
     state.last_price_paid[buyers] = price
-    rationed = ~served
+    rationed = ~tick.served
     if rationed.any():
         rflat = tick.buyers[rationed] * S + tick.suppliers[rationed]
         state.trust.ravel()[rflat] = np.clip(update_trust(

@@ -24,9 +24,7 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     dissatisfaction by follow-up; proactive ones also notice drifting needs and offer
     improvements; partnership solves problems jointly (higher recovery probability)."""
     b, mech = scenario.behaviour, scenario.mechanisms
-    served = tick.served
-    buyers, suppliers = tick.buyers[served], tick.suppliers[served]
-    flat = buyers * state.n_suppliers + suppliers
+    buyers, suppliers, flat = tick.served_orders(state.n_suppliers)
     perf = tick.performance
     expectation = state.expectation.ravel()[flat].astype(float)
     shortfall = expectation - perf
@@ -35,17 +33,25 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     level, treated = treatment_level(state, buyers, suppliers)
     unhappy = tick.problem | (dissatisfaction > 0)
     recovered = np.zeros(len(flat), bool)
-    # per-buyer draws (one column per use), so a buyer meets the same luck in every
-    # alternative of a comparison
-    draws = rng.random((4, state.n_buyers))[:, buyers]
+    # per-buyer draws (one row per use), so a buyer meets the same luck in every
+    # alternative of a comparison; each use reads its row only where it matters
+    draws = rng.random((4, state.n_buyers))
+
+    def chance(use: int, where: np.ndarray, p) -> np.ndarray:
+        """Whether the draws of ``use`` fall below ``p`` (a number, or a function giving
+        it for the orders at the positions it is handed) for the orders flagged in ``where``."""
+        hit = np.zeros(len(flat), bool)
+        at = np.flatnonzero(where)
+        hit[at] = draws[use, buyers[at]] < (p(at) if callable(p) else p)
+        return hit
+
     if mech.service_recovery:
-        voiced = unhappy & (draws[0] < state.complaint_propensity[buyers])
+        voiced = chance(0, unhappy, lambda at: state.complaint_propensity[buyers[at]])
         silent = unhappy & ~voiced
-        found_silent = silent & (level >= ACCOUNTABLE) & (draws[1] < b.followup_detection)
+        found_silent = chance(1, silent & (level >= ACCOUNTABLE), b.followup_detection)
         known = (voiced & (level >= REACTIVE)) | found_silent
-        p_fix = np.where(level == PARTNERSHIP, b.partnership_recovery_probability,
-                         b.recovery_probability)
-        recovered = known & (draws[2] < p_fix)
+        recovered = chance(2, known, lambda at: np.where(
+            level[at] == PARTNERSHIP, b.partnership_recovery_probability, b.recovery_probability))
         evidence[recovered] = np.maximum(evidence[recovered], b.recovery_evidence)
         dissatisfaction[recovered] = 0.0
         tick.count("complaints", voiced.sum())
@@ -53,12 +59,15 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         tick.count("recovered", recovered.sum())
         tick.count("recovered_silent", (recovered & found_silent).sum())
     if mech.escalation:
+        # only problems and recoveries move the escalation ladder
         unresolved = tick.problem & ~recovered
-        escalation = state.escalation.ravel()[flat].astype(np.int16)
-        repeated = unresolved & (tick.step - state.last_problem.ravel()[flat] <= b.escalation_window)
+        moved = np.flatnonzero(unresolved | recovered)
+        at = flat[moved]
+        escalation = state.escalation.ravel()[at].astype(np.int16)
+        repeated = unresolved[moved] & (tick.step - state.last_problem.ravel()[at] <= b.escalation_window)
         escalation += repeated
-        escalation -= recovered & (escalation > 0)
-        state.escalation.ravel()[flat] = np.minimum(escalation, 127)
+        escalation -= recovered[moved] & (escalation > 0)
+        state.escalation.ravel()[at] = np.minimum(escalation, 127)
         state.last_problem.ravel()[flat[unresolved]] = tick.step
         tick.count("escalations", repeated.sum())
     state.dissatisfaction[buyers] = dissatisfaction
@@ -66,7 +75,7 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         state.expectation.ravel()[flat] = expectation + b.expectation_rate * (perf - expectation)
     attentive = (level >= PROACTIVE) | state.key_account[buyers]
     if mech.complacency:
-        noticed = attentive & (draws[3] < b.drift_notice_probability)
+        noticed = chance(3, attentive, b.drift_notice_probability)
         state.drift_gap.ravel()[flat[noticed]] = 0.0
     staying = tick.previous_current[buyers] == suppliers
     wallet = np.where(staying, state.wallet_share[buyers], b.base_wallet_share)

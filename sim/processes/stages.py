@@ -33,7 +33,7 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     (switched away) and opens the early stage with the new one (first order, or won back)."""
     S = state.n_suppliers
     step = tick.step
-    buyers, suppliers = tick.buyers[tick.served], tick.suppliers[tick.served]
+    buyers, suppliers, all_flat = tick.served_orders(S)
     previous = tick.previous_current[buyers]
     moved = previous != suppliers
     left = moved & (previous >= 0) & (state.current[buyers] == previous)
@@ -53,7 +53,6 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     state.drift_gap.ravel()[flat] = 0
     state.recent_value[new_buyers] = 0.0
     state.current[buyers] = suppliers
-    all_flat = buyers * S + suppliers
     state.orders.ravel()[all_flat] = np.minimum(state.orders.ravel()[all_flat] + 1, 32_000)
     tick.count("new_customers", moved.sum())
     tick.new_by_supplier = np.bincount(new_suppliers, minlength=S)
@@ -66,22 +65,28 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
     the current relationships of this step's customers up (or out of) the stages."""
     b, mech = scenario.behaviour, scenario.mechanisms
     S, step = state.n_suppliers, tick.step
-    buyers, suppliers = tick.buyers[tick.served], tick.suppliers[tick.served]
+    buyers, suppliers, flat = tick.served_orders(S)
     still = state.current[buyers] == suppliers
-    buyers, suppliers = buyers[still], suppliers[still]
-    flat = buyers * S + suppliers
+    if not still.all():
+        buyers, suppliers, flat = buyers[still], suppliers[still], flat[still]
     stage = state.stage.ravel()[flat]
-    trust = state.trust.ravel()[flat]
-    commitment = state.commitment.ravel()[flat]
     if mech.stage_progression:
-        to_development = ((stage == Stage.EARLY) & (trust >= b.development_trust)
-                          & (state.orders.ravel()[flat] >= b.development_orders))
-        adapted = state.adaptation.ravel()[flat] > 0 if mech.adaptations else True
-        to_long_term = (stage == Stage.DEVELOPMENT) & (commitment >= b.long_term_commitment) & adapted
-        tenure = step - state.start_step.ravel()[flat]
-        weak_competition = close_alternatives(state, scenario.market.close_alternative_band)[
-            suppliers] < b.final_max_close_alternatives
-        to_final = (stage == Stage.LONG_TERM) & (tenure >= b.final_tenure) & weak_competition
+        # each test reads the pair arrays only for the relationships in the stage it concerns
+        to_development = stage == Stage.EARLY
+        at = np.flatnonzero(to_development)
+        to_development[at] = ((state.trust.ravel()[flat[at]] >= b.development_trust)
+                              & (state.orders.ravel()[flat[at]] >= b.development_orders))
+        to_long_term = stage == Stage.DEVELOPMENT
+        at = np.flatnonzero(to_long_term)
+        to_long_term[at] = state.commitment.ravel()[flat[at]] >= b.long_term_commitment
+        if mech.adaptations:
+            at = np.flatnonzero(to_long_term)
+            to_long_term[at] = state.adaptation.ravel()[flat[at]] > 0
+        weak_competition = close_alternatives(state, scenario.market.close_alternative_band) \
+            < b.final_max_close_alternatives
+        to_final = (stage == Stage.LONG_TERM) & weak_competition[suppliers]
+        at = np.flatnonzero(to_final)
+        to_final[at] = step - state.start_step.ravel()[flat[at]] >= b.final_tenure
         for mask, old, new, cause in ((to_development, Stage.EARLY, Stage.DEVELOPMENT, Cause.TRUST_REACHED),
                                       (to_long_term, Stage.DEVELOPMENT, Stage.LONG_TERM,
                                        Cause.COMMITMENT_REACHED),
@@ -89,17 +94,22 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
             log.record(step, buyers[mask], suppliers[mask], old, new, cause)
             state.stage.ravel()[flat[mask]] = new
         if mech.distance_breakup:
-            young = (stage == Stage.EARLY) & ~to_development
-            distance = cultural_distance(state, buyers, suppliers)
-            breaks = young & (rng.random(state.n_buyers)[buyers] < b.distance_breakup * distance)
+            draws = rng.random(state.n_buyers)
+            breaks = (stage == Stage.EARLY) & ~to_development
+            at = np.flatnonzero(breaks)
+            breaks[at] = draws[buyers[at]] < b.distance_breakup * cultural_distance(
+                state, buyers[at], suppliers[at])
             end_relationships(state, flat[breaks], Cause.DISTANCE_BREAKUP, log, step)
             tick.count("distance_breakups", breaks.sum())
     if mech.complacency:
         # Seed 004: habit lowers the cost of managing a relationship but lets the buyer's
         # new needs go unnoticed; the serve phase resets the gap when someone notices.
-        habitual = np.isin(state.stage.ravel()[flat], (Stage.LONG_TERM, Stage.FINAL))
-        grow = state.need_drift[buyers] * state.complacency[suppliers] * habitual
-        state.drift_gap.ravel()[flat] = np.minimum(state.drift_gap.ravel()[flat] + grow, 1.0)
+        # (the gap of other relationships stays as it is: it never exceeds 1)
+        stage_now = state.stage.ravel()[flat]
+        habitual = np.flatnonzero((stage_now == Stage.LONG_TERM) | (stage_now == Stage.FINAL))
+        grow = state.need_drift[buyers[habitual]] * state.complacency[suppliers[habitual]]
+        at = flat[habitual]
+        state.drift_gap.ravel()[at] = np.minimum(state.drift_gap.ravel()[at] + grow, 1.0)
     if mech.escalation:
         exit_now = state.escalation.ravel()[flat] >= b.escalation_exit_level
         end_relationships(state, flat[exit_now], Cause.ESCALATION, log, step, bar=True)

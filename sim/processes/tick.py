@@ -30,6 +30,23 @@ class Tick:
     new_by_supplier: np.ndarray | None = None  # customers won this step, per supplier
     supplier_accounts: dict = field(default_factory=dict)  # per-supplier money flows this step
     counts: dict = field(default_factory=dict)   # named event counters for the metrics
+    _served_orders: tuple | None = field(default=None, init=False, repr=False, compare=False)
+
+    def served_orders(self, n_suppliers: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(buyers, suppliers, flat pair index) of the served orders, worked out once and
+        shared by the phases after choice. Assigning new ``buyers``, ``suppliers`` or
+        ``served`` arrays renews them; the arrays returned are shared, so never write to them."""
+        cached = self._served_orders
+        if (cached is None or cached[0] is not self.buyers or cached[1] is not self.suppliers
+                or cached[2] is not self.served or cached[3] != n_suppliers):
+            if self.served.all():
+                buyers, suppliers = self.buyers, self.suppliers
+            else:
+                buyers, suppliers = self.buyers[self.served], self.suppliers[self.served]
+            flat = buyers * n_suppliers + suppliers
+            cached = (self.buyers, self.suppliers, self.served, n_suppliers, buyers, suppliers, flat)
+            self._served_orders = cached
+        return cached[4], cached[5], cached[6]
 
     def count(self, name: str, value: int) -> None:
         self.counts[name] = self.counts.get(name, 0) + int(value)

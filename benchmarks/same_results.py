@@ -1,0 +1,157 @@
+"""Guard for performance work: the model's results must not change.
+
+``save DIR`` runs a few fixed-seed cases and stores their four result frames (market,
+supplier, events, relationships), the strategy changes and the final pair arrays under DIR;
+``check DIR`` runs them again and compares with ``pandas.testing.assert_frame_equal``
+(exact: ``check_exact=True``) and ``numpy.array_equal``.
+
+The cases: the default scenario at 3000 buyers; a 2000-buyer market with every mechanism
+on (supplier learning included), binding capacities, segmented, partnership and accountable
+suppliers and one of each scheduled event (entry, exit, price, quality, demand shock,
+switching-cost change); the benchmark's 20-supplier configuration (and a larger one with
+more peers, so that word of mouth adds many voices per pair); and markets with
+mechanisms switched off (awareness diffusion, habit and word of mouth; most of the others;
+stage progression).
+
+Save the reference from the code before a change (e.g. ``git archive HEAD sim | tar -x -C
+/tmp/base`` and ``PYTHONPATH=/tmp/base``), then check the changed code against it.
+
+    .venv/bin/python benchmarks/same_results.py save /tmp/relsim_ref
+    .venv/bin/python benchmarks/same_results.py check /tmp/relsim_ref
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import pickle
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "scenarios" / "b2b_key_accounts.toml"
+FRAMES = ("market_frame", "supplier_frame", "events_frame", "relationships_frame")
+PAIR_ARRAYS = ("stage", "barred", "trust", "commitment", "preference", "loyalty", "adaptation",
+               "escalation", "start_step", "orders", "expectation", "net_value", "last_problem",
+               "drift_gap")
+
+
+def _everything_scenario():
+    from sim.scenario import load_scenario, scenario_from_dict
+
+    data = load_scenario(DEFAULT).to_dict()
+    data["market"]["buyers"] = 2000
+    data["mechanisms"] = {k: True for k in data["mechanisms"]}
+    for supplier in data["suppliers"]:
+        supplier["capacity"] = 900.0 if supplier["name"] == "PriceLine" else 700.0
+    data["suppliers"].append({**data["suppliers"][1], "name": "Segmenter", "strategy": "segmented",
+                              "count": 1, "capacity": math.inf})
+    data["suppliers"].append({**data["suppliers"][1], "name": "Newcomer",
+                              "count": 1, "initial_awareness": 0.0, "capacity": 500.0, "quality": 0.45,
+                              "quality_noise": 0.25, "strategy": "reactive",
+                              "cultural_position": 0.8})
+    for name, strategy in (("Ally", "partnership"), ("Checker", "accountable")):
+        data["suppliers"].append({**data["suppliers"][0], "name": name, "strategy": strategy,
+                                  "count": 1, "capacity": math.inf})
+    data["events"] = [
+        {"step": 20, "kind": "supplier_entry", "supplier": "Newcomer"},
+        {"step": 40, "kind": "price_change", "supplier": "PriceLine 1", "markup": 0.4},
+        {"step": 50, "kind": "quality_change", "supplier": "Partners 2", "quality": 0.5},
+        {"step": 60, "kind": "demand_shock", "segment": "key accounts", "factor": 1.5},
+        {"step": 70, "kind": "supplier_exit", "supplier": "PriceLine 2"},
+        {"step": 90, "kind": "switching_cost_change", "factor": 0.2},
+    ]
+    return scenario_from_dict(data, "everything")
+
+
+def default_with(overrides: dict):
+    """The default scenario with ``overrides``."""
+    from sim.scenario import load_scenario
+
+    return load_scenario(DEFAULT).with_overrides(overrides)
+
+
+def cases() -> dict:
+    return {
+        "default_3000": lambda: default_with({"market.buyers": 3000}),
+        "everything_2000": _everything_scenario,
+        "twenty_suppliers_3000": lambda: default_with({
+            "market.buyers": 3000, "market.steps": 60, "suppliers[PriceLine].count": 10,
+            "suppliers[Partners].count": 10, "mechanisms.supplier_learning": True}),
+        "twenty_suppliers_30000": lambda: default_with({
+            "market.buyers": 30000, "suppliers[PriceLine].count": 10,
+            "suppliers[Partners].count": 10, "market.peers_per_buyer": 12}),
+        "switched_off_1500": lambda: default_with({
+            "market.buyers": 1500, "market.steps": 60, "mechanisms.awareness_diffusion": False,
+            "mechanisms.word_of_mouth": False, "mechanisms.habitual_rebuying": False}),
+        "more_switched_off_1500": lambda: default_with({
+            "market.buyers": 1500, "market.steps": 60, "market.peers_per_buyer": 0,
+            **{f"mechanisms.{name}": False for name in (
+                "adaptations", "service_recovery", "escalation", "complacency", "key_accounts",
+                "expectation_adaptation", "distance_breakup", "customer_dropping",
+                "switching_costs", "asymmetric_trust")}}),
+        "no_stages_1500": lambda: default_with({
+            "market.buyers": 1500, "market.steps": 60, "mechanisms.stage_progression": False,
+            "suppliers[Partners].capacity": 150.0}),
+    }
+
+
+def run_case(make) -> dict:
+    from sim.model import RelationshipMarket
+
+    model = RelationshipMarket(make()).run()
+    out = {name: getattr(model, name)() for name in FRAMES}
+    out["strategy_changes"] = list(model.strategy_changes)
+    out["pairs"] = {name: np.array(getattr(model.state, name)) for name in PAIR_ARRAYS}
+    return out
+
+
+def compare(name: str, ref: dict, new: dict) -> list[str]:
+    problems = []
+    for frame in FRAMES:
+        try:
+            pd.testing.assert_frame_equal(ref[frame], new[frame], check_exact=True)
+        except AssertionError as exc:
+            problems.append(f"{name}.{frame}: {exc}")
+    if ref["strategy_changes"] != new["strategy_changes"]:
+        problems.append(f"{name}.strategy_changes differ")
+    for array, value in ref["pairs"].items():
+        if not np.array_equal(value, new["pairs"][array]):
+            diff = np.abs(value.astype(float) - new["pairs"][array].astype(float)).max()
+            problems.append(f"{name}.state.{array} differs (max abs diff {diff:g})")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("save", "check"))
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--only", nargs="*", help="case names to run")
+    args = parser.parse_args(argv)
+    args.folder.mkdir(parents=True, exist_ok=True)
+    failed = False
+    for name, make in cases().items():
+        if args.only and name not in args.only:
+            continue
+        start = time.perf_counter()
+        result = run_case(make)
+        took = time.perf_counter() - start
+        path = args.folder / f"{name}.pkl"
+        if args.action == "save":
+            path.write_bytes(pickle.dumps(result))
+            print(f"{name}: saved ({took:.1f} s, {len(result['events_frame'])} events)")
+            continue
+        problems = compare(name, pickle.loads(path.read_bytes()), result)
+        failed |= bool(problems)
+        print(f"{name}: {'SAME' if not problems else 'DIFFERENT'} ({took:.1f} s)")
+        for p in problems:
+            print("   ", p.replace("\n", "\n    "))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
