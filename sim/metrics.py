@@ -113,21 +113,22 @@ class Recorder:
         return df
 
 
-def positioning(importance: np.ndarray, value: np.ndarray) -> np.ndarray:
+def positioning(importance: np.ndarray, value: np.ndarray, importance_threshold: float = 0.5,
+                value_threshold: float = 0.6) -> np.ndarray:
     """The buyer's positioning matrix of its suppliers (seed 003): importance/risk (the
     supplier's share of the buyer's recent purchases) against value (trust and expected
     quality): partner (high, high), managed (high importance, low value), desired (low
     importance, high value), independent (low, low)."""
-    high_importance = importance >= 0.5
-    high_value = value >= 0.6
+    high_importance = importance >= importance_threshold
+    high_value = value >= value_threshold
     return np.select([high_importance & high_value, high_importance & ~high_value,
                       ~high_importance & high_value], [Positioning.PARTNER, Positioning.MANAGED,
                                                        Positioning.DESIRED],
                      Positioning.INDEPENDENT).astype(np.int8)
 
 
-def relationship_frame(state: MarketState, supplier_names: list[str],
-                       segment_names: list[str]) -> pd.DataFrame:
+def relationship_frame(state: MarketState, supplier_names: list[str], segment_names: list[str],
+                       importance_threshold: float = 0.5, value_threshold: float = 0.6) -> pd.DataFrame:
     """Every buyer-supplier pair that has ever traded, as it stands at the end."""
     flat = np.flatnonzero(state.orders.ravel() > 0)
     buyers, suppliers = np.divmod(flat, state.n_suppliers)
@@ -160,6 +161,6 @@ def relationship_frame(state: MarketState, supplier_names: list[str],
         "importance": importance,
         "value": value,
     }, copy=False)
-    df["positioning"] = pd.Categorical.from_codes(positioning(importance, value),
+    df["positioning"] = pd.Categorical.from_codes(positioning(importance, value, importance_threshold, value_threshold),
                                                   [p.label for p in Positioning])
     return df

@@ -115,7 +115,8 @@ class RelationshipMarket(mesa.Model):
         state.allocate_pairs()
 
         # Initial awareness: each supplier present at the start is known to a share of buyers.
-        initial = np.array([s.initial_awareness for s in specs]) * state.active
+        state.initial_awareness = np.array([s.initial_awareness for s in specs])
+        initial = state.initial_awareness * state.active
         for j in np.flatnonzero(initial > 0):  # per supplier column: tens of columns
             aware = np.flatnonzero(rng.random(N) < initial[j])
             awareness.become_aware(state, aware * S + j, scenario.behaviour.initial_trust, self.log)
@@ -170,7 +171,9 @@ class RelationshipMarket(mesa.Model):
         return self.log.frame(self.supplier_names)
 
     def relationships_frame(self) -> pd.DataFrame:
-        return relationship_frame(self.state, self.supplier_names, self.segment_names)
+        b = self.scenario.behaviour
+        return relationship_frame(self.state, self.supplier_names, self.segment_names,
+                                  b.positioning_importance, b.positioning_value)
 
     def stage_counts(self) -> dict[str, int]:
         """Pairs in each stage right now (all pairs, not only current relationships)."""

@@ -214,6 +214,26 @@ class Behaviour:
                                               "close alternatives than this.", "suppliers", 0, 1000)
     distance_breakup: float = param(0.1, "b: per-step probability of breaking an early "
                                     "relationship per unit of cultural distance.", "1/step", 0.0, 1.0)
+    final_stage_habit: float = param(0.5, "How much less a buyer in the final stage looks around "
+                                     "on its own (institutionalised habit).", "fraction", 0.0, 1.0)
+    max_need_gap: float = param(0.3, "Largest gap unnoticed need drift can open between what a "
+                                "buyer needs and what it gets.", "quality", 0.0, 10.0)
+    calm_steps_to_ease: int = param(12, "Steps without a problem after which escalation eases by "
+                                    "one level.", "steps", 1, 10_000)
+    warning_escalation: int = param(2, "Escalation level at which a customer warns its peers "
+                                    "against its supplier.", "levels", 1, 100)
+    warning_trust_effect: float = param(2.0, "How strongly net warnings lower a newly aware "
+                                        "buyer's initial trust: T0*(1 + effect*min(w, 0)).", "",
+                                        0.0, 100.0)
+    joint_investment_factor: float = param(2.0, "At partnership level the customer co-invests: "
+                                           "adaptation stock grows this many times the "
+                                           "supplier's spend.", "x", 1.0, 100.0)
+    positioning_importance: float = param(0.5, "Share of a buyer's recent purchases above which "
+                                          "a supplier is important to it (positioning matrix).",
+                                          "", 0.0, 1.0)
+    positioning_value: float = param(0.6, "Value index (mean of trust and expected quality) "
+                                     "above which a supplier is of high value to the buyer.", "",
+                                     0.0, 1.0)
     problem_threshold: float = param(0.4, "Delivered performance below this is a problem.",
                                      "quality", -10.0, 10.0)
     escalation_window: int = param(6, "A problem escalates when another came within this many "
@@ -341,8 +361,8 @@ class SupplierSpec:
     capacity: float = param(float("inf"), "Units deliverable per step (inf = unlimited).", "units",
                             0.0, allow_inf=True)
     cultural_position: float = param(0.5, "Position on the cultural/technological line.", "", 0.0, 1.0)
-    initial_awareness: float = param(0.3, "Share of buyers who know this supplier at the start "
-                                     "(0 for suppliers that enter later).", "", 0.0, 1.0)
+    initial_awareness: float = param(0.3, "Share of buyers who know this supplier at the start, "
+                                     "or on the step it enters (launch publicity).", "", 0.0, 1.0)
     focal: bool = param(False, "The supplier whose strategy `relsim compare` varies (default: "
                         "the first [[suppliers]] entry).")
     overrides: dict[str, Any] = field(default_factory=dict)  # strategy fields set inline

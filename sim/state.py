@@ -110,6 +110,7 @@ class MarketState:
     n_suppliers: int
     step: int = 0
     switching_cost_scale: float = 1.0
+    last_entry_step: int = -1_000_000  # when a supplier last entered the market
 
     # buyers (N)
     segment: np.ndarray = field(default=None)
@@ -143,6 +144,7 @@ class MarketState:
     quality_noise: np.ndarray = field(default=None)
     capacity: np.ndarray = field(default=None)
     supplier_position: np.ndarray = field(default=None)
+    initial_awareness: np.ndarray = field(default=None)  # share of buyers who know it on arrival
     strategy_id: np.ndarray = field(default=None)
     acquisition_contacts: np.ndarray = field(default=None)
     level: np.ndarray = field(default=None)

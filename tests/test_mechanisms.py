@@ -455,3 +455,97 @@ def test_dwyer_phases_are_aliases_of_ford_stages():
         assert stage.dwyer == phase
     with pytest.raises(ValueError, match="unknown stage"):
         Stage.parse("honeymoon")
+
+
+# --------------------------------------------------------------------------- final stage, entry, habit
+
+def test_final_relationships_stay_demoted_while_the_entrant_is_new():
+    # default competition settings: the entrant is one close alternative, fewer than two
+    scenario = _incumbent_and_entrant("basic", complacency=0.0)
+    tenure = scenario.behaviour.final_tenure
+    model = RelationshipMarket(scenario).run()
+    series = model.market_frame().set_index("step")
+    assert series.loc[ENTRY - 1, "final"] > 300
+    assert (series.loc[ENTRY:ENTRY + tenure - 1, "final"] == 0).all()
+    promoted = events_with_cause(model, Cause.HABITUATION)
+    assert not promoted["step"].between(ENTRY, ENTRY + tenure - 1).any()
+    # once the newcomer is no longer new, habit settles again
+    assert series.loc[ENTRY + tenure:, "final"].max() > 0
+
+
+def test_final_stage_buyers_look_around_less_on_their_own():
+    scenario = small_scenario([{"name": "A", "strategy": "basic"}], buyers=50, steps=2,
+                              segment={"search_propensity": 0.4, "relational_orientation": 0.0})
+    model = RelationshipMarket(scenario).run()
+    state = model.state
+    buyers, flat = state.current_flat()
+    state.dissatisfaction[:] = 0
+    state.escalation.ravel()[flat] = 0
+    state.contacted[:] = False
+    state.stage.ravel()[flat] = Stage.LONG_TERM
+    long_term = choice.search_probability(state, scenario, buyers, flat)
+    state.stage.ravel()[flat] = Stage.FINAL
+    final = choice.search_probability(state, scenario, buyers, flat)
+    np.testing.assert_allclose(long_term, 0.4)
+    np.testing.assert_allclose(final, 0.4 * (1 - scenario.behaviour.final_stage_habit))
+
+
+def test_commitment_holds_only_buyers_who_weigh_the_relationship():
+    scenario = small_scenario([{"name": "A", "strategy": "basic"}], buyers=50, steps=2,
+                              segment={"search_propensity": 0.4})
+    model = RelationshipMarket(scenario).run()
+    state = model.state
+    buyers, flat = state.current_flat()
+    state.dissatisfaction[:] = 0
+    state.escalation.ravel()[flat] = 0
+    state.contacted[:] = False
+    state.stage.ravel()[flat] = Stage.DEVELOPMENT
+    state.commitment.ravel()[flat] = 0.8
+    state.relational_orientation[:] = 0.0
+    transactional = choice.search_probability(state, scenario, buyers, flat)
+    state.relational_orientation[:] = 1.0
+    relational = choice.search_probability(state, scenario, buyers, flat)
+    np.testing.assert_allclose(transactional, 0.4)
+    np.testing.assert_allclose(relational, 0.4 * (1 - 0.8))
+
+
+def test_an_entrant_is_known_at_once_to_the_share_its_launch_reaches():
+    suppliers = [{"name": "Incumbent", "strategy": "basic", "initial_awareness": 1.0},
+                 {"name": "Entrant", "strategy": "basic", "initial_awareness": 0.5,
+                  "acquisition_contacts": 0.0}]
+    scenario = small_scenario(suppliers, buyers=2000, steps=12,
+                              mechanisms={"word_of_mouth": False},
+                              events=[{"step": 5, "kind": "supplier_entry", "supplier": "Entrant"}])
+    model = run(scenario)
+    aware = events_with_cause(model, Cause.BECAME_AWARE)
+    entrant = aware[aware["supplier"] == "Entrant"]
+    assert set(entrant["step"]) == {5}
+    assert 0.45 < len(entrant) / 2000 < 0.55
+
+
+def test_escalation_eases_after_a_calm_spell():
+    # problems come only in the first steps (quality falls below the threshold), then the
+    # supplier delivers well: the ladder climbs, then comes down one level per calm spell
+    suppliers = [{"name": "A", "strategy": "basic", "quality": 0.2, "quality_noise": 0.0,
+                  "initial_awareness": 1.0}]
+    calm = 6
+    scenario = small_scenario(suppliers, buyers=100, steps=40,
+                              behaviour={"calm_steps_to_ease": calm, "escalation_exit_level": 50},
+                              mechanisms={"distance_breakup": False},
+                              events=[{"step": 4, "kind": "quality_change", "supplier": "A", "quality": 0.9}])
+    model = RelationshipMarket(scenario)
+    model.run(4)
+    buyers, flat = model.state.current_flat()
+    peak = model.state.escalation.ravel()[flat].astype(int)
+    assert peak.min() >= 2
+    model.run(2 * calm)
+    after = model.state.escalation.ravel()[flat].astype(int)
+    np.testing.assert_array_equal(after, np.maximum(peak - 2, 0))
+
+
+def test_distance_breaks_young_relationships_even_without_stage_progression():
+    suppliers = [{"name": "Far", "strategy": "basic", "cultural_position": 1.0, "initial_awareness": 1.0}]
+    scenario = small_scenario(suppliers, buyers=300, steps=20,
+                              segment={"cultural_position": 0.0},
+                              mechanisms={"stage_progression": False})
+    assert len(events_with_cause(run(scenario), Cause.DISTANCE_BREAKUP)) > 0

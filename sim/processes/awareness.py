@@ -44,7 +44,7 @@ def word_of_mouth_terms(state: MarketState, scenario: Scenario) -> tuple[np.ndar
     committed = state.commitment.ravel()[flat] >= b.advocacy_commitment
     escalation = state.escalation.ravel()[flat]
     sign = np.where(committed & (escalation == 0) & (state.dissatisfaction[buyers] == 0), 1.0, 0.0)
-    sign = np.where(escalation >= 2, -1.0, sign)
+    sign = np.where(escalation >= b.warning_escalation, -1.0, sign)
     voice[buyers] = sign * state.referral_propensity[buyers]
     # only the peers who speak: a gather of flags over N x K, not of values
     speaking = np.flatnonzero((voice != 0)[state.peers].ravel())
@@ -124,7 +124,7 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
         found = k < len(heard)
         found[found] = heard[k[found]] == became[found]
         w[found] = w_heard[k[found]]
-        trust = np.clip(b.initial_trust * (1.0 + np.minimum(w, 0) * 2.0), 0.0, 1.0)
+        trust = np.clip(b.initial_trust * (1.0 + np.minimum(w, 0) * b.warning_trust_effect), 0.0, 1.0)
     become_aware(state, chosen, trust, log)
     buyers = chosen // S
     approached = state.current[buyers] != chosen - buyers * S

@@ -14,16 +14,23 @@ from .tick import Tick
 
 def search_probability(state: MarketState, scenario: Scenario, buyers: np.ndarray,
                        flat: np.ndarray) -> np.ndarray:
-    """P(search) = clip(s0 + s_d*dissatisfaction + s_e*escalation + s_c*contacted, 0, 1)
-    * (1 - commitment), for buyers with a current supplier (pairs at ``flat``)."""
+    """P(search) = clip(s0*h + s_d*dissatisfaction + s_e*escalation + s_c*contacted, 0, 1)
+    * (1 - rho*commitment), for buyers with a current supplier (pairs at ``flat``).
+
+    Commitment keeps a buyer from looking around only as far as the buyer weighs the
+    relationship at all (relational orientation rho: a purely transactional buyer is not
+    held by commitment). h = 1 - final_stage_habit in the final stage (institutionalised
+    habit: the buyer no longer looks around on its own), 1 otherwise."""
     if not scenario.mechanisms.habitual_rebuying:
         return np.ones(len(buyers))
     b = scenario.behaviour
-    urge = (state.search_propensity[buyers]
+    habit = np.where(state.stage.ravel()[flat] == Stage.FINAL, 1.0 - b.final_stage_habit, 1.0)
+    urge = (state.search_propensity[buyers] * habit
             + b.search_from_dissatisfaction * state.dissatisfaction[buyers]
             + b.search_from_escalation * state.escalation.ravel()[flat]
             + b.search_when_contacted * state.contacted[buyers])
-    return np.clip(urge, 0.0, 1.0) * (1.0 - state.commitment.ravel()[flat])
+    held = state.relational_orientation[buyers] * state.commitment.ravel()[flat]
+    return np.clip(urge, 0.0, 1.0) * (1.0 - held)
 
 
 def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray) -> np.ndarray:

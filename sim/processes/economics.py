@@ -37,7 +37,7 @@ def invest_in_adaptations(state: MarketState, scenario: Scenario, buyers: np.nda
     stock = state.adaptation.ravel()[at]
     eligible = (state.commitment.ravel()[at] >= b.adaptation_commitment) & (stock < b.adaptation_ceiling)
     candidates, at, stock = candidates[eligible], at[eligible], stock[eligible]
-    joint = np.where(state.level[suppliers[candidates]] == PARTNERSHIP, 2.0, 1.0)
+    joint = np.where(state.level[suppliers[candidates]] == PARTNERSHIP, b.joint_investment_factor, 1.0)
     added = np.minimum(invest[candidates] * joint, b.adaptation_ceiling - stock)
     state.adaptation.ravel()[at] = stock + added
     spend[candidates] = added / joint * b.cost_per_adaptation

@@ -8,7 +8,7 @@ import numpy as np
 from ..eventlog import EventLog
 from ..scenario import Event, Scenario
 from ..state import Cause, MarketState, Stage
-from .awareness import make_everyone_aware
+from .awareness import become_aware, make_everyone_aware
 from .tick import Tick
 
 
@@ -40,11 +40,19 @@ def suppliers_matching(names: list[str], base_names: list[str], target: str) -> 
 
 
 def apply_event(state: MarketState, scenario: Scenario, event: Event, log: EventLog,
-                names: list[str], base_names: list[str], segment_names: list[str]) -> None:
+                names: list[str], base_names: list[str], segment_names: list[str],
+                rng: np.random.Generator | None = None) -> None:
     step = state.step
     targets = suppliers_matching(names, base_names, event.supplier) if event.supplier else None
     if event.kind == "supplier_entry":
         state.active[targets] = True
+        state.last_entry_step = step
+        # a newcomer is known at once to the share of buyers its launch reaches
+        if rng is not None:
+            for j in targets[state.initial_awareness[targets] > 0]:  # tens of suppliers at most
+                unaware = state.stage[:, j] == Stage.UNAWARE
+                reached = np.flatnonzero(unaware & (rng.random(state.n_buyers) < state.initial_awareness[j]))
+                become_aware(state, reached * state.n_suppliers + j, scenario.behaviour.initial_trust, log)
         if scenario.mechanisms.stage_progression:
             # Seed 004: the final stage is stable only while competition is weak.
             final = np.flatnonzero(state.stage.ravel() == Stage.FINAL)
@@ -76,4 +84,4 @@ def apply_scheduled(state: MarketState, scenario: Scenario, rng: np.random.Gener
     """Apply every event scheduled for this step, in file order."""
     segment_names = [s.name for s in scenario.segments]
     for event in schedule.get(state.step, ()):
-        apply_event(state, scenario, event, log, names, base_names, segment_names)
+        apply_event(state, scenario, event, log, names, base_names, segment_names, rng)

@@ -22,7 +22,8 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     inside the zone of tolerance still confirms the supplier. Basic suppliers answer
     nothing; reactive ones resolve voiced complaints; accountable ones also find silent
     dissatisfaction by follow-up; proactive ones also notice drifting needs and offer
-    improvements; partnership solves problems jointly (higher recovery probability)."""
+    improvements; partnership solves problems jointly (higher recovery probability).
+    Escalation eases one level after each ``calm_steps_to_ease`` steps without a problem."""
     b, mech = scenario.behaviour, scenario.mechanisms
     buyers, suppliers, flat = tick.served_orders(state.n_suppliers)
     perf = tick.performance
@@ -70,6 +71,11 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         state.escalation.ravel()[at] = np.minimum(escalation, 127)
         state.last_problem.ravel()[flat[unresolved]] = tick.step
         tick.count("escalations", repeated.sum())
+        # tension eases by one level for every calm spell without a problem
+        tense = np.flatnonzero(state.escalation.ravel()[flat] > 0)
+        calm = tick.step - state.last_problem.ravel()[flat[tense]]
+        eased = flat[tense[(calm > 0) & (calm % b.calm_steps_to_ease == 0)]]
+        state.escalation.ravel()[eased] -= 1
     state.dissatisfaction[buyers] = dissatisfaction
     if mech.expectation_adaptation:
         state.expectation.ravel()[flat] = expectation + b.expectation_rate * (perf - expectation)

@@ -84,7 +84,9 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
             to_long_term[at] = state.adaptation.ravel()[flat[at]] > 0
         weak_competition = close_alternatives(state, scenario.market.close_alternative_band) \
             < b.final_max_close_alternatives
-        to_final = (stage == Stage.LONG_TERM) & weak_competition[suppliers]
+        # competition is not weak while a newcomer is fresh in the market (seed 004)
+        settled_market = step - state.last_entry_step >= b.final_tenure
+        to_final = (stage == Stage.LONG_TERM) & weak_competition[suppliers] & settled_market
         at = np.flatnonzero(to_final)
         to_final[at] = step - state.start_step.ravel()[flat[at]] >= b.final_tenure
         for mask, old, new, cause in ((to_development, Stage.EARLY, Stage.DEVELOPMENT, Cause.TRUST_REACHED),
@@ -93,23 +95,25 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
                                       (to_final, Stage.LONG_TERM, Stage.FINAL, Cause.HABITUATION)):
             log.record(step, buyers[mask], suppliers[mask], old, new, cause)
             state.stage.ravel()[flat[mask]] = new
-        if mech.distance_breakup:
-            draws = rng.random(state.n_buyers)
-            breaks = (stage == Stage.EARLY) & ~to_development
-            at = np.flatnonzero(breaks)
-            breaks[at] = draws[buyers[at]] < b.distance_breakup * cultural_distance(
-                state, buyers[at], suppliers[at])
-            end_relationships(state, flat[breaks], Cause.DISTANCE_BREAKUP, log, step)
-            tick.count("distance_breakups", breaks.sum())
+    else:
+        to_development = np.zeros(len(flat), bool)
+    if mech.distance_breakup:
+        draws = rng.random(state.n_buyers)
+        breaks = (stage == Stage.EARLY) & ~to_development
+        at = np.flatnonzero(breaks)
+        breaks[at] = draws[buyers[at]] < b.distance_breakup * cultural_distance(
+            state, buyers[at], suppliers[at])
+        end_relationships(state, flat[breaks], Cause.DISTANCE_BREAKUP, log, step)
+        tick.count("distance_breakups", breaks.sum())
     if mech.complacency:
         # Seed 004: habit lowers the cost of managing a relationship but lets the buyer's
         # new needs go unnoticed; the serve phase resets the gap when someone notices.
-        # (the gap of other relationships stays as it is: it never exceeds 1)
+        # Needs drift only so far from what was once agreed (max_need_gap).
         stage_now = state.stage.ravel()[flat]
         habitual = np.flatnonzero((stage_now == Stage.LONG_TERM) | (stage_now == Stage.FINAL))
         grow = state.need_drift[buyers[habitual]] * state.complacency[suppliers[habitual]]
         at = flat[habitual]
-        state.drift_gap.ravel()[at] = np.minimum(state.drift_gap.ravel()[at] + grow, 1.0)
+        state.drift_gap.ravel()[at] = np.minimum(state.drift_gap.ravel()[at] + grow, b.max_need_gap)
     if mech.escalation:
         exit_now = state.escalation.ravel()[flat] >= b.escalation_exit_level
         end_relationships(state, flat[exit_now], Cause.ESCALATION, log, step, bar=True)
