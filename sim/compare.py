@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
+from .metrics import acquisition_cost_per_new_customer, lifetime_value
 from .runner import RunResults, package_versions, pool_context, run, scenario_digest
 from .scenario import Scenario, load_scenario
 from .schema import ScenarioError, suggest
@@ -138,7 +139,6 @@ def replicate_metrics(results: RunResults, focal: list[str]) -> pd.DataFrame:
         margin = (per_step["revenue"] - per_step["cost_of_goods"] - per_step["cost_to_serve"]
                   - per_step["retention_spend"] - per_step["late_payment_cost"]
                   - per_step["adaptation_spend"]).sum()
-        margin_per_customer = margin / customer_steps if customer_steps else math.nan
         end = g[g["step"] == last]
         relationships_end = end[["early", "development", "long_term", "final"]].sum(axis=1)
         customers_end = relationships_end.sum()
@@ -154,11 +154,10 @@ def replicate_metrics(results: RunResults, focal: list[str]) -> pd.DataFrame:
             "retention_rate": retention,
             "churn_rate": 1 - retention,
             "mean_tenure": float(r_rel["orders"].mean()) if len(r_rel) else math.nan,
-            # Customer lifetime value = m r / (1 + d - r) (Gupta & Lehmann): margin per
-            # customer-step m, observed retention r, discount rate d.
-            "customer_lifetime_value": (margin_per_customer * retention / (1 + discount - retention)
-                                        if customer_steps and at_start else math.nan),
-            "acquisition_cost_per_customer": per_step["acquisition_spend"].sum() / new if new else math.nan,
+            "customer_lifetime_value": float(lifetime_value(margin, customer_steps, retention, discount))
+            if at_start else math.nan,
+            "acquisition_cost_per_customer": float(acquisition_cost_per_new_customer(
+                per_step["acquisition_spend"].sum(), new)),
             "cost_to_serve_per_customer": ((per_step["cost_to_serve"] + per_step["retention_spend"]
                                             + per_step["key_account_cost"] + per_step["adaptation_spend"]
                                             ).sum() / customer_steps if customer_steps else math.nan),

@@ -34,10 +34,32 @@ def loyalty_concentration(loyalty: np.ndarray) -> float:
     return float(np.mean(squares[some] / total[some] ** 2)) if some.any() else float("nan")
 
 
+#: Revenue and the costs that vary with the customer: the customer margin behind lifetime value.
+MARGIN_ACCOUNTS = ("revenue", "cost_of_goods", "cost_to_serve", "retention_spend", "adaptation_spend",
+                   "late_payment_cost")
+
+
+def acquisition_cost_per_new_customer(spend, new_customers):
+    """Acquisition spend divided by customers won (NaN when none were won)."""
+    spend, new = np.asarray(spend, float), np.asarray(new_customers, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(new > 0, spend / np.where(new > 0, new, 1), np.nan)
+
+
+def lifetime_value(margin, customers, retention, discount_rate: float):
+    """Customer lifetime value m*r/(1 + d - r) (Gupta & Lehmann 2003): margin per customer
+    and step m, retention per step r, discount rate per step d. NaN without customers."""
+    margin, customers, r = (np.asarray(x, float) for x in (margin, customers, retention))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_customer = np.where(customers > 0, margin / np.where(customers > 0, customers, 1), np.nan)
+        return per_customer * r / (1.0 + discount_rate - r)
+
+
 class Recorder:
     """Collects one market row and one row per supplier each step."""
 
-    def __init__(self, supplier_names: list[str], strategy_names: list[str]):
+    def __init__(self, supplier_names: list[str], strategy_names: list[str], discount_rate: float = 0.01):
+        self.discount_rate = discount_rate
         self.supplier_names = supplier_names
         self.strategy_names = strategy_names
         self.market_rows: list[dict] = []
@@ -67,6 +89,11 @@ class Recorder:
             row[name] = tick.counts.get(name, tick.searched if name == "searched" else 0)
         for name in ACCOUNTS:
             row[name] = float(accounts[name].sum())
+        row["acquisition_cost_per_new_customer"] = float(acquisition_cost_per_new_customer(
+            row["acquisition_spend"], row["new_customers"]))
+        margin = accounts["revenue"].sum() - sum(accounts[k].sum() for k in MARGIN_ACCOUNTS[1:])
+        row["customer_lifetime_value"] = float(lifetime_value(margin, row["customers"], row["retention_rate"],
+                                                              self.discount_rate))
         row["loyalty_concentration"] = loyalty_concentration(state.loyalty)
         row["key_accounts"] = int(state.key_account.sum())
         row["switching_cost_scale"] = state.switching_cost_scale
@@ -98,6 +125,11 @@ class Recorder:
         for s in ACTIVE_STAGES:
             per[s.label.replace("-", "_")] = pair_stage[:, s]
         per["key_accounts"] = np.bincount(suppliers[state.key_account[buyers]], minlength=S)
+        per["acquisition_cost_per_new_customer"] = acquisition_cost_per_new_customer(
+            accounts["acquisition_spend"], per["new_customers"])
+        margin = accounts["revenue"] - sum(accounts[k] for k in MARGIN_ACCOUNTS[1:])
+        per["customer_lifetime_value"] = lifetime_value(margin, accounts["customers"], per["retention_rate"],
+                                                        self.discount_rate)
         self.supplier_rows.append(per)
 
     def market_frame(self) -> pd.DataFrame:

@@ -43,7 +43,7 @@ class RelationshipMarket(mesa.Model):
         for event in scenario.events:
             self.schedule_by_step[event.step].append(event)
         self.log = EventLog(scenario.market.record_events)
-        self.recorder = Recorder(self.supplier_names, self.strategy_names)
+        self.recorder = Recorder(self.supplier_names, self.strategy_names, scenario.market.discount_rate)
         self.strategy_changes: list[tuple[int, int, int, int]] = []
         self.state = self._build_state(table)
         # One stream per phase, re-derived every step from seeds drawn once from the model's

@@ -29,6 +29,8 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
             "share": fmt(r["market_share"], r["market_share_ci95"], 1, True),
             "cum. profit": fmt(r["cumulative_profit"], r["cumulative_profit_ci95"], 0),
             "retention/step": fmt(r["retention_rate"], r["retention_rate_ci95"], 1, True),
+            "CLV": fmt(r["customer_lifetime_value"], r["customer_lifetime_value_ci95"], 1),
+            "acq./new": fmt(r["acquisition_cost_per_new_customer"], r["acquisition_cost_per_new_customer_ci95"]),
             "trust": fmt(r["mean_trust"], r["mean_trust_ci95"]),
             "commitment": fmt(r["mean_commitment"], r["mean_commitment_ci95"]),
             "stages % E/D/L/F": stage_mix,
@@ -47,7 +49,8 @@ def print_summary(results, out: Path | None) -> None:
     print(table.to_string(index=False))
     if reps > 1:
         print("(± is the half-width of the 95% confidence interval across replicates; share and "
-              "stage mix at the last step; E/D/L/F = early/development/long-term/final)")
+              "stage mix at the last step; CLV = customer lifetime value; acq./new = acquisition "
+              "spend per new customer; E/D/L/F = early/development/long-term/final)")
     else:
         print("(one replicate: no intervals; use --replicates N; E/D/L/F = early/development/"
               "long-term/final)")

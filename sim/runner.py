@@ -73,7 +73,7 @@ class RunResults:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
-        return summarise_by_strategy(self.suppliers)
+        return summarise_by_strategy(self.suppliers, self.scenario.market.discount_rate)
 
 
 def scenario_digest(scenario: Scenario) -> str:

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # Student t quantile; far lighter to import than scipy.stats
 
+from .metrics import acquisition_cost_per_new_customer, lifetime_value
+
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     """(mean, half-width of the two-sided t confidence interval); half-width NaN for n < 2."""
@@ -21,13 +23,16 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     return mean, half
 
 
-def per_replicate_by_strategy(suppliers: pd.DataFrame) -> pd.DataFrame:
+def per_replicate_by_strategy(suppliers: pd.DataFrame, discount_rate: float = 0.01) -> pd.DataFrame:
     """One row per replicate and strategy: final share, cumulative profit, retention over
     the run, mean trust and commitment of its customers at the end and the stage mix."""
     last_step = suppliers["step"].max()
     stages = ["early", "development", "long_term", "final"]
     grouped = suppliers.groupby(["replicate", "strategy"], observed=True)
-    totals = grouped[["profit", "customers_at_start", "retained"]].sum()
+    money = ["revenue", "cost_of_goods", "cost_to_serve", "retention_spend", "adaptation_spend",
+             "late_payment_cost"]
+    totals = grouped[["profit", "customers_at_start", "retained", "customers", "new_customers",
+                      "acquisition_spend", *money]].sum()
     end = suppliers[suppliers["step"] == last_step].copy()
     # trust and commitment are means over a supplier's current relationships
     end["relationships"] = end[stages].sum(axis=1)
@@ -40,13 +45,17 @@ def per_replicate_by_strategy(suppliers: pd.DataFrame) -> pd.DataFrame:
     # zero share and zero suppliers in that replicate, not as missing
     final = final.reindex(totals.index, fill_value=0)
     with_relationships = final["relationships"].where(final["relationships"] > 0)
+    retention = totals["retained"] / totals["customers_at_start"].where(totals["customers_at_start"] > 0)
     out = pd.DataFrame({
         "suppliers": final["suppliers"],
         "market_share": final["market_share"],
         "cumulative_profit": totals["profit"],
-        "retention_rate": totals["retained"] / totals["customers_at_start"].where(
-            totals["customers_at_start"] > 0),
+        "retention_rate": retention,
         "customers": final["customers"],
+        "acquisition_cost_per_new_customer": acquisition_cost_per_new_customer(
+            totals["acquisition_spend"], totals["new_customers"]),
+        "customer_lifetime_value": lifetime_value(
+            totals["revenue"] - totals[money[1:]].sum(axis=1), totals["customers"], retention, discount_rate),
         "mean_trust": final["trust_x"] / with_relationships,
         "mean_commitment": final["commitment_x"] / with_relationships,
     })
@@ -55,9 +64,9 @@ def per_replicate_by_strategy(suppliers: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def summarise_by_strategy(suppliers: pd.DataFrame) -> pd.DataFrame:
+def summarise_by_strategy(suppliers: pd.DataFrame, discount_rate: float = 0.01) -> pd.DataFrame:
     """Mean across replicates (and 95% half-width when there are several) per strategy."""
-    per = per_replicate_by_strategy(suppliers)
+    per = per_replicate_by_strategy(suppliers, discount_rate)
     rows = []
     for strategy, group in per.groupby("strategy", observed=True):
         row = {"strategy": strategy, "replicates": len(group), "suppliers": float(group["suppliers"].mean())}

@@ -173,3 +173,22 @@ def test_summary_counts_a_strategy_that_imitation_emptied_as_zero(small):
     summary = results.summary()
     assert summary["suppliers"].sum() == pytest.approx(4.0)
     assert summary["market_share"].sum() == pytest.approx(1.0)
+
+
+def test_run_summary_reports_acquisition_cost_and_lifetime_value_from_the_series(small):
+    results = sim.run(small, replicates=2, workers=1)
+    sup = results.suppliers
+    summary = results.summary().set_index("strategy")
+    for strategy, rows in sup.groupby("strategy", observed=True):
+        per_rep = rows.groupby("replicate")
+        acquisition = (per_rep["acquisition_spend"].sum() / per_rep["new_customers"].sum()).mean()
+        assert summary.loc[strategy, "acquisition_cost_per_new_customer"] == pytest.approx(acquisition)
+        margin = per_rep.apply(lambda g: (g["revenue"] - g["cost_of_goods"] - g["cost_to_serve"]
+                                          - g["retention_spend"] - g["adaptation_spend"]
+                                          - g["late_payment_cost"]).sum() / g["customers"].sum())
+        r = per_rep["retained"].sum() / per_rep["customers_at_start"].sum()
+        d = small.market.discount_rate
+        assert summary.loc[strategy, "customer_lifetime_value"] == pytest.approx((margin * r / (1 + d - r)).mean())
+    market = results.market
+    assert {"acquisition_cost_per_new_customer", "customer_lifetime_value"} <= set(market.columns)
+    assert {"acquisition_cost_per_new_customer", "customer_lifetime_value"} <= set(sup.columns)

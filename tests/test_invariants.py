@@ -258,6 +258,10 @@ def check_series(model) -> None:
         elif column in ("retention_rate", "churn_rate"):
             assert (nan == market["retention_rate"].isna()).all(), column
             assert market[column].dropna().between(0, 1).all(), column
+        elif column == "acquisition_cost_per_new_customer":
+            assert (nan == (market["new_customers"] == 0)).all(), column
+        elif column == "customer_lifetime_value":
+            assert (nan == (market["retention_rate"].isna() | (market["customers"] == 0))).all(), column
         else:
             assert not nan.any(), column
     customers_now = per_supplier[[s.label.replace("-", "_") for s in ACTIVE_STAGES]].sum(axis=1)
@@ -267,6 +271,10 @@ def check_series(model) -> None:
             assert (nan == (per_supplier["customers_at_start"] == 0)).all()
         elif column in ("mean_trust", "mean_commitment"):
             assert (nan == (customers_now == 0)).all(), column
+        elif column == "acquisition_cost_per_new_customer":
+            assert (nan == (per_supplier["new_customers"] == 0)).all(), column
+        elif column == "customer_lifetime_value":
+            assert (nan == ((per_supplier["customers_at_start"] == 0) | (per_supplier["customers"] == 0))).all(), column
         else:
             assert not nan.any(), column
 
