@@ -462,6 +462,14 @@ def _plot_band(ax, band: pd.DataFrame, colour: str, label: str) -> None:
                         lw=0, label=f"_{label} 95% CI")
 
 
+def _plot_groups(ax, data: ReportData, column: str) -> pd.DataFrame:
+    """One line with its 95% band per group, in the group's colour; returns the bands."""
+    band = data.band(column)
+    for group in data.groups:
+        _plot_band(ax, band[band["group"] == group], data.colours[group], group)
+    return band
+
+
 def _band_legend(ax, data: ReportData, **kwargs) -> None:
     handles, labels = ax.get_legend_handles_labels()
     if data.max_replicates() > 1:
@@ -527,9 +535,7 @@ def fig_trust_commitment(data: ReportData) -> Figure:
     axes = fig.subplots(1, 2, sharey=True)
     for ax, column, name in ((axes[0], "mean_trust", "Trust"),
                              (axes[1], "mean_commitment", "Commitment")):
-        band = data.band(column)
-        for group in data.groups:
-            _plot_band(ax, band[band["group"] == group], data.colours[group], group)
+        _plot_groups(ax, data, column)
         ax.set_title(f"{name} of current customers")
         ax.set_xlabel(TIME_LABEL)
         ax.set_ylim(0, 1)
@@ -544,9 +550,7 @@ def fig_cumulative_profit(data: ReportData) -> Figure:
     """Cumulative profit over time with 95% bands, one line per group."""
     fig = _figure(11, 5.2)
     ax = fig.subplots()
-    band = data.band("cumulative_profit")
-    for group in data.groups:
-        _plot_band(ax, band[band["group"] == group], data.colours[group], group)
+    _plot_groups(ax, data, "cumulative_profit")
     ax.axhline(0, color="#5f6b7a", lw=0.8)
     ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel(f"Cumulative profit ({MONEY})")
@@ -564,9 +568,7 @@ def fig_retention_churn(data: ReportData) -> Figure:
     axes = fig.subplots(1, 2)
     for ax, column, name in ((axes[0], "retention_rate", "Retention: share of customers kept"),
                              (axes[1], "churned", "Churn: customers lost")):
-        band = data.band(column)
-        for group in data.groups:
-            _plot_band(ax, band[band["group"] == group], data.colours[group], group)
+        _plot_groups(ax, data, column)
         ax.set_title(name)
         ax.set_xlabel(TIME_LABEL)
     axes[0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
@@ -584,9 +586,7 @@ def fig_market_share(data: ReportData) -> Figure:
     """Share of the market's volume over time, one line per group."""
     fig = _figure(11, 5.2)
     ax = fig.subplots()
-    band = data.band("market_share")
-    for group in data.groups:
-        _plot_band(ax, band[band["group"] == group], data.colours[group], group)
+    band = _plot_groups(ax, data, "market_share")
     ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel("Share of market volume")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

@@ -473,15 +473,21 @@ def test_final_relationships_stay_demoted_while_the_entrant_is_new():
     assert series.loc[ENTRY + tenure:, "final"].max() > 0
 
 
-def test_final_stage_buyers_look_around_less_on_their_own():
+def _settled_customers(**segment):
+    """A tiny market after two steps, with every customer calm (no dissatisfaction,
+    escalation or approach), so only stage, commitment and orientation move the search urge."""
     scenario = small_scenario([{"name": "A", "strategy": "basic"}], buyers=50, steps=2,
-                              segment={"search_propensity": 0.4, "relational_orientation": 0.0})
-    model = RelationshipMarket(scenario).run()
-    state = model.state
+                              segment={"search_propensity": 0.4, **segment})
+    state = RelationshipMarket(scenario).run().state
     buyers, flat = state.current_flat()
     state.dissatisfaction[:] = 0
     state.escalation.ravel()[flat] = 0
     state.contacted[:] = False
+    return scenario, state, buyers, flat
+
+
+def test_final_stage_buyers_look_around_less_on_their_own():
+    scenario, state, buyers, flat = _settled_customers(relational_orientation=0.0)
     state.stage.ravel()[flat] = Stage.LONG_TERM
     long_term = choice.search_probability(state, scenario, buyers, flat)
     state.stage.ravel()[flat] = Stage.FINAL
@@ -491,14 +497,7 @@ def test_final_stage_buyers_look_around_less_on_their_own():
 
 
 def test_commitment_holds_only_buyers_who_weigh_the_relationship():
-    scenario = small_scenario([{"name": "A", "strategy": "basic"}], buyers=50, steps=2,
-                              segment={"search_propensity": 0.4})
-    model = RelationshipMarket(scenario).run()
-    state = model.state
-    buyers, flat = state.current_flat()
-    state.dissatisfaction[:] = 0
-    state.escalation.ravel()[flat] = 0
-    state.contacted[:] = False
+    scenario, state, buyers, flat = _settled_customers()
     state.stage.ravel()[flat] = Stage.DEVELOPMENT
     state.commitment.ravel()[flat] = 0.8
     state.relational_orientation[:] = 0.0
