@@ -548,3 +548,24 @@ def test_distance_breaks_young_relationships_even_without_stage_progression():
                               segment={"cultural_position": 0.0},
                               mechanisms={"stage_progression": False})
     assert len(events_with_cause(run(scenario), Cause.DISTANCE_BREAKUP)) > 0
+
+
+def test_an_entry_at_the_start_does_not_announce_a_supplier_twice():
+    suppliers = [{"name": "A", "strategy": "basic", "initial_awareness": 0.3, "acquisition_contacts": 0.0}]
+    scenario = small_scenario(suppliers, buyers=3000, steps=2, mechanisms={"word_of_mouth": False},
+                              events=[{"step": 0, "kind": "supplier_entry", "supplier": "A"}])
+    aware = events_with_cause(run(scenario), Cause.BECAME_AWARE)
+    assert 0.27 < len(aware) / 3000 < 0.33
+
+
+def test_an_ended_relationship_forgets_its_problems():
+    from sim.eventlog import EventLog
+    from sim.processes.events import end_relationships
+
+    model = RelationshipMarket(small_scenario([{"name": "A", "strategy": "basic"}], buyers=20, steps=3)).run()
+    state = model.state
+    buyers, flat = state.current_flat()
+    state.last_problem.ravel()[flat] = 2
+    end_relationships(state, flat, Cause.SWITCHED_AWAY, EventLog(), state.step)
+    assert (state.last_problem.ravel()[flat] < -1000).all()
+    assert (state.current[buyers] == -1).all()

@@ -26,6 +26,7 @@ def end_relationships(state: MarketState, flat: np.ndarray, cause: Cause, log: E
     state.escalation.ravel()[flat] = 0
     state.drift_gap.ravel()[flat] = 0
     state.commitment.ravel()[flat] = 0
+    state.last_problem.ravel()[flat] = -10_000  # a won-back customer starts with a clean record
     if bar:
         state.barred.ravel()[flat] = True
     was_current = state.current[buyers] == suppliers
@@ -45,11 +46,12 @@ def apply_event(state: MarketState, scenario: Scenario, event: Event, log: Event
     step = state.step
     targets = suppliers_matching(names, base_names, event.supplier) if event.supplier else None
     if event.kind == "supplier_entry":
+        arriving = targets[~state.active[targets]]  # an entry at step 0 finds it already there
         state.active[targets] = True
         state.last_entry_step = step
         # a newcomer is known at once to the share of buyers its launch reaches
         if rng is not None:
-            for j in targets[state.initial_awareness[targets] > 0]:  # tens of suppliers at most
+            for j in arriving[state.initial_awareness[arriving] > 0]:  # tens of suppliers at most
                 unaware = state.stage[:, j] == Stage.UNAWARE
                 reached = np.flatnonzero(unaware & (rng.random(state.n_buyers) < state.initial_awareness[j]))
                 become_aware(state, reached * state.n_suppliers + j, scenario.behaviour.initial_trust, log)
