@@ -206,10 +206,15 @@ def difference_interval(base: np.ndarray, other: np.ndarray, paired: bool,
 
 
 def _number(value: float, kind: str) -> str:
+    """A number as a reader of a board report expects it: no exponents, two significant
+    digits for small values, thousands separated."""
     if kind == "rate":
-        points = 100 * value
-        return f"{points:.1f} points" if abs(points) >= 0.1 or points == 0 else f"{points:.2g} points"
-    if abs(value) >= 100:
+        return _number(100 * value, "count") + " points"
+    if value == 0:
+        return "0"
+    if abs(value) < 0.001:
+        return "< 0.001"
+    if abs(value) >= 99.5:  # where two significant digits would turn into an exponent
         return f"{value:,.0f}"
     return f"{value:.2g}"
 
@@ -224,9 +229,12 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
     rel_half = half / abs(mean_base) if kind == "money" and mean_base else math.nan
     if not np.isfinite(diff):
         return f"{label}: no data to compare {other} with {base}.", False, relative, rel_half
+    if diff == 0 and not (np.isfinite(half) and half > 0):
+        return (f"{other} and {base} have the same {label} in every one of the {n} replicates.",
+                False, relative, rel_half)
     more = "more" if diff > 0 else "less"
     if kind == "money" and np.isfinite(relative):
-        size = f"{100 * abs(relative):.0f}% ± {100 * rel_half:.0f}%"
+        size = f"{_number(100 * abs(relative), 'count')}% ± {_number(100 * rel_half, 'count')}%"
     else:
         size = f"{_number(abs(diff), kind)} ± {_number(half, kind)}" if np.isfinite(half) else \
             _number(abs(diff), kind)

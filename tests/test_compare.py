@@ -39,7 +39,8 @@ def test_identical_alternatives_with_common_random_numbers_differ_by_exactly_not
     row = profit_difference(c)
     assert row["mean_difference"] == 0.0
     assert not row["significant"]
-    assert "cannot be told apart" in row["sentence"]
+    assert row["sentence"] == ("copy_of_relationship and relationship have the same cumulative profit in "
+                               "every one of the 4 replicates.")
 
 
 def test_identical_alternatives_are_rarely_called_different(small_market):
@@ -108,6 +109,18 @@ def test_metrics_are_computed_from_the_supplier_series(small_market):
     got_share = c.metrics[c.metrics["alternative"] == "relationship"].sort_values("replicate")["market_share"]
     np.testing.assert_allclose(got_share.to_numpy(), share)
     assert set(c.summary["metric"]) == set(METRICS)
+
+
+def test_verdicts_read_like_a_board_report():
+    from sim.compare import verdict
+
+    sentence, clear, relative, _ = verdict("cost_to_serve_per_customer", "a", "b", 0.05, 0.055, 7.4e-05, 20)
+    assert sentence == ("b has 110% ± 0.15% more cost to serve per customer and step than a; "
+                        "the difference is clear at 20 replicates.")
+    assert clear and relative == pytest.approx(1.1)
+    sentence, clear, _, _ = verdict("market_share", "a", "b", 0.5, -0.011, 0.02, 8)
+    assert sentence.startswith("b has 1.1 points ± 2 points less market share than a; at 8 replicates")
+    assert not clear
 
 
 def test_paired_interval_matches_a_hand_computation():
