@@ -15,7 +15,7 @@ from .metrics import Recorder, relationship_frame
 from .processes import awareness, choice, delivery, economics, events, imitation, learning, service, stages
 from .processes.tick import Tick
 from .scenario import Scenario, Segment
-from .state import MarketState, Stage
+from .state import MarketState
 from .strategies import LEVELS
 
 #: The phases of a step, in order; each draws from its own per-step stream.
@@ -174,8 +174,3 @@ class RelationshipMarket(mesa.Model):
         b = self.scenario.behaviour
         return relationship_frame(self.state, self.supplier_names, self.segment_names,
                                   b.positioning_importance, b.positioning_value)
-
-    def stage_counts(self) -> dict[str, int]:
-        """Pairs in each stage right now (all pairs, not only current relationships)."""
-        counts = np.bincount(self.state.stage.ravel(), minlength=len(Stage))
-        return {s.label: int(counts[s]) for s in Stage}

@@ -112,12 +112,6 @@ class Distribution:
             return rng.beta(a, self.concentration - a, n)
         return self.minimum * (1.0 + rng.pareto(self.shape, n))
 
-    def expected(self) -> float:
-        return {"constant": self.value, "uniform": (self.low + self.high) / 2, "normal": self.mean,
-                "lognormal": self.median * float(np.exp(self.sigma ** 2 / 2)), "beta": self.mean,
-                "pareto": self.minimum * self.shape / (self.shape - 1) if self.shape > 1 else np.inf,
-                }[self.dist]
-
     def to_toml(self) -> Any:
         if self.dist == "constant":
             return self.value
