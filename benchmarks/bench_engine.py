@@ -69,7 +69,7 @@ def scenario_for(buyers: int, steps: int):
     """The benchmark scenario: the default one, 20 suppliers, every mechanism on."""
     import dataclasses
 
-    from sim.scenario import Mechanisms, load_scenario
+    from sim.config import Mechanisms, load_scenario
 
     overrides = {"market.buyers": buyers, "market.steps": steps,
                  "suppliers[PriceLine].count": SUPPLIERS // 2,
@@ -80,8 +80,8 @@ def scenario_for(buyers: int, steps: int):
 
 def worker(buyers: int, steps: int) -> dict:
     """Build, run and collect one model in this process; returns the measurements."""
-    from sim.agents import Buyer
-    from sim.model import RelationshipMarket
+    from sim.mesa.agents import Buyer
+    from sim.mesa.model import RelationshipMarket
 
     scenario = scenario_for(buyers, steps)
     agent_seconds, agent_bytes = [], []

@@ -2,7 +2,8 @@
 
 ``save DIR`` runs a few fixed-seed cases and stores their four result frames (market,
 supplier, events, relationships), the strategy changes and the final pair arrays under DIR;
-``check DIR`` runs them again and compares with ``pandas.testing.assert_frame_equal``
+``check DIR`` runs them again, through the Mesa model and through the headless engine, and
+compares each with ``pandas.testing.assert_frame_equal``
 (exact: ``check_exact=True``) and ``numpy.array_equal``.
 
 The cases: the default scenario at 3000 buyers; a 2000-buyer market with every mechanism
@@ -41,7 +42,7 @@ PAIR_ARRAYS = ("stage", "barred", "trust", "commitment", "preference", "loyalty"
 
 
 def _everything_scenario():
-    from sim.scenario import load_scenario, scenario_from_dict
+    from sim.config import load_scenario, scenario_from_dict
 
     data = load_scenario(DEFAULT).to_dict()
     data["market"]["buyers"] = 2000
@@ -70,7 +71,7 @@ def _everything_scenario():
 
 def default_with(overrides: dict):
     """The default scenario with ``overrides``."""
-    from sim.scenario import load_scenario
+    from sim.config import load_scenario
 
     return load_scenario(DEFAULT).with_overrides(overrides)
 
@@ -100,12 +101,21 @@ def cases() -> dict:
     }
 
 
-def run_case(make) -> dict:
-    from sim.model import RelationshipMarket
+def run_case(make, headless: bool = False) -> dict:
+    """One case through the Mesa model, or (``headless``) through the engine and recorder alone."""
+    import sim
+    from sim.observe.market import ObservedMarket
 
-    model = RelationshipMarket(make()).run()
+    scenario = make()
+    if headless:
+        model = ObservedMarket(scenario)
+        model.run()
+        changes = model.engine.strategy_changes
+    else:
+        model = sim.RelationshipMarket(scenario).run()
+        changes = model.strategy_changes
     out = {name: getattr(model, name)() for name in FRAMES}
-    out["strategy_changes"] = list(model.strategy_changes)
+    out["strategy_changes"] = list(changes)
     out["pairs"] = {name: np.array(getattr(model.state, name)) for name in PAIR_ARRAYS}
     return out
 
@@ -145,9 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             path.write_bytes(pickle.dumps(result))
             print(f"{name}: saved ({took:.1f} s, {len(result['events_frame'])} events)")
             continue
-        problems = compare(name, pickle.loads(path.read_bytes()), result)
+        reference = pickle.loads(path.read_bytes())
+        problems = compare(name, reference, result)
+        problems += [f"headless {p}" for p in compare(name, reference, run_case(make, headless=True))]
         failed |= bool(problems)
-        print(f"{name}: {'SAME' if not problems else 'DIFFERENT'} ({took:.1f} s)")
+        print(f"{name}: {'SAME' if not problems else 'DIFFERENT'} (Mesa model and headless engine; {took:.1f} s)")
         for p in problems:
             print("   ", p.replace("\n", "\n    "))
     return 1 if failed else 0

@@ -15,11 +15,12 @@ __version__ = "0.1.0"
 # Names are imported on first use (PEP 562), so `relsim validate` and error messages do not
 # wait for Mesa, pandas and SciPy to load.
 _EXPORTS = {
-    "RelationshipMarket": "model", "RunResults": "runner", "load_results": "runner", "run": "runner",
-    "Scenario": "scenario", "load_scenario": "scenario", "scenario_from_dict": "scenario",
-    "ScenarioError": "schema", "Stage": "state", "Cause": "state", "Positioning": "state",
-    "Strategy": "strategies", "PRESETS": "strategies", "LEVELS": "strategies",
-    "Buyer": "agents", "Supplier": "agents",
+    "RelationshipMarket": "mesa.model", "Buyer": "mesa.agents", "Supplier": "mesa.agents",
+    "RunResults": "experiment.run", "load_results": "experiment.run", "run": "experiment.run",
+    "compare": "compare", "Comparison": "experiment.compare",
+    "Scenario": "config", "load_scenario": "config", "scenario_from_dict": "config",
+    "ScenarioError": "config", "Strategy": "config", "PRESETS": "config", "LEVELS": "config",
+    "Stage": "engine.state", "Cause": "engine.state", "Positioning": "engine.state",
 }
 __all__ = [*_EXPORTS, "__version__"]
 
@@ -29,5 +30,5 @@ def __getattr__(name: str):
         import importlib
 
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
-        return getattr(module, name)
+        return module if name == "compare" else getattr(module, name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim.model import RelationshipMarket
-from sim.scenario import Scenario, scenario_from_dict
-from sim.state import Cause
+from sim.config import Scenario, scenario_from_dict
+from sim.engine.state import Cause
+from sim.mesa.model import RelationshipMarket
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

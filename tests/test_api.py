@@ -13,7 +13,7 @@ import pytest
 import sim
 from sim import Buyer, RelationshipMarket, ScenarioError, Stage, Supplier, load_results, load_scenario
 from sim.cli import main
-from sim.runner import TABLES, run
+from sim.experiment.run import TABLES, run
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "b2b_key_accounts.toml"
 

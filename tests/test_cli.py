@@ -17,8 +17,8 @@ import pytest
 
 from sim import __version__
 from sim.cli import main
-from sim.runner import TABLES, ResultsFolder, replicate_seeds, run_replicate
-from sim.scenario import load_scenario, scenario_from_dict
+from sim.config import load_scenario, scenario_from_dict
+from sim.experiment.run import TABLES, ResultsFolder, replicate_seeds, run_replicate
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "b2b_key_accounts.toml"
 COMMANDS = ("run", "validate", "params", "compare", "report")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim import ScenarioError, load_scenario
-from sim.compare import METRICS, compare, difference_interval, resolve_alternatives
+from sim.experiment.compare import METRICS, compare, difference_interval, resolve_alternatives
 
 SCENARIO = "scenarios/b2b_key_accounts.toml"
 SMALL = {"market.buyers": 300, "market.steps": 36}
@@ -112,7 +112,7 @@ def test_metrics_are_computed_from_the_supplier_series(small_market):
 
 
 def test_verdicts_read_like_a_board_report():
-    from sim.compare import verdict
+    from sim.experiment.compare import verdict
 
     sentence, clear, relative, _ = verdict("cost_to_serve_per_customer", "a", "b", 0.05, 0.055, 7.4e-05, 20)
     assert sentence == ("b has 110% ± 0.15% more cost to serve per customer and step than a; "

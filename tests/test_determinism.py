@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.runner import TABLES, RunResults, run, run_replicate
-from sim.scenario import Scenario, load_scenario, scenario_from_dict
+from sim.config import Scenario, load_scenario, scenario_from_dict
+from sim.experiment.run import TABLES, RunResults, run, run_replicate
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "b2b_key_accounts.toml"
 SMALL = {"market.buyers": 300, "market.steps": 8}

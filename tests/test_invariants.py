@@ -14,10 +14,10 @@ from conftest import small_scenario
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from sim.model import RelationshipMarket
-from sim.scenario import Mechanisms
-from sim.state import ACTIVE_STAGES, Stage
-from sim.strategies import LEVELS, PRESETS
+from sim.config import Mechanisms
+from sim.config.strategies import LEVELS, PRESETS
+from sim.engine.state import ACTIVE_STAGES, Stage
+from sim.mesa.model import RelationshipMarket
 
 BUYERS, STEPS = 60, 30
 PAIR_FLOATS = ("trust", "commitment", "preference", "loyalty", "adaptation", "expectation",
@@ -247,7 +247,7 @@ def check_series(model) -> None:
     # NaN only where a ratio has nothing to average over
     nobody = market["buyers_with_supplier"] == 0
     never_served = market["customers"].cumsum() == 0
-    alpha = model.scenario.behaviour.loyalty_alpha
+    alpha = model.market_scenario.behaviour.loyalty_alpha
     no_loyalty = never_served | (np.float32(alpha / (1 + alpha)) == 0)  # a visit adds nothing
     for column in market.select_dtypes("number"):
         nan = market[column].isna()

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from conftest import events_with_cause, run, small_scenario, total
 
-from sim.model import RelationshipMarket
-from sim.processes import choice
-from sim.processes.learning import update_trust
-from sim.scenario import Behaviour
-from sim.state import DWYER_ALIASES, Cause, Stage
+from sim.config import Behaviour
+from sim.engine.phases import choice
+from sim.engine.phases.learning import update_trust
+from sim.engine.state import DWYER_ALIASES, Cause, Stage
+from sim.mesa.model import RelationshipMarket
 
 # --------------------------------------------------------------------------- trust
 
@@ -559,8 +559,8 @@ def test_an_entry_at_the_start_does_not_announce_a_supplier_twice():
 
 
 def test_an_ended_relationship_forgets_its_problems():
-    from sim.eventlog import EventLog
-    from sim.processes.events import end_relationships
+    from sim.engine.eventlog import EventLog
+    from sim.engine.phases.events import end_relationships
 
     model = RelationshipMarket(small_scenario([{"name": "A", "strategy": "basic"}], buyers=20, steps=3)).run()
     state = model.state

@@ -22,9 +22,11 @@ from scipy.stats import t as student_t
 import sim
 from sim import report
 from sim.cli import main
-from sim.runner import run
-from sim.scenario import load_scenario
-from sim.summary import summarise_by_strategy
+from sim.config import load_scenario
+from sim.experiment.run import run
+from sim.observe.summary import summarise_by_strategy
+from sim.report import data as report_data
+from sim.report import figures
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "b2b_key_accounts.toml"
@@ -233,7 +235,7 @@ def test_groups_of_a_run_are_the_strategies_in_order_of_appearance(run_folder, r
 
 
 def test_market_share_lines_are_each_strategys_mean_share_with_t_bands(run_folder, run_data):
-    fig = report.fig_market_share(run_data)
+    fig = figures.fig_market_share(run_data)
     assert isinstance(fig.canvas, FigureCanvasAgg)
     ax = fig.axes[0]
     expected = mean_and_half(per_group_step(suppliers_table(run_folder)), "strategy", "market_share")
@@ -249,7 +251,7 @@ def test_market_share_lines_are_each_strategys_mean_share_with_t_bands(run_folde
 
 
 def test_cumulative_profit_lines_add_up_each_strategys_suppliers(run_folder, run_data):
-    fig = report.fig_cumulative_profit(run_data)
+    fig = figures.fig_cumulative_profit(run_data)
     ax = fig.axes[0]
     expected = mean_and_half(per_group_step(suppliers_table(run_folder)), "strategy",
                              "cumulative_profit")
@@ -263,7 +265,7 @@ def test_cumulative_profit_lines_add_up_each_strategys_suppliers(run_folder, run
 
 
 def test_trust_and_commitment_are_weighted_by_current_customers(run_folder, run_data):
-    fig = report.fig_trust_commitment(run_data)
+    fig = figures.fig_trust_commitment(run_data)
     g = per_group_step(suppliers_table(run_folder))
     g["mean_trust"] = g["trust_x"] / g["current"].where(g["current"] > 0)
     g["mean_commitment"] = g["commitment_x"] / g["current"].where(g["current"] > 0)
@@ -274,7 +276,7 @@ def test_trust_and_commitment_are_weighted_by_current_customers(run_folder, run_
 
 def test_retention_is_retained_over_customers_at_start_and_churn_counts_lost_customers(
         run_folder, run_data):
-    fig = report.fig_retention_churn(run_data)
+    fig = figures.fig_retention_churn(run_data)
     g = per_group_step(suppliers_table(run_folder))
     at_start = g["customers_at_start"].where(g["customers_at_start"] > 0)
     g["retention"] = g["retained"] / at_start
@@ -288,7 +290,7 @@ def test_retention_is_retained_over_customers_at_start_and_churn_counts_lost_cus
 
 
 def test_stage_mix_stacks_each_strategys_customers_by_stage(run_folder, run_data):
-    fig = report.fig_stage_mix(run_data)
+    fig = figures.fig_stage_mix(run_data)
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in panels] == run_data.groups
     means = per_group_step(suppliers_table(run_folder)).groupby(["strategy", "step"])[STAGES].mean()
@@ -304,7 +306,7 @@ def test_stage_mix_stacks_each_strategys_customers_by_stage(run_folder, run_data
 
 
 def test_transition_matrix_counts_events_per_run_by_strategy(run_folder, run_data):
-    fig = report.fig_stage_flow(run_data)
+    fig = figures.fig_stage_flow(run_data)
     events = pd.read_parquet(run_folder / "events.parquet")
     for col in ("supplier", "from_stage", "to_stage", "cause"):
         events[col] = events[col].astype(str)
@@ -327,7 +329,7 @@ def test_transition_matrix_counts_events_per_run_by_strategy(run_folder, run_dat
     per = ended.groupby(["strategy", "replicate", "cause"]).size().unstack("cause", fill_value=0)
     bars = [c for c in causes.containers if isinstance(c, BarContainer)]
     assert [b.get_label() for b in bars] == run_data.groups
-    names = {v: k for k, v in report.CAUSE_NAMES.items()}
+    names = {v: k for k, v in figures.CAUSE_NAMES.items()}
     order = [names[t.get_text()] for t in causes.get_yticklabels()]
     for container in bars:
         want = per.loc[container.get_label()].reindex(columns=order, fill_value=0)
@@ -336,7 +338,7 @@ def test_transition_matrix_counts_events_per_run_by_strategy(run_folder, run_dat
 
 
 def test_positioning_bars_are_shares_of_current_relationships(run_folder, run_data):
-    fig = report.fig_positioning(run_data)
+    fig = figures.fig_positioning(run_data)
     ax = fig.axes[0]
     rel = pd.read_parquet(run_folder / "relationships.parquet")
     rel["supplier"] = rel["supplier"].astype(str)
@@ -357,7 +359,7 @@ def test_positioning_bars_are_shares_of_current_relationships(run_folder, run_da
 
 
 def test_lifetime_value_histogram_counts_every_relationship_per_run(run_folder, run_data):
-    fig = report.fig_lifetime_value(run_data)
+    fig = figures.fig_lifetime_value(run_data)
     ax = fig.axes[0]
     rel = pd.read_parquet(run_folder / "relationships.parquet")
     rel["supplier"] = rel["supplier"].astype(str)
@@ -393,7 +395,7 @@ def test_figure_functions_leave_the_callers_matplotlib_settings_alone(run_data):
     import matplotlib
 
     before = (matplotlib.get_backend(), dict(matplotlib.rcParams))
-    report.fig_market_share(run_data)
+    figures.fig_market_share(run_data)
     assert (matplotlib.get_backend(), dict(matplotlib.rcParams)) == before
 
 
@@ -445,12 +447,12 @@ def test_one_replicate_draws_means_without_bands_and_says_so(run_folder, tmp_pat
             (folder / rep).unlink()
     data = report.load_report_data(single)
     assert data.max_replicates() == 1
-    ax = report.fig_market_share(data).axes[0]
+    ax = figures.fig_market_share(data).axes[0]
     assert sorted(lines_by_label(ax)) == sorted(data.groups)
     assert not [c for c in ax.collections if c.get_label().endswith("95% CI")]
-    figures = report.draw_figures(data)
-    assert all(any(a.has_data() for a in fig.axes) for fig in figures.values())
-    page = report.render_html(data, {name: b"png" for name in figures})
+    drawn = report.draw_figures(data)
+    assert all(any(a.has_data() for a in fig.axes) for fig in drawn.values())
+    page = report.render_html(data, {name: b"png" for name in drawn})
     table = page.split("<tbody>")[1].split("</tbody>")[0]
     assert "One run only" in page and " – " not in table and "95% CI" not in page
 
@@ -464,7 +466,7 @@ def test_a_strategy_that_imitation_empties_counts_as_zero_not_as_missing(run_fol
     s["strategy"] = s["strategy"].astype(str).where(s["step"] < 12, "transactional")
     s.to_parquet(file, index=False)
     data = report.load_report_data(copy)
-    line = lines_by_label(report.fig_market_share(data).axes[0])["relationship"]
+    line = lines_by_label(figures.fig_market_share(data).axes[0])["relationship"]
     all_reps = suppliers_table(copy)
     mine = all_reps[(all_reps["strategy"] == "relationship") & (all_reps["step"] == 20)]
     expected = mine.groupby("replicate")["market_share"].sum().reindex(range(REPLICATES),
@@ -481,7 +483,7 @@ def test_without_an_event_log_the_flow_figure_says_why_it_is_empty(run_folder, t
     for file in (copy / "events.parquet").glob("rep-*.parquet"):
         pd.read_parquet(file).iloc[:0].to_parquet(file, index=False)
     data = report.load_report_data(copy)
-    fig = report.fig_stage_flow(data)
+    fig = figures.fig_stage_flow(data)
     assert "record_events = false" in " ".join(t.get_text() for t in fig.axes[0].texts)
 
 
@@ -492,7 +494,7 @@ def test_compare_groups_are_the_alternatives_drawn_from_focal_suppliers(compare_
     assert compare_data.kind == "compare"
     assert compare_data.groups == ["relationship", "transactional"]
     assert set(compare_data.suppliers["supplier"]) == set(FOCAL)
-    fig = report.fig_market_share(compare_data)
+    fig = figures.fig_market_share(compare_data)
     frames = []
     for name in compare_data.groups:
         s = suppliers_table(compare_folder / "alternatives" / name)
@@ -505,7 +507,7 @@ def test_compare_groups_are_the_alternatives_drawn_from_focal_suppliers(compare_
 
 
 def test_compare_differences_figure_plots_the_relative_differences(compare_folder, compare_data):
-    fig = report.fig_differences(compare_data)
+    fig = figures.fig_differences(compare_data)
     ax = fig.axes[0]
     d = pd.read_csv(compare_folder / "differences.csv")
     plotted = np.concatenate([c.get_offsets()[:, 0] for c in ax.collections
@@ -513,7 +515,7 @@ def test_compare_differences_figure_plots_the_relative_differences(compare_folde
     want = d["relative_difference"].to_numpy()
     np.testing.assert_allclose(np.sort(plotted), np.sort(want[np.isfinite(want)]))
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0] == report.METRICS["cumulative_profit"][0]
+    assert labels[0] == report_data.METRICS["cumulative_profit"][0]
     assert "relationship" in ax.get_xlabel()
 
 
@@ -529,7 +531,7 @@ def test_compare_report_leads_with_the_verdicts_then_the_table_then_the_figures(
     for _, row in profit.iterrows():
         assert f"{row['ci_low']:,.0f} – {row['ci_high']:,.0f}" in page
     for metric in summary["metric"].unique():
-        assert html.escape(report.METRICS[metric][0]) in page
+        assert html.escape(report_data.METRICS[metric][0]) in page
     names = sorted(p.name for p in (compare_folder / "figures").glob("*.png"))
     assert names == sorted(f"{s.name}.png" for s in report.FIGURES)
     assert page.count('src="data:image/png;base64,') == len(report.FIGURES)
@@ -635,7 +637,7 @@ def test_report_opens_offline_in_chromium_with_every_image_loaded(which, chromiu
 
 
 def test_report_reads_what_relsim_compare_writes(tmp_path):
-    pytest.importorskip("sim.compare", reason="sim/compare.py is not there yet")
+    pytest.importorskip("sim.experiment.compare", reason="sim/compare.py is not there yet")
     out = tmp_path / "cmp"
     code = main(["compare", str(SCENARIO), "--replicates", "2", "--steps", "12", "--set",
                  "market.buyers=200", "--out", str(out), "--no-report", "--workers", "1"])
@@ -643,10 +645,10 @@ def test_report_reads_what_relsim_compare_writes(tmp_path):
     data = report.load_report_data(out)
     assert data.kind == "compare" and data.groups == [a["name"] for a in data.manifest["alternatives"]]
     assert set(data.suppliers["supplier"]) <= set(data.manifest["focal_suppliers"])
-    assert report.fig_differences(data).axes[0].has_data()
+    assert figures.fig_differences(data).axes[0].has_data()
     # the page around the figures (drawing them all again is covered above)
     text = report.render_html(data, {s.name: b"png" for s in report.FIGURES})
     for sentence in pd.read_csv(out / "differences.csv")["sentence"]:
         assert html.escape(sentence) in text
     summary = pd.read_csv(out / "summary.csv")
-    assert all(html.escape(report.METRICS[m][0]) in text for m in summary["metric"].unique())
+    assert all(html.escape(report_data.METRICS[m][0]) in text for m in summary["metric"].unique())

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.runner import run
-from sim.scenario import Scenario, load_scenario, parse_override_value
-from sim.schema import ScenarioError
+from sim.config import Scenario, load_scenario, parse_override_value
+from sim.config.schema import ScenarioError
+from sim.experiment.run import run
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -225,7 +225,7 @@ _FORKING_DRIVER = """
 import gc, json, os, sys, warnings
 from importlib.metadata import entry_points
 
-import sim.scenario
+import sim.config
 
 main = entry_points(group="console_scripts")["relsim"].load()
 gc.freeze()

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from conftest import SCENARIOS
 
-from sim.model import RelationshipMarket
-from sim.scenario import Scenario, load_scenario
+from sim.config import Scenario, load_scenario
+from sim.mesa.model import RelationshipMarket
 
 WKH = SCENARIOS / "wkh_reduction.toml"
 

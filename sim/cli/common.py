@@ -1,0 +1,44 @@
+"""What the commands share: argument types, ``--set`` pairs, loading a scenario."""
+
+from __future__ import annotations
+
+import argparse
+
+from sim.config.schema import ScenarioError
+
+DEFAULT_SCENARIO = "scenarios/b2b_key_accounts.toml"
+
+
+def positive_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} = {text!r}: must be a whole number") from None
+        if value < (0 if name == "--seed" else 1):
+            raise argparse.ArgumentTypeError(
+                f"{name} = {value}: must be {'>= 0' if name == '--seed' else '>= 1'}")
+        return value
+    return parse
+
+
+def set_pairs(items: list[str] | None) -> dict:
+    from sim.config import parse_override_value
+
+    overrides = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError(f"--set {item!r}: expected KEY=VALUE, e.g. --set buyers.switching_cost=0.1")
+        overrides[key.strip()] = parse_override_value(value.strip())
+    return overrides
+
+
+def load(path: str, sets: list[str] | None = None, steps: int | None = None):
+    from sim.config import load_scenario
+
+    scenario = load_scenario(path)
+    overrides = set_pairs(sets)
+    if steps is not None:
+        overrides["market.steps"] = steps
+    return scenario.with_overrides(overrides) if overrides else scenario

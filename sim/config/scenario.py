@@ -1,0 +1,268 @@
+"""A whole scenario: the resolved object the model runs, built from a scenario file's data
+(every problem reported at once), and copies of it with ``--set``-style overrides.
+
+A scenario file has these tables (all optional except what the defaults cannot supply):
+``[market]`` size and horizon, ``[behaviour]`` the relationship dynamics, ``[mechanisms]``
+switches, ``[[segments]]`` buyer segments, ``[strategies.NAME]`` user strategies,
+``[[suppliers]]`` the suppliers, ``[[events]]`` scheduled events."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.config.checks import check_consistency
+from sim.config.distributions import Distribution
+from sim.config.schema import Loader, ScenarioError, show, suggest
+from sim.config.sections import SECTIONS, TOP_KEYS, Behaviour, Event, Market, Mechanisms, Segment, SupplierSpec
+from sim.config.strategies import PRESETS, Strategy
+
+
+@dataclass
+class Scenario:
+    """A fully resolved scenario: what the model runs."""
+
+    market: Market = field(default_factory=Market)
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    mechanisms: Mechanisms = field(default_factory=Mechanisms)
+    segments: list[Segment] = field(default_factory=lambda: [Segment()])
+    strategies: dict[str, Strategy] = field(default_factory=dict)
+    suppliers: list[SupplierSpec] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    source: str = "<scenario>"
+
+    # ----------------------------------------------------------------- derived views
+    def strategy_named(self, name: str) -> Strategy:
+        if name in self.strategies:
+            return self.strategies[name]
+        return PRESETS[name]
+
+    def supplier_table(self) -> list[dict[str, Any]]:
+        """One row per supplier agent: its spec, its resolved strategy and its name."""
+        rows = []
+        for spec in self.suppliers:
+            strategy = dataclasses.replace(self.strategy_named(spec.strategy), **spec.overrides)
+            for k in range(spec.count):
+                name = spec.name if spec.count == 1 else f"{spec.name} {k + 1}"
+                rows.append({"name": name, "spec": spec, "strategy": strategy,
+                             "strategy_name": spec.strategy})
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as resolved, in the shape of a scenario file (for manifests)."""
+        def plain(obj: Any) -> Any:
+            if isinstance(obj, Distribution):
+                return obj.to_toml()
+            if dataclasses.is_dataclass(obj):
+                return {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+            if isinstance(obj, list):
+                return [plain(v) for v in obj]
+            if isinstance(obj, dict):
+                return {k: plain(v) for k, v in obj.items()}
+            if isinstance(obj, float) and not np.isfinite(obj):
+                return str(obj)
+            return obj
+        out = {k: plain(getattr(self, k)) for k in TOP_KEYS}
+        for s in out["suppliers"]:
+            s.update(s.pop("overrides"))
+        return out
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
+        """A copy with dotted-key overrides applied (``buyers.switching_cost``-style keys are
+        resolved by :func:`apply_overrides`)."""
+        return apply_overrides(self, overrides, source)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(f"{path}: no such scenario file")
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder, not a scenario file")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ScenarioError(f"{path}: cannot be read: {exc}") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and resolve a scenario file. Raises :class:`ScenarioError`."""
+    return scenario_from_dict(read_toml(path), str(path))
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    loader = Loader(source)
+    for key in data:
+        if key not in TOP_KEYS:
+            loader.errors.append(f"{source}: {key}: unknown table{suggest(key, list(TOP_KEYS))}; "
+                                 f"allowed: {', '.join(TOP_KEYS)}")
+    scenario = Scenario(source=source)
+    for key, cls in SECTIONS.items():
+        if key in data:
+            setattr(scenario, key, loader.build(cls, data[key], key))
+    if "segments" in data:
+        segs = data["segments"]
+        if not isinstance(segs, list) or not segs:
+            loader.error("segments", segs, "must be one or more [[segments]] tables")
+        else:
+            scenario.segments = [loader.build(Segment, s, f"segments[{i}]") for i, s in enumerate(segs)]
+    strategy_fields = [f.name for f in dataclasses.fields(Strategy)]
+    if "strategies" in data:
+        table = data["strategies"]
+        if not isinstance(table, dict):
+            loader.error("strategies", table, "must be [strategies.NAME] tables")
+        else:
+            pending: dict[str, tuple[str, dict]] = {}
+            for name, body in table.items():
+                where = f"strategies.{name}"
+                if not isinstance(body, dict):
+                    loader.error(where, body, "must be a [strategies.NAME] table")
+                    continue
+                base_name = body.get("based_on", "transactional")
+                if not isinstance(base_name, str) or (base_name not in PRESETS and base_name not in table):
+                    loader.error(f"{where}.based_on", base_name, "must be a preset or another strategy "
+                                 "of this file: " + ", ".join(list(PRESETS) + [n for n in table if n != name])
+                                 + suggest(str(base_name), list(PRESETS) + list(table)))
+                    continue
+                pending[name] = (base_name, body)
+            # A strategy may build on another of the file's strategies, defined before or after
+            # it; a name based on itself means the preset of that name.
+            while pending:
+                ready = [n for n, (base, _) in pending.items()
+                         if base == n or base not in pending]
+                if not ready:
+                    loader.error(f"strategies.{next(iter(pending))}.based_on", pending[next(iter(pending))][0],
+                                 "strategies are based on each other in a circle: " + " -> ".join(pending))
+                    break
+                for name in ready:
+                    base_name, body = pending.pop(name)
+                    if base_name == name or base_name not in scenario.strategies:
+                        base = PRESETS.get(base_name, Strategy())
+                    else:
+                        base = scenario.strategies[base_name]
+                    built = loader.build(Strategy, body, f"strategies.{name}", extra_keys=("based_on",))
+                    given = {k: getattr(built, k) for k in body if k in strategy_fields}
+                    scenario.strategies[name] = dataclasses.replace(base, **given)
+    if "suppliers" in data:
+        sups = data["suppliers"]
+        if not isinstance(sups, list) or not sups:
+            loader.error("suppliers", sups, "must be one or more [[suppliers]] tables")
+        else:
+            scenario.suppliers = [_build_supplier(loader, s, f"suppliers[{i}]", strategy_fields)
+                                  for i, s in enumerate(sups)]
+    if "events" in data:
+        evs = data["events"]
+        if not isinstance(evs, list):
+            loader.error("events", evs, "must be [[events]] tables")
+        else:
+            scenario.events = [loader.build(Event, e, f"events[{i}]") for i, e in enumerate(evs)]
+    loader.fail_if_errors()
+    check_consistency(scenario)
+    return scenario
+
+
+def _build_supplier(loader: Loader, data: Any, where: str, strategy_fields: list[str]) -> SupplierSpec:
+    if not isinstance(data, dict):
+        loader.error(where, data, "must be a [[suppliers]] table")
+        return SupplierSpec()
+    own = {k: v for k, v in data.items() if k not in strategy_fields or k == "name"}
+    # a supplier entry may set any strategy field inline, overriding its strategy
+    inline = {k: v for k, v in data.items() if k in strategy_fields and k != "name"}
+    spec_fields = [f.name for f in dataclasses.fields(SupplierSpec) if f.name != "overrides"]
+    for key in list(own):
+        if key not in spec_fields:
+            loader.errors.append(f"{loader.source}: {where}.{key} = {show(own[key])}: unknown key"
+                                 f"{suggest(key, spec_fields + strategy_fields)}; allowed: "
+                                 f"{', '.join(spec_fields)} or any strategy field "
+                                 f"({', '.join(strategy_fields)})")
+            own.pop(key)
+    spec = loader.build(SupplierSpec, own, where)
+    if inline:
+        built = loader.build(Strategy, inline, where)
+        spec.overrides = {k: getattr(built, k) for k in inline}
+    return spec
+
+
+# --------------------------------------------------------------------------- overrides
+
+_SECTION_ALIASES = {"buyers": "segments", "segment": "segments", "supplier": "suppliers"}
+
+
+def parse_override_value(text: str) -> Any:
+    """Read the value of KEY=VALUE as TOML (numbers, booleans, quoted or bare text)."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str = "--set") -> Scenario:
+    """Apply dotted-key overrides and re-validate everything as if it came from the file.
+
+    Keys: ``market.steps``, ``behaviour.trust_loss``, ``mechanisms.escalation``;
+    ``buyers.FIELD`` or ``segments.FIELD`` (every segment) or ``segments[NAME|i].FIELD``;
+    ``suppliers.FIELD`` (every supplier) or ``suppliers[NAME|i].FIELD``;
+    ``strategies.NAME.FIELD``."""
+    data = scenario.to_dict()
+    errors = []
+    for key, value in overrides.items():
+        where = f"{scenario.source} with {source}: {key} = {show(value)}"
+        head, _, rest = key.partition(".")
+        index = None
+        if "[" in head and head.endswith("]"):
+            head, index = head[:-1].split("[", 1)
+        head = _SECTION_ALIASES.get(head, head)
+        if head not in TOP_KEYS:
+            errors.append(f"{where}: unknown key{suggest(head, list(TOP_KEYS) + ['buyers'])}; use "
+                          f"TABLE.FIELD with TABLE one of {', '.join(TOP_KEYS)} (or buyers), e.g. "
+                          f"market.steps, buyers.switching_cost, suppliers[NAME].markup, "
+                          f"strategies.NAME.markup")
+            continue
+        if not rest:
+            errors.append(f"{where}: unknown key; name a field of the table, e.g. {head}.FIELD "
+                          f"(`relsim params` lists them)")
+            continue
+        if head in SECTIONS:
+            data.setdefault(head, {})[rest] = value
+        elif head == "strategies":
+            name, _, fld = rest.partition(".")
+            # a new strategy may be defined on the command line, but only by naming its base,
+            # so that a misspelt existing name is an error rather than a silent new strategy
+            creating = f"strategies.{name}.based_on" in overrides
+            if name not in data["strategies"] and name not in PRESETS and not creating:
+                known = sorted(set(PRESETS) | set(data["strategies"]))
+                errors.append(f"{where}: no such strategy{suggest(name, known)}; known: "
+                              f"{', '.join(known)} (define a new one with --set strategies.{name}.based_on=PRESET)")
+                continue
+            base = {"based_on": name if name in PRESETS else overrides.get(f"strategies.{name}.based_on")}
+            data["strategies"].setdefault(name, base)[fld] = value
+        else:
+            items = data[head]
+            targets = items
+            if index is not None:
+                targets = [it for i, it in enumerate(items) if index in (str(i), it.get("name"))]
+                if not targets:
+                    errors.append(f"{where}: no {head[:-1]} named or numbered {index!r}"
+                                  f"{suggest(index, [it['name'] for it in items if 'name' in it])}")
+                    continue
+            for it in targets:
+                it[rest] = value
+    if errors:
+        raise ScenarioError(errors)
+    # strategies that were presets, written out in full, must not rebase on themselves
+    for name, body in data["strategies"].items():
+        body.setdefault("based_on", "transactional" if name not in PRESETS else name)
+    data["strategies"] = {k: v for k, v in data["strategies"].items()
+                          if not (k in PRESETS and v.get("based_on") == k and len(v) == 1)}
+    return scenario_from_dict(data, f"{scenario.source} with {source}")

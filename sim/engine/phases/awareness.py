@@ -1,0 +1,132 @@
+"""Phase 2: awareness. Acquisition spend and word of mouth make unaware buyers aware of
+suppliers (Bass 1969: innovation p from advertising, imitation q from word of mouth)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import Scenario
+from sim.engine.eventlog import EventLog
+from sim.engine.state import PAIR_FLOAT, Cause, MarketState, Stage
+from sim.engine.tick import Tick
+
+
+def become_aware(state: MarketState, flat: np.ndarray, trust: np.ndarray | float,
+                 log: EventLog) -> None:
+    """Unaware pairs at ``flat`` enter the pre-relationship stage. Expectations start at
+    the supplier's advertised quality; trust at ``trust``."""
+    if len(flat) == 0:
+        return
+    buyers, suppliers = np.divmod(flat, state.n_suppliers)
+    log.record(state.step, buyers, suppliers, Stage.UNAWARE, Stage.PRE_RELATIONSHIP,
+               Cause.BECAME_AWARE)
+    state.stage.ravel()[flat] = Stage.PRE_RELATIONSHIP
+    state.expectation.ravel()[flat] = state.quality[suppliers]
+    state.trust.ravel()[flat] = trust
+
+
+def make_everyone_aware(state: MarketState, scenario: Scenario, log: EventLog) -> None:
+    """With awareness diffusion switched off every buyer knows every active supplier."""
+    unaware = (state.stage == Stage.UNAWARE) & state.active[None, :]
+    become_aware(state, np.flatnonzero(unaware.ravel()), scenario.behaviour.initial_trust, log)
+
+
+def word_of_mouth_terms(state: MarketState, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Every peer's voice as (flat pair index listener x supplier, weight): a committed,
+    untroubled customer recommends its supplier (+referral propensity / K), one in an
+    escalating conflict warns against it (-referral propensity / K). The terms come in
+    (listener, peer) order, the order in which :func:`word_of_mouth` adds them up."""
+    S = state.n_suppliers
+    K = state.peers.shape[1]
+    b = scenario.behaviour
+    buyers, flat = state.current_flat()
+    voice = np.zeros(state.n_buyers)
+    committed = state.commitment.ravel()[flat] >= b.advocacy_commitment
+    escalation = state.escalation.ravel()[flat]
+    sign = np.where(committed & (escalation == 0) & (state.dissatisfaction[buyers] == 0), 1.0, 0.0)
+    sign = np.where(escalation >= b.warning_escalation, -1.0, sign)
+    voice[buyers] = sign * state.referral_propensity[buyers]
+    # only the peers who speak: a gather of flags over N x K, not of values
+    speaking = np.flatnonzero((voice != 0)[state.peers].ravel())
+    speaker = state.peers.ravel()[speaking]
+    return (speaking // K) * S + state.current[speaker], voice[speaker] / K
+
+
+def sum_by_pair(pairs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct pair indices, ascending; the sum of the weights of each). Each sum adds its
+    terms in the order given, one at a time, as ``np.bincount`` does, so the sums equal a
+    dense bincount's without an N x S array."""
+    order = np.argsort(pairs, kind="stable")
+    pairs, weights = pairs[order], weights[order]
+    first = np.ones(len(pairs), bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    return pairs[first], np.bincount(np.cumsum(first) - 1, weights=weights)
+
+
+def word_of_mouth(state: MarketState, scenario: Scenario) -> np.ndarray:
+    """Net word of mouth w (N x S): the referral-weighted share of a buyer's peers who
+    recommend each supplier (committed, untroubled customers) minus those who warn against
+    it (customers in an escalating conflict with it). The step itself only needs w at the
+    pairs still unaware, which :func:`spread` gets from :func:`word_of_mouth_terms` without
+    this N x S array."""
+    N, S = state.n_buyers, state.n_suppliers
+    if state.peers.shape[1] == 0 or not scenario.mechanisms.word_of_mouth:
+        return np.zeros((N, S), PAIR_FLOAT)
+    pairs, weights = word_of_mouth_terms(state, scenario)
+    return np.bincount(pairs, weights=weights, minlength=N * S).reshape(N, S).astype(PAIR_FLOAT)
+
+
+def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick,
+           log: EventLog) -> None:
+    """Reads stage, acquisition contacts, current relationships; writes stage (unaware ->
+    pre-relationship), trust and expectation of the newly aware pairs, ``contacted`` and the
+    acquisition cost per supplier. P(aware this step) = 1 - exp(-(p*a_i + q*max(w_ji, 0)));
+    a warning lowers the newly aware buyer's initial trust."""
+    state.contacted[:] = False
+    if not scenario.mechanisms.awareness_diffusion:
+        make_everyone_aware(state, scenario, log)
+        return
+    b = scenario.behaviour
+    S = state.n_suppliers
+    unaware = state.stage == Stage.UNAWARE
+    if not state.active.all():
+        unaware[:, ~state.active] = False
+    flat = np.flatnonzero(unaware.ravel())
+    if len(flat) == 0:
+        return
+    contacts = np.where(state.active, state.acquisition_contacts, 0.0)
+    suppliers = flat - (flat // S) * S  # flat % S, cheaper
+    # Suppliers pay for contacts with every buyer who does not know them yet.
+    unaware_per_supplier = np.bincount(suppliers, minlength=S)
+    tick.acquisition_cost += contacts * unaware_per_supplier * b.cost_per_contact
+    # Without word of mouth the hazard is the supplier's alone: one value per supplier.
+    contact_hazard = b.awareness_per_contact * contacts
+    draws = rng.random(len(flat))
+    newly = draws < (-np.expm1(-contact_hazard))[suppliers]
+    with_word_of_mouth = scenario.mechanisms.word_of_mouth and state.peers.shape[1] > 0
+    if with_word_of_mouth:
+        # w only at the unaware pairs some peer spoke about (heard: positions in flat)
+        pairs, weights = word_of_mouth_terms(state, scenario)
+        at_unaware = unaware.ravel()[pairs]
+        pairs, sums = sum_by_pair(pairs[at_unaware], weights[at_unaware])
+        heard, w_heard = np.searchsorted(flat, pairs), sums.astype(PAIR_FLOAT)
+        praised = w_heard > 0
+        at = heard[praised]
+        hazard = contact_hazard[suppliers[at]] + b.word_of_mouth_strength * np.maximum(w_heard[praised], 0)
+        newly[at] = draws[at] < -np.expm1(-hazard)
+    became = np.flatnonzero(newly)
+    chosen = flat[became]
+    trust = b.initial_trust
+    if with_word_of_mouth:
+        # a warning lowers the initial trust; w = 0 where no peer spoke
+        w = np.zeros(len(chosen), PAIR_FLOAT)
+        k = np.searchsorted(heard, became)
+        found = k < len(heard)
+        found[found] = heard[k[found]] == became[found]
+        w[found] = w_heard[k[found]]
+        trust = np.clip(b.initial_trust * (1.0 + np.minimum(w, 0) * b.warning_trust_effect), 0.0, 1.0)
+    become_aware(state, chosen, trust, log)
+    buyers = chosen // S
+    approached = state.current[buyers] != chosen - buyers * S
+    state.contacted[buyers[approached]] = True
+    tick.count("became_aware", len(chosen))

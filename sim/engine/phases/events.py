@@ -1,0 +1,89 @@
+"""Phase 1: scheduled events from the scenario (entry and exit of suppliers, price and
+quality changes, demand shocks, changes of switching costs)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import Event, Scenario
+from sim.engine.eventlog import EventLog
+from sim.engine.phases.awareness import become_aware, make_everyone_aware
+from sim.engine.state import Cause, MarketState, Stage
+from sim.engine.tick import Tick
+
+
+def end_relationships(state: MarketState, flat: np.ndarray, cause: Cause, log: EventLog,
+                      step: int, bar: bool = False) -> None:
+    """End the relationships at flat pair indices ``flat``: stage -> ended, sunk adaptations
+    and escalation cleared, commitment gone; buyers whose current supplier it was are free."""
+    if len(flat) == 0:
+        return
+    S = state.n_suppliers
+    buyers, suppliers = np.divmod(flat, S)
+    log.record(step, buyers, suppliers, state.stage.ravel()[flat], Stage.ENDED, cause)
+    state.stage.ravel()[flat] = Stage.ENDED
+    state.adaptation.ravel()[flat] = 0
+    state.escalation.ravel()[flat] = 0
+    state.drift_gap.ravel()[flat] = 0
+    state.commitment.ravel()[flat] = 0
+    state.last_problem.ravel()[flat] = -10_000  # a won-back customer starts with a clean record
+    if bar:
+        state.barred.ravel()[flat] = True
+    was_current = state.current[buyers] == suppliers
+    state.current[buyers[was_current]] = -1
+    state.key_account[buyers[was_current]] = False
+
+
+def suppliers_matching(names: list[str], base_names: list[str], target: str) -> np.ndarray:
+    """Indices of suppliers named ``target`` (their own name or their entry's, or '*')."""
+    return np.array([i for i, (n, b) in enumerate(zip(names, base_names))
+                     if target in ("*", n, b)], dtype=np.int64)
+
+
+def apply_event(state: MarketState, scenario: Scenario, event: Event, log: EventLog,
+                names: list[str], base_names: list[str], segment_names: list[str],
+                rng: np.random.Generator | None = None) -> None:
+    step = state.step
+    targets = suppliers_matching(names, base_names, event.supplier) if event.supplier else None
+    if event.kind == "supplier_entry":
+        arriving = targets[~state.active[targets]]  # an entry at step 0 finds it already there
+        state.active[targets] = True
+        state.last_entry_step = step
+        # a newcomer is known at once to the share of buyers its launch reaches
+        if rng is not None:
+            for j in arriving[state.initial_awareness[arriving] > 0]:  # tens of suppliers at most
+                unaware = state.stage[:, j] == Stage.UNAWARE
+                reached = np.flatnonzero(unaware & (rng.random(state.n_buyers) < state.initial_awareness[j]))
+                become_aware(state, reached * state.n_suppliers + j, scenario.behaviour.initial_trust, log)
+        if scenario.mechanisms.stage_progression:
+            # Seed 004: the final stage is stable only while competition is weak.
+            final = np.flatnonzero(state.stage.ravel() == Stage.FINAL)
+            log.record(step, *np.divmod(final, state.n_suppliers), Stage.FINAL, Stage.LONG_TERM,
+                       Cause.COMPETITOR_ENTRY)
+            state.stage.ravel()[final] = Stage.LONG_TERM
+        if not scenario.mechanisms.awareness_diffusion:
+            make_everyone_aware(state, scenario, log)
+    elif event.kind == "supplier_exit":
+        state.active[targets] = False
+        alive = (state.stage[:, targets] >= Stage.EARLY) & (state.stage[:, targets] <= Stage.FINAL)
+        rows, cols = np.nonzero(alive)
+        end_relationships(state, rows * state.n_suppliers + targets[cols], Cause.SUPPLIER_EXIT,
+                          log, step)
+    elif event.kind == "price_change":
+        state.markup[targets] = event.markup
+    elif event.kind == "quality_change":
+        state.quality[targets] = event.quality
+    elif event.kind == "demand_shock":
+        mask = slice(None) if not event.segment else state.segment == segment_names.index(event.segment)
+        state.demand[mask] *= event.factor
+    elif event.kind == "switching_cost_change":
+        state.switching_cost_scale *= event.factor
+
+
+def apply_scheduled(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick,
+                    log: EventLog, schedule: dict[int, list[Event]], names: list[str],
+                    base_names: list[str]) -> None:
+    """Apply every event scheduled for this step, in file order."""
+    segment_names = [s.name for s in scenario.segments]
+    for event in schedule.get(state.step, ()):
+        apply_event(state, scenario, event, log, names, base_names, segment_names, rng)

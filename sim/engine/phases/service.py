@@ -1,0 +1,92 @@
+"""Phase 5 of 9 (model.md steps 5 and 6): satisfaction by expectation disconfirmation (Oliver 1980), then
+complaints and recovery by Kotler's level, the key-client loss cycle's escalation (seed
+003), noticing drifted needs, and proactive offers that raise share of wallet."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import Scenario
+from sim.config.strategies import ACCOUNTABLE, PARTNERSHIP, PROACTIVE, REACTIVE
+from sim.engine.phases.delivery import treatment_level
+from sim.engine.state import MarketState
+from sim.engine.tick import Tick
+
+
+def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
+    """Reads performance and expectations of the served orders; writes expectation,
+    dissatisfaction, escalation, last problem step, drift gap, wallet share, and the
+    trust evidence (``tick.evidence``) and contact flags the learning phase uses.
+
+    Evidence = clip(scale*(performance - expectation + tolerance), -1, 1): a shortfall
+    inside the zone of tolerance still confirms the supplier. Basic suppliers answer
+    nothing; reactive ones resolve voiced complaints; accountable ones also find silent
+    dissatisfaction by follow-up; proactive ones also notice drifting needs and offer
+    improvements; partnership solves problems jointly (higher recovery probability).
+    Escalation eases one level after each ``calm_steps_to_ease`` steps without a problem."""
+    b, mech = scenario.behaviour, scenario.mechanisms
+    buyers, suppliers, flat = tick.served_orders(state.n_suppliers)
+    perf = tick.performance
+    expectation = state.expectation.ravel()[flat].astype(float)
+    shortfall = expectation - perf
+    dissatisfaction = np.maximum(0.0, shortfall - b.tolerance_zone)
+    evidence = np.clip(b.disconfirmation_scale * (b.tolerance_zone - shortfall), -1.0, 1.0)
+    level, treated = treatment_level(state, buyers, suppliers)
+    unhappy = tick.problem | (dissatisfaction > 0)
+    recovered = np.zeros(len(flat), bool)
+    # per-buyer draws (one row per use), so a buyer meets the same luck in every
+    # alternative of a comparison; each use reads its row only where it matters
+    draws = rng.random((4, state.n_buyers))
+
+    def chance(use: int, where: np.ndarray, p) -> np.ndarray:
+        """Whether the draws of ``use`` fall below ``p`` (a number, or a function giving
+        it for the orders at the positions it is handed) for the orders flagged in ``where``."""
+        hit = np.zeros(len(flat), bool)
+        at = np.flatnonzero(where)
+        hit[at] = draws[use, buyers[at]] < (p(at) if callable(p) else p)
+        return hit
+
+    if mech.service_recovery:
+        voiced = chance(0, unhappy, lambda at: state.complaint_propensity[buyers[at]])
+        silent = unhappy & ~voiced
+        found_silent = chance(1, silent & (level >= ACCOUNTABLE), b.followup_detection)
+        known = (voiced & (level >= REACTIVE)) | found_silent
+        recovered = chance(2, known, lambda at: np.where(
+            level[at] == PARTNERSHIP, b.partnership_recovery_probability, b.recovery_probability))
+        evidence[recovered] = np.maximum(evidence[recovered], b.recovery_evidence)
+        dissatisfaction[recovered] = 0.0
+        tick.count("complaints", voiced.sum())
+        tick.count("silent_dissatisfied", silent.sum())
+        tick.count("recovered", recovered.sum())
+        tick.count("recovered_silent", (recovered & found_silent).sum())
+    if mech.escalation:
+        # only problems and recoveries move the escalation ladder
+        unresolved = tick.problem & ~recovered
+        moved = np.flatnonzero(unresolved | recovered)
+        at = flat[moved]
+        escalation = state.escalation.ravel()[at].astype(np.int16)
+        repeated = unresolved[moved] & (tick.step - state.last_problem.ravel()[at] <= b.escalation_window)
+        escalation += repeated
+        escalation -= recovered[moved] & (escalation > 0)
+        state.escalation.ravel()[at] = np.minimum(escalation, 127)
+        state.last_problem.ravel()[flat[unresolved]] = tick.step
+        tick.count("escalations", repeated.sum())
+        # tension eases by one level for every calm spell without a problem
+        tense = np.flatnonzero(state.escalation.ravel()[flat] > 0)
+        calm = tick.step - state.last_problem.ravel()[flat[tense]]
+        eased = flat[tense[(calm > 0) & (calm % b.calm_steps_to_ease == 0)]]
+        state.escalation.ravel()[eased] -= 1
+    state.dissatisfaction[buyers] = dissatisfaction
+    if mech.expectation_adaptation:
+        state.expectation.ravel()[flat] = expectation + b.expectation_rate * (perf - expectation)
+    attentive = (level >= PROACTIVE) | state.key_account[buyers]
+    if mech.complacency:
+        noticed = chance(3, attentive, b.drift_notice_probability)
+        state.drift_gap.ravel()[flat[noticed]] = 0.0
+    staying = tick.previous_current[buyers] == suppliers
+    wallet = np.where(staying, state.wallet_share[buyers], b.base_wallet_share)
+    state.wallet_share[buyers] = np.minimum(1.0, wallet + b.wallet_share_gain * (level >= PROACTIVE))
+    tick.evidence = evidence
+    tick.contact = (level >= ACCOUNTABLE) | state.key_account[buyers]
+    tick.treated = treated
+    tick.level = level

@@ -1,0 +1,1 @@
+"""Experiments: replicate seeds, executors, the results folder, ``run`` and ``compare``."""

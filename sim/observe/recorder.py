@@ -1,0 +1,214 @@
+"""Per-step reporters (market and per-supplier series) and the final relationship table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.engine.eventlog import EventLog
+from sim.engine.phases.economics import ACCOUNTS
+from sim.engine.state import ACTIVE_STAGES, Cause, MarketState, Positioning, Stage
+from sim.engine.tick import Tick
+
+#: Stage columns of the series: buyers by the stage of their current relationship.
+STAGE_COLUMNS = ("no_supplier",) + tuple(s.label.replace("-", "_") for s in ACTIVE_STAGES)
+COUNTERS = ("searched", "new_customers", "switches", "problems", "complaints",
+            "silent_dissatisfied", "recovered", "recovered_silent", "escalations",
+            "escalation_exits", "dropped", "distance_breakups", "became_aware")
+
+
+_LOYALTY_BLOCK = 8192  # rows of the loyalty matrix converted at a time
+
+
+def loyalty_concentration(loyalty: np.ndarray) -> float:
+    """Mean over buyers (with any loyalty) of sum_j L_ij^2 / (sum_j L_ij)^2: 1/n when a buyer
+    spreads its visits over n sellers, 1 when it always visits one."""
+    n = loyalty.shape[0]
+    total, squares = np.empty(n), np.empty(n)
+    # In blocks of rows converted to float64 once: the same sums as summing the float32
+    # array with dtype=float64, without converting it twice or holding an N x S copy.
+    for start in range(0, n, _LOYALTY_BLOCK):
+        block = loyalty[start:start + _LOYALTY_BLOCK].astype(np.float64)
+        np.sum(block, axis=1, out=total[start:start + _LOYALTY_BLOCK])
+        np.einsum("ij,ij->i", block, block, out=squares[start:start + _LOYALTY_BLOCK])
+    some = total > 0
+    return float(np.mean(squares[some] / total[some] ** 2)) if some.any() else float("nan")
+
+
+#: Revenue and the costs that vary with the customer: the customer margin behind lifetime value.
+MARGIN_ACCOUNTS = ("revenue", "cost_of_goods", "cost_to_serve", "retention_spend", "adaptation_spend",
+                   "late_payment_cost")
+
+
+def acquisition_cost_per_new_customer(spend, new_customers):
+    """Acquisition spend divided by customers won (NaN when none were won)."""
+    spend, new = np.asarray(spend, float), np.asarray(new_customers, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(new > 0, spend / np.where(new > 0, new, 1), np.nan)
+
+
+def lifetime_value(margin, customers, retention, discount_rate: float):
+    """Customer lifetime value m*r/(1 + d - r) (Gupta & Lehmann 2003): margin per customer
+    and step m, retention per step r, discount rate per step d. NaN without customers."""
+    margin, customers, r = (np.asarray(x, float) for x in (margin, customers, retention))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_customer = np.where(customers > 0, margin / np.where(customers > 0, customers, 1), np.nan)
+        return per_customer * r / (1.0 + discount_rate - r)
+
+
+class Recorder:
+    """Collects one market row and one row per supplier each step."""
+
+    def __init__(self, supplier_names: list[str], strategy_names: list[str], discount_rate: float = 0.01):
+        self.discount_rate = discount_rate
+        self.supplier_names = supplier_names
+        self.strategy_names = strategy_names
+        self.market_rows: list[dict] = []
+        self.supplier_rows: list[dict[str, np.ndarray]] = []
+
+    def record(self, state: MarketState, tick: Tick) -> None:
+        S = state.n_suppliers
+        buyers, flat = state.current_flat()
+        suppliers = state.current[buyers]
+        stage = state.stage.ravel()[flat]
+        trust = state.trust.ravel()[flat]
+        commitment = state.commitment.ravel()[flat]
+        previous = tick.previous_current
+        had = previous >= 0
+        kept = had & (state.current == previous)
+        accounts = tick.supplier_accounts
+        row = {"step": tick.step, "buyers_with_supplier": len(buyers)}
+        row["no_supplier"] = state.n_buyers - len(buyers)
+        stage_counts = np.bincount(stage, minlength=len(Stage))
+        for s in ACTIVE_STAGES:
+            row[s.label.replace("-", "_")] = int(stage_counts[s])
+        row["mean_trust"] = float(trust.mean()) if len(buyers) else float("nan")
+        row["mean_commitment"] = float(commitment.mean()) if len(buyers) else float("nan")
+        row["retention_rate"] = float(kept.sum() / had.sum()) if had.any() else float("nan")
+        row["churn_rate"] = 1.0 - row["retention_rate"] if had.any() else float("nan")
+        for name in COUNTERS:
+            row[name] = tick.counts.get(name, tick.searched if name == "searched" else 0)
+        for name in ACCOUNTS:
+            row[name] = float(accounts[name].sum())
+        row["acquisition_cost_per_new_customer"] = float(acquisition_cost_per_new_customer(
+            row["acquisition_spend"], row["new_customers"]))
+        margin = accounts["revenue"].sum() - sum(accounts[k].sum() for k in MARGIN_ACCOUNTS[1:])
+        row["customer_lifetime_value"] = float(lifetime_value(margin, row["customers"], row["retention_rate"],
+                                                              self.discount_rate))
+        row["loyalty_concentration"] = loyalty_concentration(state.loyalty)
+        row["key_accounts"] = int(state.key_account.sum())
+        row["switching_cost_scale"] = state.switching_cost_scale
+        self.market_rows.append(row)
+
+        per = {"step": np.full(S, tick.step), "supplier_id": np.arange(S)}
+        per["active"] = state.active.copy()
+        per["strategy_id"] = state.strategy_id.copy()
+        per["price"] = state.price.copy()
+        per["quality"] = state.quality.copy()
+        for name in ACCOUNTS:
+            per[name] = np.asarray(accounts[name], float)
+        total_volume = accounts["volume"].sum()
+        per["market_share"] = accounts["volume"] / total_volume if total_volume else np.zeros(S)
+        per["cumulative_profit"] = state.cumulative_profit.copy()
+        had_customers = np.bincount(previous[had], minlength=S)
+        retained = np.bincount(previous[kept], minlength=S)
+        per["customers_at_start"] = had_customers
+        per["new_customers"] = (tick.new_by_supplier if tick.new_by_supplier is not None
+                                else np.zeros(S, np.int64))
+        per["retained"] = retained
+        per["lost_customers"] = had_customers - retained
+        count = np.bincount(suppliers, minlength=S)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per["retention_rate"] = np.where(had_customers > 0, retained / np.maximum(had_customers, 1), np.nan)
+            per["mean_trust"] = np.bincount(suppliers, trust, S) / count
+            per["mean_commitment"] = np.bincount(suppliers, commitment, S) / count
+        pair_stage = np.bincount(suppliers * len(Stage) + stage, minlength=S * len(Stage)).reshape(S, len(Stage))
+        for s in ACTIVE_STAGES:
+            per[s.label.replace("-", "_")] = pair_stage[:, s]
+        per["key_accounts"] = np.bincount(suppliers[state.key_account[buyers]], minlength=S)
+        per["acquisition_cost_per_new_customer"] = acquisition_cost_per_new_customer(
+            accounts["acquisition_spend"], per["new_customers"])
+        margin = accounts["revenue"] - sum(accounts[k] for k in MARGIN_ACCOUNTS[1:])
+        per["customer_lifetime_value"] = lifetime_value(margin, accounts["customers"], per["retention_rate"],
+                                                        self.discount_rate)
+        self.supplier_rows.append(per)
+
+    def market_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.market_rows)
+
+    def supplier_frame(self) -> pd.DataFrame:
+        if not self.supplier_rows:
+            return pd.DataFrame()
+        df = pd.DataFrame({k: np.concatenate([r[k] for r in self.supplier_rows])
+                           for k in self.supplier_rows[0]})
+        df.insert(1, "supplier", pd.Categorical.from_codes(df["supplier_id"], self.supplier_names))
+        df.insert(2, "strategy", pd.Categorical.from_codes(df.pop("strategy_id"), self.strategy_names))
+        return df
+
+
+def positioning(importance: np.ndarray, value: np.ndarray, importance_threshold: float = 0.5,
+                value_threshold: float = 0.6) -> np.ndarray:
+    """The buyer's positioning matrix of its suppliers (seed 003): importance/risk (the
+    supplier's share of the buyer's recent purchases) against value (trust and expected
+    quality): partner (high, high), managed (high importance, low value), desired (low
+    importance, high value), independent (low, low)."""
+    high_importance = importance >= importance_threshold
+    high_value = value >= value_threshold
+    return np.select([high_importance & high_value, high_importance & ~high_value,
+                      ~high_importance & high_value], [Positioning.PARTNER, Positioning.MANAGED,
+                                                       Positioning.DESIRED],
+                     Positioning.INDEPENDENT).astype(np.int8)
+
+
+def relationship_frame(state: MarketState, supplier_names: list[str], segment_names: list[str],
+                       importance_threshold: float = 0.5, value_threshold: float = 0.6) -> pd.DataFrame:
+    """Every buyer-supplier pair that has ever traded, as it stands at the end."""
+    flat = np.flatnonzero(state.orders.ravel() > 0)
+    buyers, suppliers = np.divmod(flat, state.n_suppliers)
+    stage = state.stage.ravel()[flat]
+    loyalty = state.loyalty.ravel()[flat].astype(float)
+    total_loyalty = state.loyalty.sum(axis=1, dtype=np.float64)[buyers]
+    importance = np.divide(loyalty, total_loyalty, out=np.zeros_like(loyalty), where=total_loyalty > 0)
+    trust = state.trust.ravel()[flat].astype(float)
+    value = 0.5 * trust + 0.5 * np.clip(state.expectation.ravel()[flat], 0, 1)
+    alive = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
+    # The columns are fresh arrays, taken as they are (copy=False): a frame of millions of
+    # pairs is not held twice; categorical codes go in at their own small integer width.
+    df = pd.DataFrame({
+        "buyer": buyers.astype(np.int32),
+        "supplier": pd.Categorical.from_codes(suppliers, supplier_names),
+        "segment": pd.Categorical.from_codes(state.segment[buyers], segment_names),
+        "stage": pd.Categorical.from_codes(stage, [s.label for s in Stage]),
+        "current": state.current[buyers] == suppliers,
+        "key_account": state.key_account[buyers] & (state.current[buyers] == suppliers),
+        "trust": trust,
+        "commitment": state.commitment.ravel()[flat].astype(float),
+        "preference": state.preference.ravel()[flat].astype(float),
+        "loyalty": loyalty,
+        "adaptation": state.adaptation.ravel()[flat].astype(float),
+        "escalation": state.escalation.ravel()[flat].astype(np.int8),
+        "orders": state.orders.ravel()[flat].astype(np.int32),
+        "tenure": np.where(alive, state.step - state.start_step.ravel()[flat], 0).astype(np.int32),
+        "net_value": state.net_value.ravel()[flat].astype(float),
+        "demand": state.demand[buyers],
+        "importance": importance,
+        "value": value,
+    }, copy=False)
+    df["positioning"] = pd.Categorical.from_codes(positioning(importance, value, importance_threshold, value_threshold),
+                                                  [p.label for p in Positioning])
+    return df
+
+
+def events_frame(log: EventLog, supplier_names: list[str]) -> pd.DataFrame:
+    """The event log as a table: step, buyer, supplier, from_stage, to_stage, cause."""
+    step, buyer, supplier, from_stage, to_stage, cause = log.arrays()
+    stage_labels = [s.label for s in Stage]
+    # Categoricals straight from the small integer codes, and the fresh arrays taken as
+    # they are: a long log is not copied again on its way into the frame.
+    return pd.DataFrame({
+        "step": step, "buyer": buyer,
+        "supplier": pd.Categorical.from_codes(supplier, supplier_names),
+        "from_stage": pd.Categorical.from_codes(from_stage, stage_labels),
+        "to_stage": pd.Categorical.from_codes(to_stage, stage_labels),
+        "cause": pd.Categorical.from_codes(cause, [c.label for c in Cause]),
+    }, copy=False)

@@ -1,0 +1,382 @@
+"""What a report draws from: a ``run`` or ``compare`` results folder read into one
+:class:`ReportData` (series, summary, events, relationships, groups and their colours)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config.schema import ScenarioError
+from sim.engine.state import Positioning
+from sim.experiment.run import TABLES, ResultsFolder
+from sim.observe.summary import t_interval
+
+#: Stage columns of the supplier series, in life-cycle order, with the names a reader knows.
+STAGE_COLUMNS = ("early", "development", "long_term", "final")
+STAGE_NAMES = {"early": "Early", "development": "Development", "long_term": "Long-term",
+               "final": "Final"}
+STAGE_COLOURS = {"early": "#c7e9b4", "development": "#7fcdbb", "long_term": "#1d91c0",
+                 "final": "#0c2c84"}
+
+#: Positionings in the order of the buyer's matrix (importance/risk x value, seed text 003).
+POSITIONINGS = (Positioning.PARTNER, Positioning.MANAGED, Positioning.DESIRED,
+                Positioning.INDEPENDENT)
+POSITIONING_NAMES = {
+    "partner": "Partner\n(important, valued)",
+    "managed": "Managed\n(important, low value)",
+    "desired": "Desired\n(minor, valued)",
+    "independent": "Independent\n(minor, low value)",
+}
+
+#: Colour-blind-safe (Okabe & Ito) colours; preset strategies keep theirs in every report.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+           "#882255", "#44AA99", "#999933")
+FIXED_COLOURS = {"relationship": "#0072B2", "transactional": "#D55E00", "segmented": "#009E73",
+                 "basic": "#999933", "reactive": "#E69F00", "accountable": "#CC79A7",
+                 "proactive": "#56B4E9", "partnership": "#882255"}
+
+STYLE = {
+    "font.size": 11.5, "axes.titlesize": 13, "axes.titleweight": "bold", "axes.labelsize": 12,
+    "xtick.labelsize": 10.5, "ytick.labelsize": 10.5, "legend.fontsize": 10.5,
+    "legend.frameon": False, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.grid": True, "grid.color": "#e3e6ea", "grid.linewidth": 0.8, "axes.axisbelow": True,
+    "axes.edgecolor": "#5f6b7a", "axes.labelcolor": "#1f2933", "xtick.color": "#3e4c59",
+    "ytick.color": "#3e4c59", "figure.facecolor": "white", "savefig.facecolor": "white",
+}
+DPI = 150
+TIME_LABEL = "Month (simulation step)"
+MONEY = "money units"
+
+#: How each compare metric reads in the table: (label, kind); kind picks the number format.
+METRICS = {
+    "cumulative_profit": ("Cumulative profit", "money"),
+    "npv_profit": ("Net present value of profit", "money"),
+    "market_share": ("Market share at the end", "percent"),
+    "retention_rate": ("Retention per month", "percent"),
+    "churn_rate": ("Churn per month", "percent"),
+    "mean_tenure": ("Mean tenure (orders per relationship)", "number"),
+    "customer_lifetime_value": ("Customer lifetime value", "money"),
+    "acquisition_cost_per_customer": ("Acquisition cost per new customer", "money"),
+    "cost_to_serve_per_customer": ("Cost to serve per customer and month", "money"),
+    "mean_trust": ("Customers' trust (0–1)", "index"),
+    "mean_commitment": ("Customers' commitment (0–1)", "index"),
+    "share_early": ("Customers in the early stage", "percent"),
+    "share_development": ("Customers in development", "percent"),
+    "share_long_term": ("Customers in the long-term stage", "percent"),
+    "share_final": ("Customers in the final stage", "percent"),
+}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class ReportData:
+    """What the figures are drawn from, whatever kind of folder it came from.
+
+    ``suppliers`` is the per-step supplier series with a ``group`` column (the strategy a
+    supplier followed at that step, or the alternative in a compare, focal suppliers only);
+    ``transitions`` counts stage transitions by group, replicate, from/to stage and cause;
+    ``relationships`` holds group, replicate, current, positioning and net_value of every
+    relationship that ever traded (each supplier in the group its strategy had at the end)."""
+
+    folder: Path
+    kind: str                      # "run" or "compare"
+    manifest: dict[str, Any]
+    groups: list[str]
+    suppliers: pd.DataFrame
+    transitions: pd.DataFrame
+    relationships: pd.DataFrame
+    replicate_ids: dict[str, list[int]]  # finished replicates per group
+    compare_summary: pd.DataFrame | None = None
+    differences: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def replicates(self) -> dict[str, int]:
+        """Finished replicates per group."""
+        return {g: len(ids) for g, ids in self.replicate_ids.items()}
+
+    @property
+    def group_word(self) -> str:
+        return "alternative" if self.kind == "compare" else "strategy"
+
+    @property
+    def group_title(self) -> str:
+        return "Alternative" if self.kind == "compare" else "Strategy"
+
+    @cached_property
+    def colours(self) -> dict[str, str]:
+        """One colour per group, the same in every figure; preset strategy names keep theirs
+        across reports, other groups take the palette's next free colour."""
+        reserved = {FIXED_COLOURS[g.lower()] for g in self.groups if g.lower() in FIXED_COLOURS}
+        colours: dict[str, str] = {}
+        for group in self.groups:
+            colour = FIXED_COLOURS.get(group.lower())
+            used = set(colours.values())
+            if colour is None or colour in used:
+                free = [c for c in PALETTE if c not in used]
+                colour = next((c for c in free if c not in reserved),
+                              free[0] if free else PALETTE[len(colours) % len(PALETTE)])
+            colours[group] = colour
+        return colours
+
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        """One row per (group, replicate, step): the group's suppliers added together, trust
+        and commitment weighted by current customers, retention over customers at the start
+        of the step."""
+        s = self.suppliers
+        current = s[list(STAGE_COLUMNS)].sum(axis=1)
+        frame = pd.DataFrame({
+            "group": s["group"], "replicate": s["replicate"], "step": s["step"],
+            "current": current, "market_share": s["market_share"],
+            "cumulative_profit": s["cumulative_profit"],
+            "customers_at_start": s["customers_at_start"], "retained": s["retained"],
+            "lost_customers": s["lost_customers"], "new_customers": s["new_customers"],
+            "trust_x": s["mean_trust"].fillna(0.0) * current,
+            "commitment_x": s["mean_commitment"].fillna(0.0) * current,
+            **{c: s[c] for c in STAGE_COLUMNS},
+        })
+        g = frame.groupby(["group", "replicate", "step"], sort=True).sum()
+        # a group with no supplier in some replicate and step (after imitation) counts as zero
+        # there, not as missing: otherwise its mean share would come from the other runs only
+        steps = np.sort(s["step"].unique())
+        full = pd.MultiIndex.from_tuples(
+            [(grp, r, t) for grp in self.groups for r in self.replicate_ids[grp] for t in steps],
+            names=["group", "replicate", "step"])
+        g = g.reindex(full, fill_value=0).reset_index()
+        customers = g["current"].where(g["current"] > 0)
+        at_start = g["customers_at_start"].where(g["customers_at_start"] > 0)
+        g["mean_trust"] = g["trust_x"] / customers
+        g["mean_commitment"] = g["commitment_x"] / customers
+        g["retention_rate"] = g["retained"] / at_start
+        g["churn_rate"] = g["lost_customers"] / at_start
+        g["churned"] = g["lost_customers"].where(g["customers_at_start"] > 0)  # none to lose at first
+        return g.drop(columns=["trust_x", "commitment_x"])
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row per group, mean across replicates (``COL``) and 95% half-width
+        (``COL_ci95``): share, cumulative profit, trust, commitment and stage shares at the
+        last step, retention pooled over the run; ``suppliers`` at the end, as text. The same
+        numbers as :func:`sim.summary.summarise_by_strategy` while suppliers keep their
+        strategy, and still defined when imitation empties a strategy in some replicate."""
+        g = self.series
+        last = g[g["step"] == g["step"].max()].set_index(["group", "replicate"])
+        totals = g.groupby(["group", "replicate"])[["retained", "customers_at_start"]].sum()
+        per = last[["market_share", "cumulative_profit", "mean_trust", "mean_commitment"]].copy()
+        per["retention_rate"] = totals["retained"] / totals["customers_at_start"].where(
+            totals["customers_at_start"] > 0)
+        for stage in STAGE_COLUMNS:
+            per[f"share_{stage}"] = last[stage] / last["current"].where(last["current"] > 0)
+        end = self.suppliers[self.suppliers["step"] == self.suppliers["step"].max()]
+        rows = []
+        for group in self.groups:
+            mine = per.loc[group]
+            row: dict[str, Any] = {"group": group, "replicates": len(mine)}
+            for col in per.columns:
+                row[col], row[f"{col}_ci95"] = t_interval(mine[col].to_numpy())
+            count = end[end["group"] == group].groupby("replicate")["supplier"].nunique().reindex(
+                self.replicate_ids[group], fill_value=0)
+            low, high = int(count.min()), int(count.max())
+            row["suppliers"] = f"{low}" if low == high else f"{low}–{high}"
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def band(self, column: str) -> pd.DataFrame:
+        """Per group and step: mean across replicates and the 95% t half-width (NaN with one
+        replicate)."""
+        rows = []
+        for (group, step), values in self.series.groupby(["group", "step"], sort=True)[column]:
+            mean, half = t_interval(values.to_numpy())
+            rows.append((group, step, mean, half))
+        return pd.DataFrame(rows, columns=["group", "step", "mean", "half"])
+
+    def max_replicates(self) -> int:
+        return max(self.replicates.values()) if self.replicates else 0
+
+
+def _finished_replicates(folder: ResultsFolder) -> list[int]:
+    return sorted(folder.completed())
+
+
+def _read(folder: ResultsFolder, table: str, replicate: int, columns: list[str],
+          as_text: bool = True) -> pd.DataFrame:
+    path = folder.replicate_file(table, replicate)
+    try:
+        frame = pd.read_parquet(path, columns=columns)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ScenarioError(f"{path}: cannot read columns {', '.join(columns)}: {exc}") from None
+    return _as_text(frame) if as_text else frame
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical names as plain text: replicate files may carry different categories."""
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype) or frame[col].dtype == object:
+            frame[col] = frame[col].astype(str)
+    return frame
+
+
+SUPPLIER_COLUMNS = ["replicate", "step", "supplier", "strategy", "market_share", "profit",
+                    "cumulative_profit", "customers", "customers_at_start", "retained",
+                    "lost_customers", "new_customers", "mean_trust", "mean_commitment",
+                    *STAGE_COLUMNS]
+
+
+def _load_run_folder(path: Path, group: str | None = None,
+                     focal: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[int]]:
+    """The supplier series, transition counts and relationships of one run folder. With
+    ``group``, every (focal) supplier belongs to it; otherwise to its strategy at the time."""
+    folder = ResultsFolder(path)
+    if not path.is_dir():
+        raise ScenarioError(f"{path}: no such results folder")
+    if folder.read_manifest() is None:
+        raise ScenarioError(f"{path}: not a results folder (no manifest.json); give the folder "
+                            f"written by relsim run or relsim compare")
+    reps = _finished_replicates(folder)
+    if not reps:
+        missing = [t for t in TABLES if not any((path / f"{t}.parquet").glob("rep-*.parquet"))]
+        raise ScenarioError(f"{path}: no finished replicates here (expected "
+                            f"{', '.join(f'{t}.parquet/rep-*.parquet' for t in missing or TABLES)})")
+    suppliers, transitions, relationships = [], [], []
+    for r in reps:
+        s = _read(folder, "suppliers", r, SUPPLIER_COLUMNS)
+        if focal is not None:
+            s = s[s["supplier"].isin(focal)]
+            if s.empty:
+                raise ScenarioError(f"{folder.replicate_file('suppliers', r)}: none of the focal "
+                                    f"suppliers {', '.join(focal)} are in this run")
+        s["group"] = group if group is not None else s["strategy"]
+        suppliers.append(s)
+        key = s[["step", "supplier", "group"]]
+
+        ev = _read(folder, "events", r, ["step", "supplier", "from_stage", "to_stage", "cause"],
+                   as_text=False)
+        # count on the categorical codes first: the log holds one row per transition
+        counts = ev.groupby(["step", "supplier", "from_stage", "to_stage", "cause"],
+                            observed=True).size()
+        counts = _as_text(counts.rename("count").reset_index()).merge(key, on=["step", "supplier"])
+        counts = counts.groupby(["group", "from_stage", "to_stage", "cause"])["count"].sum()
+        counts = counts.reset_index()
+        counts.insert(1, "replicate", r)
+        transitions.append(counts)
+
+        # one row per pair that ever traded (the largest table): map names through the
+        # categories rather than turning every row into text
+        rel = _read(folder, "relationships", r, ["supplier", "current", "positioning", "net_value"],
+                    as_text=False)
+        last = key[s["step"] == s["step"].max()]
+        group_of = dict(zip(last["supplier"], last["group"]))
+        names = rel["supplier"].astype("category")
+        codes = np.array([group_of.get(str(c)) for c in names.cat.categories] + [None], dtype=object)
+        rel = pd.DataFrame({"replicate": r, "group": codes[names.cat.codes.to_numpy()],
+                            "current": rel["current"].to_numpy(bool),
+                            "positioning": np.asarray(rel["positioning"], dtype=object),
+                            "net_value": rel["net_value"].to_numpy(float)})
+        relationships.append(rel[pd.notna(rel["group"])])
+    return (pd.concat(suppliers, ignore_index=True), pd.concat(transitions, ignore_index=True),
+            pd.concat(relationships, ignore_index=True), reps)
+
+
+def _ordered_groups(suppliers: pd.DataFrame) -> list[str]:
+    first = suppliers.sort_values(["step", "replicate"], kind="stable")
+    return list(dict.fromkeys(first["group"]))
+
+
+def load_report_data(results_dir: str | Path) -> ReportData:
+    """Read a ``run`` or ``compare`` results folder for the report; a missing, empty or
+    malformed folder raises :class:`ScenarioError` saying what is wrong."""
+    path = Path(results_dir)
+    if not path.exists():
+        raise ScenarioError(f"{path}: no such results folder; give the folder written by "
+                            f"relsim run or relsim compare (e.g. results/b2b_key_accounts)")
+    if not path.is_dir():
+        raise ScenarioError(f"{path}: is a file, not a results folder")
+    manifest = ResultsFolder(path).read_manifest()
+    if manifest is None:
+        raise ScenarioError(f"{path}: not a results folder (no manifest.json); give the folder "
+                            f"written by relsim run or relsim compare")
+    if not isinstance(manifest, dict):
+        raise ScenarioError(f"{path}/manifest.json: expected a JSON object")
+    kind = manifest.get("kind", "run")
+    if kind == "run":
+        return _load_run(path, manifest)
+    if kind == "compare":
+        return _load_compare(path, manifest)
+    raise ScenarioError(f"{path}/manifest.json: kind = {kind!r}: the report reads 'run' or "
+                        f"'compare' folders")
+
+
+def _load_run(path: Path, manifest: dict) -> ReportData:
+    suppliers, transitions, relationships, reps = _load_run_folder(path)
+    groups = _ordered_groups(suppliers)
+    notes = []
+    expected = manifest.get("replicates")
+    if isinstance(expected, int) and len(reps) < expected:
+        notes.append(f"This run is incomplete: {len(reps)} of {expected} replicates had finished; "
+                     f"the report shows those.")
+    return ReportData(path, "run", manifest, groups, suppliers, transitions, relationships,
+                      {g: list(reps) for g in groups}, notes=notes)
+
+
+def _load_compare(path: Path, manifest: dict) -> ReportData:
+    alternatives = manifest.get("alternatives")
+    focal = manifest.get("focal_suppliers")
+    if not isinstance(alternatives, list) or not alternatives:
+        raise ScenarioError(f"{path}/manifest.json: a compare manifest needs a non-empty "
+                            f"'alternatives' list")
+    if not isinstance(focal, list) or not focal:
+        raise ScenarioError(f"{path}/manifest.json: a compare manifest needs 'focal_suppliers' "
+                            f"(the suppliers whose strategy was varied)")
+    parts, groups, replicates, notes = [], [], {}, []
+    for alt in alternatives:
+        if not isinstance(alt, dict) or "name" not in alt:
+            raise ScenarioError(f"{path}/manifest.json: alternatives: each needs a name and a folder")
+        name = str(alt["name"])
+        sub = path / alt.get("folder", f"alternatives/{name}")
+        if not sub.is_dir():
+            raise ScenarioError(f"{path}: alternative {name!r} has no results folder at {sub}")
+        parts.append(_load_run_folder(sub, group=name, focal=[str(f) for f in focal]))
+        groups.append(name)
+        replicates[name] = list(parts[-1][3])
+    expected = manifest.get("replicates")
+    if isinstance(expected, int) and min(map(len, replicates.values())) < expected:
+        notes.append("This comparison is incomplete: "
+                     + ", ".join(f"{g} {len(n)} of {expected}" for g, n in replicates.items())
+                     + " replicates had finished; the figures show those.")
+    tables = {}
+    for name in ("summary.csv", "differences.csv"):
+        file = path / name
+        if not file.exists():
+            raise ScenarioError(f"{path}: compare folder without {name}; run relsim compare again "
+                                f"to finish it")
+        try:
+            tables[name] = pd.read_csv(file)
+        except (OSError, ValueError) as exc:
+            raise ScenarioError(f"{file}: unreadable: {exc}") from None
+    _require_columns(path / "summary.csv", tables["summary.csv"],
+                     ["alternative", "metric", "mean", "ci_low", "ci_high"])
+    _require_columns(path / "differences.csv", tables["differences.csv"],
+                     ["baseline", "alternative", "metric", "mean_difference", "ci_low",
+                      "ci_high", "significant", "sentence"])
+    return ReportData(path, "compare", manifest, groups,
+                      pd.concat([p[0] for p in parts], ignore_index=True),
+                      pd.concat([p[1] for p in parts], ignore_index=True),
+                      pd.concat([p[2] for p in parts], ignore_index=True),
+                      replicates, compare_summary=tables["summary.csv"],
+                      differences=tables["differences.csv"], notes=notes)
+
+
+def _require_columns(file: Path, frame: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ScenarioError(f"{file}: missing column(s) {', '.join(missing)}")
+
+

@@ -1,0 +1,1 @@
+"""Statistics: confidence intervals for means and for differences between alternatives."""
