@@ -4,18 +4,18 @@ tables, read a results folder back, and look at the market through Mesa's agents
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from support import ROOT
 
 import sim
 from sim import Buyer, RelationshipMarket, ScenarioError, Stage, Supplier, load_results, load_scenario
 from sim.cli import main
 from sim.experiment.run import TABLES, run
 
-SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "b2b_key_accounts.toml"
+SCENARIO = ROOT / "scenarios" / "b2b_key_accounts.toml"
 
 
 @pytest.fixture(scope="module")

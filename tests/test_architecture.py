@@ -8,8 +8,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-SIM = Path(__file__).resolve().parents[1] / "sim"
+SIM = ROOT / "sim"
 
 #: what each package may import from within sim (besides itself)
 ALLOWED = {

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,8 @@ from scipy.special import stdtrit
 from sim.config import Scenario, load_scenario
 from sim.config.schema import ScenarioError, suggest
 from sim.config.strategies import PRESETS, Strategy
-from sim.experiment.run import RunResults, package_versions, pool_context, run, scenario_digest
+from sim.experiment.executors import process_pool, stop_now
+from sim.experiment.run import RunResults, package_versions, run, scenario_digest
 from sim.observe.recorder import acquisition_cost_per_new_customer, lifetime_value
 from sim.observe.summary import t_interval
 
@@ -324,7 +324,7 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
     results: dict[str, RunResults] = {}
     total = replicates * len(alts)
     workers = workers or os.cpu_count() or 1
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) if workers > 1 else None
+    pool = process_pool(workers) if workers > 1 else None
     try:
         for k, alt in enumerate(alts):
             alt_seed = root if common_random_numbers else root + 7919 * (k + 1)
@@ -339,7 +339,7 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
                 executor=pool, workers=workers, progress=report, overwrite=overwrite)
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            stop_now(pool)
     frames = []
     for alt in alts:
         m = replicate_metrics(results[alt.name], focal_names)

@@ -11,7 +11,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Scenario, ScenarioError
+from sim.experiment.executors import process_pool, stop_now
 from sim.observe.summary import summarise_by_strategy
 
 TABLES = ("market", "suppliers", "events", "relationships")
@@ -45,14 +46,6 @@ def run_replicate(scenario: Scenario, replicate: int, seed: np.random.SeedSequen
         df.insert(0, "replicate", np.int32(replicate))
     frames["_wall_time_s"] = time.perf_counter() - started  # type: ignore[assignment]
     return frames
-
-
-def pool_context():
-    """Worker processes start from a fork server: forking a parent that already runs
-    threads (pyarrow, BLAS) can deadlock, and spawning every worker afresh is slower."""
-    import multiprocessing
-
-    return multiprocessing.get_context("forkserver")
 
 
 def _run_replicate_job(args: tuple) -> tuple[int, dict]:
@@ -229,7 +222,7 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
                 collect(r, run_replicate(scenario, r, seeds[r], step_progress))
         else:
             own = executor is None
-            pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=pool_context())
+            pool = executor or process_pool(workers)
             try:
                 futures = [pool.submit(_run_replicate_job, (scenario, r, seeds[r])) for r in todo]
                 from concurrent.futures import as_completed
@@ -237,7 +230,7 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
                     collect(*future.result())
             finally:
                 if own:
-                    pool.shutdown(wait=False, cancel_futures=True)
+                    stop_now(pool)
     except BaseException:
         manifest["status"] = "interrupted"
         manifest["wall_time_s"] = round(time.perf_counter() - started, 3)

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from sim.config import Scenario, load_scenario, parse_override_value
 from sim.config.schema import ScenarioError
 from sim.experiment.run import run
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = ROOT / "scenarios"
 
 #: A small valid scenario that uses every kind of table; each bad file below changes one thing.
 VALID = """\

@@ -18,6 +18,7 @@ from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.patches import StepPatch
 from scipy.stats import t as student_t
+from support import ROOT
 
 import sim
 from sim import report
@@ -28,7 +29,7 @@ from sim.observe.summary import summarise_by_strategy
 from sim.report import data as report_data
 from sim.report import figures
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = ROOT
 SCENARIO = ROOT / "scenarios" / "b2b_key_accounts.toml"
 CHROMIUM = Path("/usr/bin/chromium")
 SMALL = {"market.buyers": 300, "market.steps": 24}

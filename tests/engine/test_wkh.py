@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
+from support import SCENARIOS
 
 from sim.config import Scenario, load_scenario
 from sim.mesa.model import RelationshipMarket

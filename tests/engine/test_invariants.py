@@ -10,9 +10,9 @@ import dataclasses
 import math
 
 import numpy as np
-from conftest import small_scenario
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from support import small_scenario
 
 from sim.config import Mechanisms
 from sim.config.strategies import LEVELS, PRESETS

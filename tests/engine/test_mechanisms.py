@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import events_with_cause, run, small_scenario, total
+from support import events_with_cause, run, small_scenario, total
 
 from sim.config import Behaviour
 from sim.engine.phases import choice

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import ROOT
 
 from sim.config import Scenario, load_scenario, scenario_from_dict
 from sim.experiment.run import TABLES, RunResults, run, run_replicate
 
-SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "b2b_key_accounts.toml"
+SCENARIO = ROOT / "scenarios" / "b2b_key_accounts.toml"
 SMALL = {"market.buyers": 300, "market.steps": 8}
 
 _SCRIPT = Path(sys.executable).with_name("relsim")

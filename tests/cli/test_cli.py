@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import ROOT
 
 from sim import __version__
 from sim.cli import main
 from sim.config import load_scenario, scenario_from_dict
 from sim.experiment.run import TABLES, ResultsFolder, replicate_seeds, run_replicate
 
-SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "b2b_key_accounts.toml"
+SCENARIO = ROOT / "scenarios" / "b2b_key_accounts.toml"
 COMMANDS = ("run", "validate", "params", "compare", "report")
 
 _SCRIPT = Path(sys.executable).with_name("relsim")
