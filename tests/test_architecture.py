@@ -16,7 +16,7 @@ SIM = ROOT / "sim"
 ALLOWED = {
     "config": set(),
     "engine": {"config"},
-    "observe": {"config", "engine"},
+    "observe": {"config", "engine", "stats"},  # intervals are a leaf the summaries use
     "stats": set(),
     "mesa": {"config", "engine", "observe"},
     "experiment": {"config", "engine", "observe", "stats"},

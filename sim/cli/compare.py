@@ -36,42 +36,6 @@ def add_parser(sub) -> None:
     p.set_defaults(func=command)
 
 
-def print_comparison(c, out: Path | None) -> None:
-    import numpy as np
-    import pandas as pd
-
-    from sim.experiment.compare import METRICS, _number
-
-    m = c.manifest
-    print(f"{m['scenario_name']}: {len(c.alternatives)} alternatives for "
-          f"{', '.join(c.focal)}, {m['replicates']} replicates each "
-          f"({'common random numbers' if m['common_random_numbers'] else 'independent seeds'}), "
-          f"{m['wall_time_s']} s")
-    table = c.summary.pivot(index="metric", columns="alternative", values="mean")
-    half = c.summary.pivot(index="metric", columns="alternative", values="half_width")
-    names = [a.name for a in c.alternatives]
-    lines = []
-    for metric in METRICS:
-        label, kind = METRICS[metric]
-        cells = []
-        for name in names:
-            mean, h = table.loc[metric, name], half.loc[metric, name]
-            if kind == "rate":
-                cells.append(f"{100 * mean:.1f}%" + (f" ± {_number(h, kind)[:-7]}" if np.isfinite(h) else ""))
-            else:
-                fmt = "{:,.0f}" if abs(mean) >= 100 else "{:.3g}"
-                cells.append(fmt.format(mean) + (f" ± {_number(h, kind)}" if np.isfinite(h) else ""))
-        lines.append([label] + cells)
-    print(pd.DataFrame(lines, columns=["metric"] + names).to_string(index=False))
-    print("(mean ± half-width of the 95% confidence interval across replicates)")
-    print()
-    for sentence in c.differences[c.differences["metric"].isin(
-            ["cumulative_profit", "npv_profit", "market_share", "retention_rate"])]["sentence"]:
-        print("- " + sentence)
-    if out is not None:
-        print(f"\nresults: {out}/ (metrics.parquet, summary.csv, differences.csv, alternatives/*/)")
-
-
 def command(args: argparse.Namespace) -> int:
     from sim.config import load_scenario
     from sim.experiment.compare import compare
@@ -95,6 +59,8 @@ def command(args: argparse.Namespace) -> int:
               f"command again to resume", file=sys.stderr)
         return 130
     bar.close()
+    from sim.report.text import print_comparison
+
     print_comparison(comparison, out)
     if not args.no_report:
         from sim.report import write_report

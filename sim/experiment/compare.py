@@ -17,37 +17,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
 
 from sim.config import Scenario, load_scenario
 from sim.config.schema import ScenarioError, suggest
 from sim.config.strategies import PRESETS, Strategy
 from sim.experiment.executors import process_pool, stop_now
 from sim.experiment.run import RunResults, package_versions, run, scenario_digest
-from sim.observe.recorder import acquisition_cost_per_new_customer, lifetime_value
-from sim.observe.summary import t_interval
+from sim.observe import numbers
+from sim.observe.kpis import DEFAULT_UNIT, KPI, KPIS, long_summary, replicate_outcomes
+from sim.stats.intervals import difference_interval
 
-#: metric -> (label, unit kind). "money" differences are stated relative to the baseline,
-#: "rate" ones in percentage points, "count" ones in their own units.
-METRICS: dict[str, tuple[str, str]] = {
-    "cumulative_profit": ("cumulative profit", "money"),
-    "npv_profit": ("net present value of profit", "money"),
-    "market_share": ("market share", "rate"),
-    "retention_rate": ("retention per step", "rate"),
-    "churn_rate": ("churn per step", "rate"),
-    "mean_tenure": ("mean tenure (orders per customer relationship)", "count"),
-    "customer_lifetime_value": ("customer lifetime value", "money"),
-    "acquisition_cost_per_customer": ("acquisition cost per new customer", "money"),
-    "cost_to_serve_per_customer": ("cost to serve per customer and step", "money"),
-    "mean_trust": ("mean trust of customers", "count"),
-    "mean_commitment": ("mean commitment of customers", "count"),
-    "share_early": ("share of customers in the early stage", "rate"),
-    "share_development": ("share of customers in development", "rate"),
-    "share_long_term": ("share of customers in long-term relationships", "rate"),
-    "share_final": ("share of customers in the final stage", "rate"),
-}
-#: metrics where less is better (the verdict's wording flips)
-LOWER_IS_BETTER = {"churn_rate", "acquisition_cost_per_customer", "cost_to_serve_per_customer"}
+#: The outcomes a comparison reports: the registry's, in its order (sim.observe.kpis).
+METRICS: dict[str, KPI] = KPIS
 
 
 @dataclass
@@ -116,129 +97,50 @@ def resolve_alternatives(scenario: Scenario, spec: str, focal: str | None = None
 
 
 def replicate_metrics(results: RunResults, focal: list[str]) -> pd.DataFrame:
-    """One row per replicate: the focal suppliers' key figures (see :data:`METRICS`)."""
+    """One row per replicate: the focal suppliers' outcomes added together (the registry's
+    KPIs, :func:`sim.observe.kpis.replicate_outcomes`)."""
     sup = results.suppliers
-    sup = sup[sup["supplier"].astype(str).isin(focal)]
-    if sup.empty:  # a scenario-file alternative without the focal names: take its whole market
-        sup = results.suppliers
-    discount = results.scenario.market.discount_rate
-    rel = results.relationships
-    rel = rel[rel["supplier"].astype(str).isin(set(sup["supplier"].astype(str)))]
-    last = sup["step"].max()
-    rows = []
-    for replicate, g in sup.groupby("replicate"):
-        per_step = g.groupby("step")[["profit", "revenue", "cost_of_goods", "cost_to_serve",
-                                      "retention_spend", "late_payment_cost", "adaptation_spend",
-                                      "key_account_cost", "acquisition_spend", "customers",
-                                      "customers_at_start", "retained", "new_customers",
-                                      "market_share"]].sum()
-        steps = per_step.index.to_numpy()
-        customer_steps = per_step["customers"].sum()
-        at_start = per_step["customers_at_start"].sum()
-        retention = per_step["retained"].sum() / at_start if at_start else math.nan
-        margin = (per_step["revenue"] - per_step["cost_of_goods"] - per_step["cost_to_serve"]
-                  - per_step["retention_spend"] - per_step["late_payment_cost"]
-                  - per_step["adaptation_spend"]).sum()
-        end = g[g["step"] == last]
-        relationships_end = end[["early", "development", "long_term", "final"]].sum(axis=1)
-        customers_end = relationships_end.sum()
-        stages = end[["early", "development", "long_term", "final"]].sum()
-        stage_total = stages.sum()
-        r_rel = rel[rel["replicate"] == replicate]
-        new = per_step["new_customers"].sum()
-        row = {
-            "replicate": int(replicate),
-            "cumulative_profit": per_step["profit"].sum(),
-            "npv_profit": float((per_step["profit"] / (1 + discount) ** (steps + 1)).sum()),
-            "market_share": float(end["market_share"].sum()),
-            "retention_rate": retention,
-            "churn_rate": 1 - retention,
-            "mean_tenure": float(r_rel["orders"].mean()) if len(r_rel) else math.nan,
-            "customer_lifetime_value": float(lifetime_value(margin, customer_steps, retention, discount))
-            if at_start else math.nan,
-            "acquisition_cost_per_customer": float(acquisition_cost_per_new_customer(
-                per_step["acquisition_spend"].sum(), new)),
-            "cost_to_serve_per_customer": ((per_step["cost_to_serve"] + per_step["retention_spend"]
-                                            + per_step["key_account_cost"] + per_step["adaptation_spend"]
-                                            ).sum() / customer_steps if customer_steps else math.nan),
-            # means over current relationships, as the supplier series computes them
-            "mean_trust": float((end["mean_trust"].fillna(0) * relationships_end).sum() / customers_end)
-            if customers_end else math.nan,
-            "mean_commitment": float((end["mean_commitment"].fillna(0) * relationships_end).sum()
-                                     / customers_end) if customers_end else math.nan,
-        }
-        for stage in ("early", "development", "long_term", "final"):
-            row[f"share_{stage}"] = float(stages[stage] / stage_total) if stage_total else math.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
+    names = set(sup["supplier"].astype(str))
+    if not names & set(focal):  # a scenario-file alternative without the focal names: its whole market
+        focal = sorted(names)
+    out = replicate_outcomes(sup, focal, results.scenario.market.discount_rate,
+                             relationships=results.relationships)
+    out["replicate"] = out["replicate"].astype(int)
+    return out.drop(columns=["suppliers"])
 
 
 def summarise(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Per alternative and metric: mean and 95% t interval across replicates."""
-    rows = []
-    for alternative, g in metrics.groupby("alternative", sort=False):
-        for metric in METRICS:
-            mean, half = t_interval(g[metric].to_numpy())
-            rows.append({"alternative": alternative, "metric": metric, "mean": mean,
-                         "ci_low": mean - half, "ci_high": mean + half, "half_width": half,
-                         "replicates": int(g[metric].notna().sum())})
-    return pd.DataFrame(rows)
-
-
-def difference_interval(base: np.ndarray, other: np.ndarray, paired: bool,
-                        level: float = 0.95) -> tuple[float, float, int]:
-    """(mean difference other - base, half-width, n). Paired t interval when the
-    replicates share seeds (common random numbers), Welch's interval otherwise."""
-    base, other = np.asarray(base, float), np.asarray(other, float)
-    if paired:
-        diff = other - base
-        diff = diff[np.isfinite(diff)]
-        mean, half = t_interval(diff, level)
-        return mean, half, len(diff)
-    base, other = base[np.isfinite(base)], other[np.isfinite(other)]
-    if len(base) < 2 or len(other) < 2:
-        return float(other.mean() - base.mean()) if len(base) and len(other) else math.nan, math.nan, 0
-    va, vb = base.var(ddof=1) / len(base), other.var(ddof=1) / len(other)
-    se = math.sqrt(va + vb)
-    dof = (va + vb) ** 2 / ((va ** 2 / (len(base) - 1) + vb ** 2 / (len(other) - 1)) or 1e-300)
-    return float(other.mean() - base.mean()), float(stdtrit(dof, 0.5 + level / 2) * se), \
-        min(len(base), len(other))
-
-
-def _number(value: float, kind: str) -> str:
-    """A number as a reader of a board report expects it: no exponents, two significant
-    digits for small values, thousands separated."""
-    if kind == "rate":
-        return _number(100 * value, "count") + " points"
-    if value == 0:
-        return "0"
-    if abs(value) < 0.001:
-        return "< 0.001"
-    if abs(value) >= 99.5:  # where two significant digits would turn into an exponent
-        return f"{value:,.0f}"
-    return f"{value:.2g}"
+    """Per alternative and KPI: mean and 95% t interval across replicates."""
+    return long_summary(metrics, "alternative")
 
 
 def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, half: float,
-            n: int) -> tuple[str, bool, float, float]:
+            n: int, unit: str = DEFAULT_UNIT) -> tuple[str, bool, float, float]:
     """A plain sentence on the difference, whether it is clear (the 95% interval excludes
-    zero), and the relative difference and its half-width (NaN where not meaningful)."""
-    label, kind = METRICS[metric]
+    zero), and the relative difference and its half-width (NaN where not meaningful).
+
+    The sentence never contradicts the badge: a difference that is exactly nothing in every
+    replicate is neither "clear" nor "could be chance" but "the same"."""
+    k = KPIS[metric]
+    label = k.title(unit)[0].lower() + k.title(unit)[1:]
     clear = bool(np.isfinite(half) and abs(diff) > half)
-    relative = diff / abs(mean_base) if kind == "money" and mean_base else math.nan
-    rel_half = half / abs(mean_base) if kind == "money" and mean_base else math.nan
+    relative = diff / abs(mean_base) if k.kind == "money" and mean_base else math.nan
+    rel_half = half / abs(mean_base) if k.kind == "money" and mean_base else math.nan
     if not np.isfinite(diff):
         return f"{label}: no data to compare {other} with {base}.", False, relative, rel_half
     if diff == 0 and not (np.isfinite(half) and half > 0):
         return (f"{other} and {base} have the same {label} in every one of the {n} replicates.",
                 False, relative, rel_half)
-    more = "more" if diff > 0 else "less"
-    if kind == "money" and np.isfinite(relative):
-        size = f"{_number(100 * abs(relative), 'count')}% ± {_number(100 * rel_half, 'count')}%"
+    more = "more" if diff > 0 else ("fewer" if k.kind == "count" else "less")
+    if k.kind == "money" and np.isfinite(relative):
+        size = f"{numbers.percent(abs(relative))} ± {numbers.percent(rel_half)}" if np.isfinite(rel_half) \
+            else numbers.percent(abs(relative))
     else:
-        size = f"{_number(abs(diff), kind)} ± {_number(half, kind)}" if np.isfinite(half) else \
-            _number(abs(diff), kind)
-    verb = {"cumulative_profit": "earns", "npv_profit": "earns"}.get(metric, "has")
+        places = numbers.decimals_for(diff, k.kind)
+        size = numbers.spread(diff, k.kind, places)
+        if np.isfinite(half):
+            size += f" ± {numbers.spread(half, k.kind, places)}"
+    verb = "earns" if metric in ("cumulative_profit", "npv_profit") else "has"
     sentence = f"{other} {verb} {size} {more} {label} than {base}"
     if clear:
         sentence += f"; the difference is clear at {n} replicates."
@@ -246,6 +148,24 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
         sentence += (f"; at {n} replicates the two cannot be told apart (the 95% interval "
                      f"includes no difference).")
     return sentence, clear, relative, rel_half
+
+
+def difference_status(diff: float, half: float, clear: bool) -> str:
+    """What the badge says, agreeing with the sentence: "clear", "unclear" (could be
+    chance), "same" (no difference in any replicate) or "no data"."""
+    if not np.isfinite(diff):
+        return "no data"
+    if diff == 0 and not (np.isfinite(half) and half > 0):
+        return "same"
+    return "clear" if clear else "unclear"
+
+
+def _better(metric: str, diff: float, clear: bool) -> str:
+    """"better", "worse" or "" (not clear, or a KPI with no better direction)."""
+    k = KPIS[metric]
+    if not clear or k.better == "neither":
+        return ""
+    return "better" if (diff > 0) == (k.better == "higher") else "worse"
 
 
 def differences(metrics: pd.DataFrame, names: list[str], paired: bool) -> pd.DataFrame:
@@ -265,7 +185,8 @@ def differences(metrics: pd.DataFrame, names: list[str], paired: bool) -> pd.Dat
             rows.append({"baseline": base_name, "alternative": name, "metric": metric,
                          "mean_difference": diff, "ci_low": diff - half, "ci_high": diff + half,
                          "relative_difference": rel, "relative_half_width": rel_half,
-                         "significant": clear, "sentence": sentence})
+                         "significant": clear, "status": difference_status(diff, half, clear),
+                         "better": _better(metric, diff, clear), "sentence": sentence})
     return pd.DataFrame(rows)
 
 

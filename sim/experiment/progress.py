@@ -1,39 +1,33 @@
-"""A quiet progress line: silent for short runs, a live line on a terminal for long ones."""
+"""A quiet progress bar (tqdm): silent when stderr is not a terminal or the job is short, a
+live bar with the time left on a terminal for long ones."""
 
 from __future__ import annotations
 
 import sys
-import time
+
+from tqdm import tqdm
 
 
 class Progress:
-    """Reports ``done/total`` on stderr once a run has lasted ``delay`` seconds."""
+    """``done/total`` on stderr once a run has lasted ``delay`` seconds, on a terminal only
+    (a log file or a pipe gets nothing). ``update(done, total)`` takes absolute counts, as the
+    runners report them; the time left comes from this session's pace (tqdm's rate)."""
 
-    def __init__(self, total: int, label: str, delay: float = 2.0, stream=None):
-        self.total, self.label, self.delay = total, label, delay
+    def __init__(self, total: int, label: str, delay: float = 2.0, stream=None, refresh: float = 0.5):
         self.stream = stream or sys.stderr
-        self.start = time.monotonic()
-        self.last = 0.0
-        self.shown = False
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.bar = tqdm(total=total, desc=label, file=self.stream, delay=delay, disable=not tty,
+                        leave=False, dynamic_ncols=True, unit="", smoothing=0.3,
+                        mininterval=refresh)
+        self.done = 0
 
     def update(self, done: int, total: int | None = None) -> None:
-        if total is not None:
-            self.total = total
-        now = time.monotonic()
-        elapsed = now - self.start
-        if elapsed < self.delay or (now - self.last < (0.5 if self.tty else 5.0) and done < self.total):
-            return
-        self.last = now
-        rate = done / elapsed if elapsed > 0 else 0
-        left = (self.total - done) / rate if rate > 0 else float("nan")
-        text = (f"{self.label}: {done}/{self.total} ({100 * done / self.total:.0f}%), "
-                f"{elapsed:.0f}s elapsed, ~{left:.0f}s left")
-        self.stream.write(("\r" + text + " " * 4) if self.tty else text + "\n")
-        self.stream.flush()
-        self.shown = True
+        if total is not None and total != self.bar.total:
+            self.bar.total = total
+            self.bar.refresh()
+        if done > self.done:
+            self.bar.update(done - self.done)
+            self.done = done
 
     def close(self) -> None:
-        if self.shown and self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        self.bar.close()

@@ -65,7 +65,8 @@ class RunResults:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
-        return summarise_by_strategy(self.suppliers, self.scenario.market.discount_rate)
+        """The outcomes (sim.observe.kpis) by strategy: mean and 95% half-width."""
+        return summarise_by_strategy(self.suppliers, self.scenario.market.discount_rate, self.relationships)
 
 
 def scenario_digest(scenario: Scenario) -> str:

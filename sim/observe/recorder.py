@@ -9,6 +9,7 @@ from sim.engine.eventlog import EventLog
 from sim.engine.phases.economics import ACCOUNTS
 from sim.engine.state import ACTIVE_STAGES, Cause, MarketState, Positioning, Stage
 from sim.engine.tick import Tick
+from sim.observe.kpis import MARGIN_ACCOUNTS, acquisition_cost_per_new_customer, lifetime_value
 
 #: Stage columns of the series: buyers by the stage of their current relationship.
 STAGE_COLUMNS = ("no_supplier",) + tuple(s.label.replace("-", "_") for s in ACTIVE_STAGES)
@@ -33,27 +34,6 @@ def loyalty_concentration(loyalty: np.ndarray) -> float:
         np.einsum("ij,ij->i", block, block, out=squares[start:start + _LOYALTY_BLOCK])
     some = total > 0
     return float(np.mean(squares[some] / total[some] ** 2)) if some.any() else float("nan")
-
-
-#: Revenue and the costs that vary with the customer: the customer margin behind lifetime value.
-MARGIN_ACCOUNTS = ("revenue", "cost_of_goods", "cost_to_serve", "retention_spend", "adaptation_spend",
-                   "late_payment_cost")
-
-
-def acquisition_cost_per_new_customer(spend, new_customers):
-    """Acquisition spend divided by customers won (NaN when none were won)."""
-    spend, new = np.asarray(spend, float), np.asarray(new_customers, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(new > 0, spend / np.where(new > 0, new, 1), np.nan)
-
-
-def lifetime_value(margin, customers, retention, discount_rate: float):
-    """Customer lifetime value m*r/(1 + d - r) (Gupta & Lehmann 2003): margin per customer
-    and step m, retention per step r, discount rate per step d. NaN without customers."""
-    margin, customers, r = (np.asarray(x, float) for x in (margin, customers, retention))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_customer = np.where(customers > 0, margin / np.where(customers > 0, customers, 1), np.nan)
-        return per_customer * r / (1.0 + discount_rate - r)
 
 
 class Recorder:

@@ -14,12 +14,14 @@ import pandas as pd
 from sim.config.schema import ScenarioError
 from sim.engine.state import Positioning
 from sim.experiment.run import TABLES, ResultsFolder
-from sim.observe.summary import t_interval
+from sim.observe.kpis import SERIES_COLUMNS, STAGES, replicate_outcomes, step_unit, summarise_outcomes
+from sim.stats.intervals import mean_interval
 
-#: Stage columns of the supplier series, in life-cycle order, with the names a reader knows.
-STAGE_COLUMNS = ("early", "development", "long_term", "final")
+#: Stage columns of the supplier series, in life-cycle order (the registry's), with the names a
+#: reader knows: "final" is Ford's settled, institutionalised stage, not an ending.
+STAGE_COLUMNS = STAGES
 STAGE_NAMES = {"early": "Early", "development": "Development", "long_term": "Long-term",
-               "final": "Final"}
+               "final": "Final (settled)"}
 STAGE_COLOURS = {"early": "#c7e9b4", "development": "#7fcdbb", "long_term": "#1d91c0",
                  "final": "#0c2c84"}
 
@@ -51,26 +53,6 @@ STYLE = {
 DPI = 150
 TIME_LABEL = "Month (simulation step)"
 MONEY = "money units"
-
-#: How each compare metric reads in the table: (label, kind); kind picks the number format.
-METRICS = {
-    "cumulative_profit": ("Cumulative profit", "money"),
-    "npv_profit": ("Net present value of profit", "money"),
-    "market_share": ("Market share at the end", "percent"),
-    "retention_rate": ("Retention per month", "percent"),
-    "churn_rate": ("Churn per month", "percent"),
-    "mean_tenure": ("Mean tenure (orders per relationship)", "number"),
-    "customer_lifetime_value": ("Customer lifetime value", "money"),
-    "acquisition_cost_per_customer": ("Acquisition cost per new customer", "money"),
-    "cost_to_serve_per_customer": ("Cost to serve per customer and month", "money"),
-    "mean_trust": ("Customers' trust (0–1)", "index"),
-    "mean_commitment": ("Customers' commitment (0–1)", "index"),
-    "share_early": ("Customers in the early stage", "percent"),
-    "share_development": ("Customers in development", "percent"),
-    "share_long_term": ("Customers in the long-term stage", "percent"),
-    "share_final": ("Customers in the final stage", "percent"),
-}
-
 
 # --------------------------------------------------------------------------- loading
 
@@ -161,40 +143,55 @@ class ReportData:
         return g.drop(columns=["trust_x", "commitment_x"])
 
     @cached_property
+    def scenario(self) -> dict[str, Any]:
+        """The resolved scenario the results came from, as stored in the run manifest (a
+        compare's from its first alternative's folder); {} when the manifest lacks it."""
+        m = self.manifest
+        if self.kind == "compare":
+            alts = m.get("alternatives") or [{}]
+            first = self.folder / str(alts[0].get("folder", f"alternatives/{alts[0].get('name', '')}"))
+            m = ResultsFolder(first).read_manifest() or {}
+        scenario = m.get("scenario")
+        return scenario if isinstance(scenario, dict) else {}
+
+    @cached_property
+    def unit(self) -> str:
+        """The scenario's step unit ("month" unless it names another)."""
+        return step_unit(self.scenario)
+
+    @property
+    def discount_rate(self) -> float:
+        return float((self.scenario.get("market") or {}).get("discount_rate", 0.01))
+
+    @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per (replicate, group), a column per KPI of :mod:`sim.observe.kpis`: the
+        same numbers as the run summary and compare, from the same definitions."""
+        return replicate_outcomes(self.suppliers, None, self.discount_rate, by="group",
+                                  relationships=self.relationships)
+
+    @cached_property
     def summary(self) -> pd.DataFrame:
-        """One row per group, mean across replicates (``COL``) and 95% half-width
-        (``COL_ci95``): share, cumulative profit, trust, commitment and stage shares at the
-        last step, retention pooled over the run; ``suppliers`` at the end, as text. The same
-        numbers as :func:`sim.summary.summarise_by_strategy` while suppliers keep their
-        strategy, and still defined when imitation empties a strategy in some replicate."""
-        g = self.series
-        last = g[g["step"] == g["step"].max()].set_index(["group", "replicate"])
-        totals = g.groupby(["group", "replicate"])[["retained", "customers_at_start"]].sum()
-        per = last[["market_share", "cumulative_profit", "mean_trust", "mean_commitment"]].copy()
-        per["retention_rate"] = totals["retained"] / totals["customers_at_start"].where(
-            totals["customers_at_start"] > 0)
-        for stage in STAGE_COLUMNS:
-            per[f"share_{stage}"] = last[stage] / last["current"].where(last["current"] > 0)
+        """One row per group: each KPI's mean across replicates (``NAME``) and 95% half-width
+        (``NAME_ci95``), and ``suppliers`` at the end as text ("2" or "1–2")."""
+        summary = summarise_outcomes(self.outcomes, "group").set_index("group").reindex(self.groups)
+        summary = summary.reset_index()
         end = self.suppliers[self.suppliers["step"] == self.suppliers["step"].max()]
-        rows = []
+        texts = []
         for group in self.groups:
-            mine = per.loc[group]
-            row: dict[str, Any] = {"group": group, "replicates": len(mine)}
-            for col in per.columns:
-                row[col], row[f"{col}_ci95"] = t_interval(mine[col].to_numpy())
-            count = end[end["group"] == group].groupby("replicate")["supplier"].nunique().reindex(
-                self.replicate_ids[group], fill_value=0)
+            count = end[(end["group"] == group) & end["active"].astype(bool)].groupby("replicate")[
+                "supplier"].nunique().reindex(self.replicate_ids[group], fill_value=0)
             low, high = int(count.min()), int(count.max())
-            row["suppliers"] = f"{low}" if low == high else f"{low}–{high}"
-            rows.append(row)
-        return pd.DataFrame(rows)
+            texts.append(f"{low}" if low == high else f"{low}–{high}")
+        summary["suppliers"] = texts
+        return summary
 
     def band(self, column: str) -> pd.DataFrame:
         """Per group and step: mean across replicates and the 95% t half-width (NaN with one
         replicate)."""
         rows = []
         for (group, step), values in self.series.groupby(["group", "step"], sort=True)[column]:
-            mean, half = t_interval(values.to_numpy())
+            mean, half = mean_interval(values.to_numpy())
             rows.append((group, step, mean, half))
         return pd.DataFrame(rows, columns=["group", "step", "mean", "half"])
 
@@ -224,10 +221,7 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-SUPPLIER_COLUMNS = ["replicate", "step", "supplier", "strategy", "market_share", "profit",
-                    "cumulative_profit", "customers", "customers_at_start", "retained",
-                    "lost_customers", "new_customers", "mean_trust", "mean_commitment",
-                    *STAGE_COLUMNS]
+SUPPLIER_COLUMNS = list(dict.fromkeys([*SERIES_COLUMNS, "strategy", "cumulative_profit", "lost_customers"]))
 
 
 def _load_run_folder(path: Path, group: str | None = None,
@@ -270,8 +264,8 @@ def _load_run_folder(path: Path, group: str | None = None,
 
         # one row per pair that ever traded (the largest table): map names through the
         # categories rather than turning every row into text
-        rel = _read(folder, "relationships", r, ["supplier", "current", "positioning", "net_value"],
-                    as_text=False)
+        rel = _read(folder, "relationships", r, ["supplier", "current", "positioning", "net_value",
+                                                 "orders", "segment"], as_text=False)
         last = key[s["step"] == s["step"].max()]
         group_of = dict(zip(last["supplier"], last["group"]))
         names = rel["supplier"].astype("category")
@@ -279,7 +273,9 @@ def _load_run_folder(path: Path, group: str | None = None,
         rel = pd.DataFrame({"replicate": r, "group": codes[names.cat.codes.to_numpy()],
                             "current": rel["current"].to_numpy(bool),
                             "positioning": np.asarray(rel["positioning"], dtype=object),
-                            "net_value": rel["net_value"].to_numpy(float)})
+                            "net_value": rel["net_value"].to_numpy(float),
+                            "orders": rel["orders"].to_numpy(), "supplier": names.astype(str).to_numpy(),
+                            "segment": np.asarray(rel["segment"], dtype=object)})
         relationships.append(rel[pd.notna(rel["group"])])
     return (pd.concat(suppliers, ignore_index=True), pd.concat(transitions, ignore_index=True),
             pd.concat(relationships, ignore_index=True), reps)

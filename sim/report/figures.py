@@ -8,7 +8,6 @@ import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import matplotlib
 import numpy as np
@@ -21,12 +20,10 @@ from matplotlib.scale import SymmetricalLogTransform
 from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter
 
 from sim.engine.state import Cause, Stage
-from sim.observe.summary import t_interval
-
-#: Stage columns of the supplier series, in life-cycle order, with the names a reader knows.
+from sim.observe import numbers
+from sim.observe.kpis import KPIS
 from sim.report.data import (
     DPI,
-    METRICS,
     MONEY,
     PALETTE,
     POSITIONING_NAMES,
@@ -35,9 +32,9 @@ from sim.report.data import (
     STAGE_COLUMNS,
     STAGE_NAMES,
     STYLE,
-    TIME_LABEL,
     ReportData,
 )
+from sim.stats.intervals import mean_interval
 
 # --------------------------------------------------------------------------- figure helpers
 
@@ -111,18 +108,12 @@ def _band_legend(ax, data: ReportData, **kwargs) -> None:
     ax.legend(handles, labels, **kwargs)
 
 
-def _money(value: float, _pos: Any = None) -> str:
-    """A money amount (or count) as a board reads it: 64,764 -> '65k', 1.0 -> '1'."""
-    if not np.isfinite(value):
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 1e6:
-        return f"{value / 1e6:,.1f}M"
-    if magnitude >= 1e4:
-        return f"{value / 1e3:,.0f}k"
-    if magnitude >= 100 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return "0" if round(value, 1) == 0 else f"{value:,.1f}"
+#: Axis ticks and small labels: the one formatter's compact form (65k, 1.2M).
+_money = numbers.compact
+
+
+def _time_label(data: ReportData) -> str:
+    return f"{data.unit.capitalize()} (simulation step)"
 
 
 def _panel_grid(fig: Figure, n: int, sharey: bool = True):
@@ -151,7 +142,7 @@ def fig_stage_mix(data: ReportData) -> Figure:
                      labels=[STAGE_NAMES[c] for c in STAGE_COLUMNS],
                      colors=[STAGE_COLOURS[c] for c in STAGE_COLUMNS], lw=0)
         ax.set_title(group, color=data.colours[group])
-        ax.set_xlabel(TIME_LABEL)
+        ax.set_xlabel(_time_label(data))
         ax.set_xlim(frame.index.min(), frame.index.max())
         ax.yaxis.set_major_formatter(FuncFormatter(_money))
     axes[0].set_ylabel("Customers (relationships)")
@@ -170,7 +161,7 @@ def fig_trust_commitment(data: ReportData) -> Figure:
                              (axes[1], "mean_commitment", "Commitment")):
         _plot_groups(ax, data, column)
         ax.set_title(f"{name} of current customers")
-        ax.set_xlabel(TIME_LABEL)
+        ax.set_xlabel(_time_label(data))
         ax.set_ylim(0, 1)
     axes[0].set_ylabel("Mean score (0 = none, 1 = full)")
     _band_legend(axes[1], data, loc="lower right")
@@ -185,7 +176,7 @@ def fig_cumulative_profit(data: ReportData) -> Figure:
     ax = fig.subplots()
     _plot_groups(ax, data, "cumulative_profit")
     ax.axhline(0, color="#5f6b7a", lw=0.8)
-    ax.set_xlabel(TIME_LABEL)
+    ax.set_xlabel(_time_label(data))
     ax.set_ylabel(f"Cumulative profit ({MONEY})")
     ax.yaxis.set_major_formatter(FuncFormatter(_money))
     _band_legend(ax, data, loc="upper left")
@@ -203,7 +194,7 @@ def fig_retention_churn(data: ReportData) -> Figure:
                              (axes[1], "churned", "Churn: customers lost")):
         _plot_groups(ax, data, column)
         ax.set_title(name)
-        ax.set_xlabel(TIME_LABEL)
+        ax.set_xlabel(_time_label(data))
     axes[0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     axes[0].set_ylabel("Share of the month's customers kept")
     axes[1].set_ylabel("Customers lost per month")
@@ -220,7 +211,7 @@ def fig_market_share(data: ReportData) -> Figure:
     fig = _figure(11, 5.2)
     ax = fig.subplots()
     band = _plot_groups(ax, data, "market_share")
-    ax.set_xlabel(TIME_LABEL)
+    ax.set_xlabel(_time_label(data))
     ax.set_ylabel("Share of market volume")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, min(1.0, max(0.05, float(np.nanmax(band["mean"] + band["half"].fillna(0))) * 1.15)))
@@ -255,7 +246,7 @@ def ending_counts(data: ReportData) -> pd.DataFrame:
                                                          fill_value=0)
         per = per.reindex(index=reps, columns=causes, fill_value=0)
         for cause in causes:
-            mean, half = t_interval(per[cause].to_numpy())
+            mean, half = mean_interval(per[cause].to_numpy())
             rows.append((group, cause, mean, half))
     return pd.DataFrame(rows, columns=["group", "cause", "mean", "half"])
 
@@ -304,7 +295,7 @@ def fig_stage_flow(data: ReportData) -> Figure:
         for (r, c), v in np.ndenumerate(values):
             if v > 0:
                 dark = norm(v) > 0.6
-                ax.text(c, r, f"{v:,.0f}" if v >= 10 else f"{v:.1f}", ha="center", va="center",
+                ax.text(c, r, numbers.compact(v), ha="center", va="center",
                         fontsize=8.5, color="white" if dark else "#1f2933")
         ax.set_title(group, color=data.colours[group])
         ax.set_xlabel("to stage")
@@ -350,7 +341,7 @@ def positioning_shares(data: ReportData) -> pd.DataFrame:
         totals = counts.sum(axis=1)
         shares = counts.div(totals.where(totals > 0), axis=0)
         for label in labels:
-            mean, half = t_interval(shares[label].to_numpy())
+            mean, half = mean_interval(shares[label].to_numpy())
             rows.append((group, label, mean, half))
     return pd.DataFrame(rows, columns=["group", "positioning", "mean", "half"])
 
@@ -371,7 +362,7 @@ def fig_positioning(data: ReportData) -> Figure:
         yerr = rows["half"].to_numpy() if data.max_replicates() > 1 else None
         bars = ax.bar(x, rows["mean"].to_numpy(), width=width * 0.92, color=data.colours[group],
                       label=group, yerr=yerr, error_kw={"ecolor": "#3e4c59", "capsize": 3, "lw": 1})
-        ax.bar_label(bars, labels=[f"{v:.0%}" if np.isfinite(v) else "" for v in rows["mean"]],
+        ax.bar_label(bars, labels=[numbers.percent(v) if np.isfinite(v) else "" for v in rows["mean"]],
                      padding=2, fontsize=9.5, color="#3e4c59")
     ax.set_xticks(range(len(labels)), [POSITIONING_NAMES[p] for p in labels])
     ax.set_ylabel("Share of current relationships")
@@ -385,7 +376,7 @@ def fig_positioning(data: ReportData) -> Figure:
     return fig
 
 
-def lifetime_value_bins(values: np.ndarray) -> np.ndarray:
+def relationship_value_bins(values: np.ndarray) -> np.ndarray:
     """Bin edges even on a symmetric-log scale (linear within ±1), covering ``values``."""
     transform = SymmetricalLogTransform(10, 1.0, 1.0)
     finite = values[np.isfinite(values)]
@@ -397,13 +388,14 @@ def lifetime_value_bins(values: np.ndarray) -> np.ndarray:
 
 
 @_styled
-def fig_lifetime_value(data: ReportData) -> Figure:
-    """Distribution of realised customer lifetime value (net value to the supplier per
-    relationship, to date), per group, on a symmetric-log axis."""
+def fig_relationship_value(data: ReportData) -> Figure:
+    """Distribution of the net value each relationship has brought the supplier so far, per
+    group, on a symmetric-log axis. Realised value to date, not the forward-looking customer
+    lifetime value of the registry (which the tables show under that name)."""
     fig = _figure(11, 5.2)
     ax = fig.subplots()
     rel = data.relationships
-    edges = lifetime_value_bins(rel["net_value"].to_numpy(float))
+    edges = relationship_value_bins(rel["net_value"].to_numpy(float))
     for group in data.groups:
         values = rel.loc[rel["group"] == group, "net_value"].to_numpy(float)
         counts, _ = np.histogram(values, bins=edges)
@@ -422,7 +414,7 @@ def fig_lifetime_value(data: ReportData) -> Figure:
     ax.set_xlabel(f"Net value of the relationship to the supplier so far ({MONEY}; log scale)")
     ax.set_ylabel("Relationships per run")
     ax.legend(loc="upper right", title="dashed line: mean")
-    _title(fig, "Customer lifetime value: what each relationship has been worth",
+    _title(fig, "What each relationship has been worth to the supplier so far",
            _runs_note(data, None) + " Every relationship that ever traded, ended ones included.")
     return fig
 
@@ -459,10 +451,10 @@ def fig_differences(data: ReportData) -> Figure:
                    else "_none")
         for xi, yi in zip(x, y):
             if np.isfinite(xi):
-                ax.annotate(f"{xi:+.0%}", (xi, yi), xytext=(0, 7), textcoords="offset points",
+                ax.annotate(numbers.percent(xi, signed=True), (xi, yi), xytext=(0, 7), textcoords="offset points",
                             ha="center", va="bottom", fontsize=10, color=colour, fontweight="bold")
     ax.axvline(0, color="#1f2933", lw=1)
-    ax.set_yticks(range(len(metrics)), [METRICS.get(m, (m.replace("_", " "), ""))[0]
+    ax.set_yticks(range(len(metrics)), [KPIS[m].title(data.unit) if m in KPIS else m.replace("_", " ")
                                         for m in metrics])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -520,10 +512,11 @@ FIGURES = (
                "a managed supplier, a desired one or an independent one, by how important it is to "
                "them and how much value it gives.",
                fig_positioning),
-    FigureSpec("lifetime_value", "Customer lifetime value",
-               "The curves show how many relationships per run have been worth each amount to the "
-               "supplier so far, so a long tail to the right means a few very valuable customers.",
-               fig_lifetime_value),
+    FigureSpec("relationship_value", "What each relationship has been worth",
+               "The curves show how many relationships per run have brought the supplier each net "
+               "amount so far (realised value, not the forward-looking customer lifetime value of "
+               "the tables), so a long tail to the right means a few very valuable customers.",
+               fig_relationship_value),
 )
 
 

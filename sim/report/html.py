@@ -1,181 +1,219 @@
 """The self-contained HTML page of a results folder: tables, verdicts and the figures embedded
-as data URIs, so it opens from disk with no network."""
+as data URIs, so it opens from disk with no network.
+
+The page is rendered from Jinja2 templates (``sim/report/templates/*.html.j2``, autoescaped)
+with the style sheet ``templates/report.css`` inlined; this module only builds what they show,
+every number through the one formatter (:mod:`sim.observe.numbers`) and every outcome from the
+registry (:mod:`sim.observe.kpis`)."""
 
 from __future__ import annotations
 
 import base64
-import html
-import os
 import time
+from functools import cache
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import numpy as np
 import pandas as pd
 
-from sim.experiment.run import ResultsFolder
-from sim.report.assets import CSS
-
-#: Stage columns of the supplier series, in life-cycle order, with the names a reader knows.
-from sim.report.data import METRICS, MONEY, ReportData, load_report_data
+from sim.experiment.files import atomic_write_bytes
+from sim.observe import numbers
+from sim.observe.kpis import HEADLINE, KPIS
+from sim.report.data import ReportData, load_report_data
 from sim.report.figures import _png, figures_for
 
-# --------------------------------------------------------------------------- HTML
+TEMPLATES = "sim.report"
 
 
-def _number(value: float, kind: str) -> str:
-    if value is None or not np.isfinite(value):
-        return "–"
-    if kind == "percent":
-        return f"{100 * value:.1f}%"
-    if kind == "money":
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-    if kind == "index":
-        return f"{value:.2f}"
-    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+@cache
+def _environment() -> jinja2.Environment:
+    # templates are package data, found wherever relsim is installed (a wheel, a zip)
+    return jinja2.Environment(loader=jinja2.PackageLoader("sim.report", "templates"),
+                              autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def _css() -> str:
+    return resources.files("sim.report").joinpath("templates/report.css").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- cells
 
 
 def _bounded(low: float, high: float, kind: str) -> tuple[float, float]:
     """Shares, rates and 0-1 scores cannot leave [0, 1]; a t interval from few, spread-out
     runs can, and a board should not read '-28% market share'."""
-    if kind in ("percent", "index"):
+    if kind in ("rate", "share", "score"):
         return max(low, 0.0), min(high, 1.0)
     return low, high
 
 
-def _cell(mean: float, low: float | None, high: float | None, kind: str) -> str:
-    text = f'<span class="value">{_number(mean, kind)}</span>'
-    if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
-        low, high = _bounded(low, high, kind)
-        text += f'<span class="ci">{_number(low, kind)} – {_number(high, kind)}</span>'
-    return text
+def cell(mean: float, half: float | None, kind: str) -> dict[str, str]:
+    """A table cell: the value and, under it, its 95% interval "low to high"."""
+    out = {"value": numbers.number(mean, kind), "ci": ""}
+    if half is not None and np.isfinite(half) and np.isfinite(mean):
+        low, high = _bounded(mean - half, mean + half, kind)
+        out["ci"] = numbers.interval(low, high, kind)
+    return out
 
 
-def _run_table(data: ReportData) -> str:
-    columns = [("market_share", "Market share", "at the end", "percent"),
-               ("cumulative_profit", "Cumulative profit", MONEY, "money"),
-               ("retention_rate", "Retention", "per month", "percent"),
-               ("mean_trust", "Trust", "0 to 1", "index"),
-               ("mean_commitment", "Commitment", "0 to 1", "index"),
-               ("share_long_term", "Long-term", "share of customers", "percent"),
-               ("share_final", "Final stage", "share of customers", "percent")]
-    head = "".join(f'<th>{html.escape(label)}<span class="ci">{html.escape(unit)}</span></th>'
-                   for _, label, unit, _ in columns)
-    body = []
+def _group_head(data: ReportData, group: str) -> dict[str, str]:
+    return {"text": group, "colour": data.colours.get(group, "#9aa5b1"), "sub": ""}
+
+
+def _kpi_rows(data: ReportData, names: list[str], value) -> list[dict[str, Any]]:
+    """One row per KPI, one cell per group; ``value(group, name)`` gives (mean, half)."""
+    rows = []
+    for name in names:
+        k = KPIS[name]
+        rows.append({"text": k.title(data.unit), "sub": k.unit_text(data.unit), "colour": "",
+                     "cells": [cell(*value(g, name), k.kind) for g in data.groups]})
+    return rows
+
+
+def _interval_note(data: ReportData) -> str:
+    return ("Small grey figures under each value are the 95% confidence interval across runs."
+            if data.max_replicates() > 1 else "One run only: no confidence intervals.")
+
+
+# --------------------------------------------------------------------------- run
+
+
+#: The outcomes of a run's table, one column each.
+RUN_TABLE = ("market_share", "cumulative_profit", "npv_profit", "retention_rate", "customers",
+             "customer_lifetime_value", "mean_trust", "mean_commitment", "share_long_term", "share_final")
+
+
+def _run_table(data: ReportData) -> dict[str, Any]:
+    head = [{"text": data.group_title, "colour": "", "sub": ""}]
+    head += [{"text": KPIS[c].title(data.unit), "sub": KPIS[c].unit_text(data.unit), "colour": ""}
+             for c in RUN_TABLE]
+    rows = []
     for _, row in data.summary.iterrows():
-        cells = []
-        for col, _, _, kind in columns:
-            half = row.get(f"{col}_ci95", np.nan)
-            low, high = (row[col] - half, row[col] + half) if np.isfinite(half) else (None, None)
-            cells.append(f"<td>{_cell(row[col], low, high, kind)}</td>")
         group = str(row["group"])
-        body.append(f'<tr><th scope="row">{_swatch(data, group)}{html.escape(group)}'
-                    f'<span class="ci">{row["suppliers"]} supplier(s) at the end</span></th>'
-                    + "".join(cells) + "</tr>")
-    return (f'<div class="scroll"><table class="results"><thead><tr><th>{data.group_title}</th>'
-            f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+        rows.append({"text": group, "colour": data.colours.get(group, "#9aa5b1"),
+                     "sub": f"{row['suppliers']} supplier(s) at the end",
+                     "cells": [cell(row[c], row.get(f"{c}_ci95", np.nan), KPIS[c].kind) for c in RUN_TABLE]})
+    return {"head": head, "rows": rows, "css": "", "title": "",
+            "note": "Totals over each strategy's suppliers; share and stage mix at the last "
+                    f"{data.unit}, retention pooled over the run. " + _interval_note(data)}
 
 
-def _compare_table(data: ReportData) -> str:
-    summary = data.compare_summary
-    alts = [a for a in data.groups if a in set(summary["alternative"].astype(str))]
-    alts += [a for a in dict.fromkeys(summary["alternative"].astype(str)) if a not in alts]
-    head = "".join(f"<th>{_swatch(data, a)}{html.escape(a)}</th>" for a in alts)
-    body = []
-    for metric in dict.fromkeys(summary["metric"]):
-        label, kind = METRICS.get(metric, (str(metric).replace("_", " ").capitalize(), "number"))
-        rows = summary[summary["metric"] == metric].assign(
-            alternative=lambda f: f["alternative"].astype(str)).set_index("alternative")
-        cells = []
-        for alt in alts:
-            if alt in rows.index:
-                r = rows.loc[alt]
-                cells.append(f"<td>{_cell(float(r['mean']), float(r['ci_low']), float(r['ci_high']), kind)}</td>")
-            else:
-                cells.append("<td>–</td>")
-        body.append(f'<tr><th scope="row">{html.escape(label)}</th>{"".join(cells)}</tr>')
-    return (f'<div class="scroll"><table class="results"><thead><tr><th>Measure (focal '
-            f"suppliers)</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
-
-
-#: The verdicts a board reads first; the others follow under "Other measures".
-HEADLINE_METRICS = ("cumulative_profit", "npv_profit", "market_share", "retention_rate",
-                    "customer_lifetime_value")
-
-
-def _verdicts(data: ReportData) -> str:
-    """Every verdict sentence of differences.csv, tagged clear or not: the headline measures
-    first, then the others in smaller type (all visible, so a printed page keeps them)."""
-    def items(rows: pd.DataFrame) -> str:
-        out = []
-        for _, row in rows.iterrows():
-            clear = bool(row["significant"]) if pd.notna(row["significant"]) else False
-            tag = ('<span class="tag clear">clear difference</span>' if clear
-                   else '<span class="tag unclear">could be chance</span>')
-            out.append(f"<li>{tag}{html.escape(str(row['sentence']))}</li>")
-        return "".join(out)
-
-    d = data.differences
-    headline = d["metric"].isin(HEADLINE_METRICS)
-    if not headline.any():
-        headline = pd.Series(True, index=d.index)
-    text = f'<ul class="verdicts">{items(d[headline])}</ul>'
-    if (~headline).any():
-        text += f'<h3>Other measures</h3><ul class="verdicts minor">{items(d[~headline])}</ul>'
-    return text
-
-
-def _run_highlights(data: ReportData) -> str:
+def _run_highlights(data: ReportData) -> list[dict[str, str]]:
     """A few factual sentences from the by-strategy summary: who earned most, who holds most
     of the market, who keeps its customers best."""
     summary = data.summary
-    if summary.empty:
-        return ""
     lines = []
-    for col, what, kind in (("cumulative_profit", "earned the most cumulative profit", "money"),
-                            ("market_share", "ended with the largest market share", "percent"),
-                            ("retention_rate", "kept the largest share of its customers each month",
-                             "percent")):
+    for col, what in (("npv_profit", "earned the highest net present value of profit"),
+                      ("market_share", "ended with the largest market share"),
+                      ("retention_rate", f"kept the largest share of its customers each {data.unit}")):
         ranked = summary.dropna(subset=[col]).sort_values(col, ascending=False)
         if ranked.empty:
             continue
+        k = KPIS[col]
         best = ranked.iloc[0]
-        text = f"<b>{html.escape(str(best['group']))}</b> {what}: {_interval_text(best, col, kind)}"
+        text = f"{best['group']} {what}: {k.format(best[col], best[f'{col}_ci95'])}"
         if len(ranked) > 1:
-            others = "; ".join(f"{html.escape(str(r['group']))} {_interval_text(r, col, kind)}"
+            others = "; ".join(f"{r['group']} {k.format(r[col], r[f'{col}_ci95'])}"
                                for _, r in ranked.iloc[1:].iterrows())
             text += f" (against {others})"
-        lines.append(f"<li>{text}.</li>")
-    return f'<ul class="verdicts highlights">{"".join(lines)}</ul>'
+        lines.append({"css": "", "text": text + "."})
+    return lines
 
 
-def _interval_text(row: pd.Series, col: str, kind: str) -> str:
-    half = row.get(f"{col}_ci95", np.nan)
-    text = _number(row[col], kind)
-    if np.isfinite(half):
-        low, high = _bounded(row[col] - half, row[col] + half, kind)
-        text += f" (95% CI {_number(low, kind)} to {_number(high, kind)})"
-    return text
+# --------------------------------------------------------------------------- compare
 
 
-def _swatch(data: ReportData, group: str) -> str:
-    colour = data.colours.get(group, "#9aa5b1")
-    return f'<span class="swatch" style="background:{colour}"></span>'
+BADGES = {"clear": ("clear difference", "clear"), "unclear": ("could be chance", "unclear"),
+          "same": ("no difference", "same"), "no data": ("no data", "unclear")}
+
+
+def _status(row: pd.Series) -> str:
+    """The badge of a differences.csv row; folders written before the status column get it
+    from the numbers, so a badge never contradicts its sentence."""
+    status = row.get("status")
+    if isinstance(status, str) and status in BADGES:
+        return status
+    diff, half = float(row["mean_difference"]), float(row["ci_high"]) - float(row["mean_difference"])
+    if not np.isfinite(diff):
+        return "no data"
+    if diff == 0 and not (np.isfinite(half) and half > 0):
+        return "same"
+    return "clear" if bool(row["significant"]) else "unclear"
+
+
+def _verdict_items(rows: pd.DataFrame) -> list[dict[str, str]]:
+    items = []
+    for _, row in rows.iterrows():
+        badge, css = BADGES[_status(row)]
+        items.append({"badge": badge, "css": css, "sentence": str(row["sentence"])})
+    return items
+
+
+def _compare_tables(data: ReportData) -> list[dict[str, Any]]:
+    summary = data.compare_summary.assign(alternative=lambda f: f["alternative"].astype(str))
+    indexed = summary.set_index(["alternative", "metric"])
+
+    def value(group: str, name: str) -> tuple[float, float]:
+        if (group, name) not in indexed.index:
+            return np.nan, np.nan
+        r = indexed.loc[(group, name)]
+        return float(r["mean"]), float(r.get("half_width", float(r["ci_high"]) - float(r["mean"])))
+
+    present = [m for m in KPIS if m in set(summary["metric"])]
+    head = [{"text": "Measure (focal suppliers)", "colour": "", "sub": ""}]
+    head += [_group_head(data, g) for g in data.groups]
+    main = [m for m in present if m in HEADLINE]
+    other = [m for m in present if m not in HEADLINE]
+    focal = ", ".join(map(str, data.manifest.get("focal_suppliers", [])))
+    tables = [{"head": head, "rows": _kpi_rows(data, main, value), "css": "", "title": "",
+               "note": f"Measures for the focal suppliers ({focal}), the same market and random draws "
+                       f"under every alternative. {_interval_note(data)}"}]
+    if other:
+        tables.append({"head": head, "rows": _kpi_rows(data, other, value), "css": "minor",
+                       "title": "Other measures", "note": ""})
+    return tables
+
+
+def _compare_sections(data: ReportData) -> list[dict[str, Any]]:
+    d = data.differences
+    headline = d["metric"].isin(HEADLINE)
+    sections = [{"template": "section.html.j2", "id": "verdict", "heading": "The differences that matter",
+                 "paragraphs": [], "verdicts": _verdict_items(d[headline]), "minor": False, "tables": [],
+                 "definitions": []}]
+    if (~headline).any():
+        sections.append({"template": "section.html.j2", "id": "other-verdicts", "heading": "Other measures",
+                         "paragraphs": [], "verdicts": _verdict_items(d[~headline]), "minor": True,
+                         "tables": [], "definitions": []})
+    sections.append({"template": "section.html.j2", "id": "results", "heading": "Results per alternative",
+                     "paragraphs": [], "verdicts": [], "minor": False, "tables": _compare_tables(data),
+                     "definitions": []})
+    return sections
+
+
+def _run_sections(data: ReportData) -> list[dict[str, Any]]:
+    return [{"template": "section.html.j2", "id": "highlights", "heading": "At a glance",
+             "paragraphs": _run_highlights(data), "verdicts": [], "minor": False, "tables": [],
+             "definitions": []},
+            {"template": "section.html.j2", "id": "results", "heading": "Results per strategy",
+             "paragraphs": [], "verdicts": [], "minor": False, "tables": [_run_table(data)],
+             "definitions": []}]
+
+
+# --------------------------------------------------------------------------- header
 
 
 def _facts(data: ReportData) -> list[tuple[str, str]]:
     m = data.manifest
-    if data.kind == "compare":
-        first = data.folder / data.manifest["alternatives"][0].get(
-            "folder", f"alternatives/{data.manifest['alternatives'][0]['name']}")
-        scenario = (ResultsFolder(first).read_manifest() or {}).get("scenario", {})
-    else:
-        scenario = m.get("scenario", {})
-    market = scenario.get("market", {}) if isinstance(scenario, dict) else {}
+    market = data.scenario.get("market") or {}
     facts = []
     if market.get("buyers") is not None:
-        facts.append(("Buyers", f"{int(market['buyers']):,}"))
+        facts.append(("Buyers", numbers.number(int(market["buyers"]), "count")))
     steps = data.suppliers["step"].max() + 1
-    facts.append(("Months simulated", f"{steps:,}"))
+    facts.append((f"{data.unit.capitalize()}s simulated", numbers.number(int(steps), "count")))
     reps = sorted(set(data.replicates.values()))
     facts.append(("Runs (replicates)", " / ".join(str(r) for r in reps)))
     if m.get("root_seed") is not None:
@@ -190,79 +228,34 @@ def _facts(data: ReportData) -> list[tuple[str, str]]:
         first = data.suppliers[data.suppliers["step"] == data.suppliers["step"].min()]
         per = first.groupby("group")["supplier"].unique()
         facts.append(("Suppliers (strategy at the start)", "; ".join(f"{g}: {', '.join(sorted(per[g]))}"
-                                             for g in data.groups if g in per.index)))
+                                                                      for g in data.groups if g in per.index)))
     if m.get("wall_time_s") is not None:
         facts.append(("Computing time", f"{float(m['wall_time_s']):,.1f} s"))
     return facts
 
 
 def _scenario_title(data: ReportData) -> tuple[str, str]:
-    m = data.manifest
+    market = data.scenario.get("market") or {}
     if data.kind == "compare":
-        name = m.get("scenario_name") or data.folder.name
-        return str(name), "Strategy comparison on the same market"
-    market = m.get("scenario", {}).get("market", {}) if isinstance(m.get("scenario"), dict) else {}
+        name = data.manifest.get("scenario_name") or market.get("name") or data.folder.name
+        return str(name), str(market.get("description") or "Strategy comparison on the same market")
     return str(market.get("name") or data.folder.name), str(market.get("description") or "")
-
-
 
 
 def render_html(data: ReportData, images: dict[str, bytes]) -> str:
     """The report page: header and key facts, the verdicts (compare) or highlights (run), the
     results table with 95% intervals, then every figure with its one-sentence caption."""
     title, subtitle = _scenario_title(data)
-    esc = html.escape
-    facts = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in _facts(data))
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "img-src data:; style-src 'unsafe-inline'\">",
-        '<link rel="icon" href="data:,">',
-        f"<title>{esc(title)} — relsim report</title>", f"<style>{CSS}</style></head><body>",
-        '<header class="top"><div class="wrap">',
-        f'<div class="kicker">relsim {"comparison" if data.kind == "compare" else "simulation"} report</div>',
-        f"<h1>{esc(title)}</h1>", f"<p>{esc(subtitle)}</p>" if subtitle else "",
-        f'<dl class="facts">{facts}</dl></div></header>', '<main class="wrap">',
-    ]
-    parts += [f'<div class="note">{esc(n)}</div>' for n in data.notes]
-    n = data.max_replicates()
-    interval_note = ("Small grey figures under each value are the 95% confidence interval across "
-                     "runs." if n > 1 else "One run only: no confidence intervals.")
-    if data.kind == "compare":
-        parts += ['<section class="card" id="verdict"><h2>Verdict</h2>', _verdicts(data),
-                  "</section>",
-                  '<section class="card" id="results"><h2>Results per alternative</h2>',
-                  _compare_table(data),
-                  f'<p class="tablenote">Measures for the focal suppliers '
-                  f'({esc(", ".join(map(str, data.manifest.get("focal_suppliers", []))))}), '
-                  f"the same market and random draws under every alternative. {interval_note}</p>",
-                  "</section>"]
-    else:
-        parts += ['<section class="card" id="highlights"><h2>At a glance</h2>',
-                  _run_highlights(data), "</section>",
-                  '<section class="card" id="results"><h2>Results per strategy</h2>', _run_table(data),
-                  f'<p class="tablenote">Totals over each strategy\'s suppliers; share and stage mix '
-                  f"at the last month, retention averaged over the run. {interval_note}</p>",
-                  "</section>"]
-    specs = figures_for(data)
-    parts.append('<section class="card"><nav class="toc"><h2>Figures</h2><ol>'
-                 + "".join(f'<li><a href="#fig-{s.name}">{esc(s.heading)}</a></li>' for s in specs)
-                 + "</ol></nav></section>")
-    for spec in specs:
-        caption = spec.caption.format(groups=data.group_word)
-        encoded = base64.b64encode(images[spec.name]).decode("ascii")
-        parts.append(f'<figure class="card" id="fig-{spec.name}"><h2>{esc(spec.heading)}</h2>'
-                     f"<figcaption>{esc(caption)}</figcaption>"
-                     f'<img src="data:image/png;base64,{encoded}" alt="{esc(spec.heading)}: '
-                     f'{esc(caption)}"></figure>')
+    figures = [{"name": spec.name, "heading": spec.heading,
+                "caption": spec.caption.format(groups=data.group_word),
+                "png": base64.b64encode(images[spec.name]).decode("ascii")}
+               for spec in figures_for(data)]
+    sections = _compare_sections(data) if data.kind == "compare" else _run_sections(data)
     versions = data.manifest.get("versions") or {}
-    stamp = time.strftime("%Y-%m-%d %H:%M")
-    parts += ["</main>", '<footer class="wrap">',
-              f"Generated {esc(stamp)} by relsim {esc(str(versions.get('relsim', '')))} from "
-              f"<code>{esc(str(data.folder))}</code>. Figures are also saved as PNG files in "
-              f"<code>figures/</code> next to this page.", "</footer></body></html>"]
-    return "\n".join(p for p in parts if p)
+    return _environment().get_template("report.html.j2").render(
+        css=_css(), title=title, subtitle=subtitle, kind=data.kind, facts=_facts(data), notes=data.notes,
+        sections=sections, figures=figures, stamp=time.strftime("%Y-%m-%d %H:%M"),
+        version=str(versions.get("relsim", "")), folder=str(data.folder))
 
 
 # --------------------------------------------------------------------------- entry points
@@ -278,15 +271,7 @@ def write_report(results_dir: str | Path) -> Path:
     images = {}
     for spec in figures_for(data):
         images[spec.name] = _png(spec.draw(data))
-        _atomic_write(figures_dir / f"{spec.name}.png", images[spec.name])
+        atomic_write_bytes(figures_dir / f"{spec.name}.png", images[spec.name])
     target = data.folder / "report.html"
-    _atomic_write(target, render_html(data, images).encode("utf-8"))
+    atomic_write_bytes(target, render_html(data, images).encode("utf-8"))
     return target
-
-
-def _atomic_write(target: Path, content: bytes) -> None:
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_bytes(content)
-    os.replace(tmp, target)
-
-

@@ -1,4 +1,5 @@
-"""The short text summary ``relsim run`` prints."""
+"""What the command line prints: the run summary by strategy and the comparison table, both
+from the outcome registry (sim.observe.kpis) and its one number formatter."""
 
 from __future__ import annotations
 
@@ -7,53 +8,89 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.observe import numbers
+from sim.observe.kpis import HEADLINE, KPIS, STAGES, kpi, step_unit
 
-def fmt(mean: float, half: float, digits: int = 2, percent: bool = False) -> str:
-    scale, suffix = (100.0, "%") if percent else (1.0, "")
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-        return "–"
-    text = f"{mean * scale:,.{digits}f}{suffix}"
-    if half is not None and not math.isnan(half):
-        text += f" ± {half * scale:,.{digits}f}"
-    return text
+#: The outcomes the run summary prints, in order (all are in summary.csv).
+RUN_COLUMNS = ("market_share", "cumulative_profit", "npv_profit", "retention_rate", "customers",
+               "customer_lifetime_value", "acquisition_cost_per_new_customer", "mean_trust",
+               "mean_commitment")
+#: Columns of a printed table are set apart by at least this, so a reader (or a script) can
+#: split a row on two spaces while the cells keep their own single spaces ("37.3% ± 2.0 pts").
+GAP = "  "
 
 
-def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return GAP.join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                        for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return "\n".join([line(header), *(line(r) for r in rows)])
+
+
+def stage_mix(row: pd.Series) -> str:
+    """Current customers by stage, in percent: "25 / 75 / 0 / 0"."""
+    return " / ".join("–" if not math.isfinite(row[f"share_{s}"]) else f"{100 * row[f'share_{s}']:.0f}"
+                      for s in STAGES)
+
+
+def summary_table(summary: pd.DataFrame, unit: str = "month") -> tuple[list[str], list[list[str]]]:
+    """The run summary (one row per strategy) as header and rows of formatted cells."""
+    header = ["strategy", "suppliers", *(KPIS[c].heading(unit) for c in RUN_COLUMNS), "stages % E/D/L/F"]
     rows = []
     for _, r in summary.iterrows():
-        stage_mix = " / ".join(f"{100 * r[f'share_{s}']:.0f}" if not math.isnan(r[f"share_{s}"]) else "–"
-                               for s in ("early", "development", "long_term", "final"))
-        rows.append({
-            "strategy": r["strategy"],
-            "suppliers": f"{r['suppliers']:g}",
-            "share": fmt(r["market_share"], r["market_share_ci95"], 1, True),
-            "cum. profit": fmt(r["cumulative_profit"], r["cumulative_profit_ci95"], 0),
-            "retention/step": fmt(r["retention_rate"], r["retention_rate_ci95"], 1, True),
-            "CLV": fmt(r["customer_lifetime_value"], r["customer_lifetime_value_ci95"], 1),
-            "acq./new": fmt(r["acquisition_cost_per_new_customer"], r["acquisition_cost_per_new_customer_ci95"]),
-            "trust": fmt(r["mean_trust"], r["mean_trust_ci95"]),
-            "commitment": fmt(r["mean_commitment"], r["mean_commitment_ci95"]),
-            "stages % E/D/L/F": stage_mix,
-        })
-    return pd.DataFrame(rows)
+        rows.append([str(r["strategy"]), numbers.number(r["suppliers"], "count"),
+                     *(KPIS[c].format(r[c], r[f"{c}_ci95"]) for c in RUN_COLUMNS), stage_mix(r)])
+    return header, rows
 
 
 def print_summary(results, out: Path | None) -> None:
     scenario = results.scenario
     m = results.manifest
     reps = m.get("replicates", 1)
-    print(f"{scenario.market.name}: {scenario.market.buyers} buyers, "
+    unit = step_unit(scenario)
+    print(f"{scenario.market.name}: {scenario.market.buyers:,} buyers, "
           f"{len(scenario.supplier_table())} suppliers, {scenario.market.steps} steps, "
           f"{reps} replicate(s), root seed {m.get('root_seed')}, {m.get('wall_time_s')} s")
-    table = summary_table(results.summary())
-    print(table.to_string(index=False))
+    print(text_table(*summary_table(results.summary(), unit)))
+    legend = ("share and stage mix at the last step; CLV = customer lifetime value; acq./new = "
+              "acquisition spend per new customer; E/D/L/F = early/development/long-term/final "
+              "(final = settled, institutionalised; not an ending)")
     if reps > 1:
-        print("(± is the half-width of the 95% confidence interval across replicates; share and "
-              "stage mix at the last step; CLV = customer lifetime value; acq./new = acquisition "
-              "spend per new customer; E/D/L/F = early/development/long-term/final)")
+        print(f"(± is the half-width of the 95% confidence interval across replicates; {legend})")
     else:
-        print("(one replicate: no intervals; use --replicates N; E/D/L/F = early/development/"
-              "long-term/final)")
+        print(f"(one replicate: no intervals; use --replicates N; {legend})")
     if out is not None:
         print(f"results: {out}/ (manifest.json, market/suppliers/events/relationships .parquet, "
               f"summary.csv)")
+
+
+def comparison_table(summary: pd.DataFrame, names: list[str], unit: str = "month") -> tuple[list[str], list[list[str]]]:
+    """Compare's long summary (alternative, metric, mean, half_width) as a metric x
+    alternative table of formatted cells, in the registry's order."""
+    mean = summary.pivot(index="metric", columns="alternative", values="mean")
+    half = summary.pivot(index="metric", columns="alternative", values="half_width")
+    rows = [[KPIS[m].title(unit), *(KPIS[m].format(mean.loc[m, n], half.loc[m, n]) for n in names)]
+            for m in KPIS if m in mean.index]
+    return ["metric", *names], rows
+
+
+def print_comparison(c, out: Path | None) -> None:
+    m = c.manifest
+    unit = step_unit(c.alternatives[0].scenario) if c.alternatives else "month"
+    print(f"{m['scenario_name']}: {len(c.alternatives)} alternatives for "
+          f"{', '.join(c.focal)}, {m['replicates']} replicates each "
+          f"({'common random numbers' if m['common_random_numbers'] else 'independent seeds'}), "
+          f"{m['wall_time_s']} s")
+    print(text_table(*comparison_table(c.summary, [a.name for a in c.alternatives], unit)))
+    print("(mean ± half-width of the 95% confidence interval across replicates)")
+    print()
+    for sentence in c.differences[c.differences["metric"].isin(HEADLINE)]["sentence"]:
+        print("- " + sentence)
+    if out is not None:
+        print(f"\nresults: {out}/ (metrics.parquet, summary.csv, differences.csv, alternatives/*/)")
+
+
+__all__ = ["text_table", "summary_table", "comparison_table", "print_summary", "print_comparison", "kpi"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from sim import __version__
 from sim.cli import main
 from sim.config import load_scenario, scenario_from_dict
 from sim.experiment.run import TABLES, ResultsFolder, replicate_seeds, run_replicate
+from sim.observe.kpis import HEADLINE, KPIS
+from sim.report.text import RUN_COLUMNS
 
 SCENARIO = ROOT / "scenarios" / "b2b_key_accounts.toml"
 COMMANDS = ("run", "validate", "params", "compare", "report")
@@ -55,8 +58,9 @@ def test_every_command_has_help(command, capsys):
 def test_params_lists_every_market_parameter(capsys):
     assert main(["params"]) == 0
     reference = capsys.readouterr().out
+    words = set(re.findall(r"[a-z_]+", reference))
     for name in ("buyers", "steps", "seed", "replicates", "discount_rate", "switching_cost"):
-        assert name in reference
+        assert name in words
 
 
 # --------------------------------------------------------------------------- a run
@@ -69,16 +73,36 @@ def finished_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     return proc, out
 
 
-def test_run_exits_0_and_prints_a_summary_by_strategy(finished_run):
+def printed_table(stdout: str, first: str) -> list[dict[str, str]]:
+    """The table whose header starts with ``first``, parsed: columns are set apart by two or
+    more spaces (cells keep single spaces, "51.5% ± 17.1 pts")."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(first + " "))
+    header = re.split(r"\s{2,}", lines[start].strip())
+    rows = []
+    for line in lines[start + 1:]:
+        if not line.strip() or line.startswith("("):
+            break
+        cells = re.split(r"\s{2,}", line.strip())
+        assert len(cells) == len(header), line
+        rows.append(dict(zip(header, cells)))
+    return rows
+
+
+def test_run_exits_0_and_prints_the_summary_the_results_folder_holds(finished_run):
     proc, out = finished_run
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    lines = proc.stdout.splitlines()
-    header = next(line for line in lines if line.split()[:1] == ["strategy"])
-    assert "share" in header and "cum. profit" in header and "trust" in header
-    rows = {line.split()[0] for line in lines[lines.index(header) + 1:] if line.strip()}
-    assert {"transactional", "relationship"} <= rows
-    assert "300 buyers" in proc.stdout and "6 steps" in proc.stdout and "2 replicate(s)" in proc.stdout
+    rows = {row["strategy"]: row for row in printed_table(proc.stdout, "strategy")}
+    assert set(rows) == {"transactional", "relationship"}
+    summary = pd.read_csv(out / "summary.csv").set_index("strategy")
+    for strategy, row in rows.items():
+        for name in RUN_COLUMNS:  # every printed cell is the saved number, formatted once
+            k = KPIS[name]
+            assert row[k.heading()] == k.format(summary.loc[strategy, name], summary.loc[strategy, f"{name}_ci95"])
+        assert row["suppliers"] == "2"
+    assert proc.stdout.splitlines()[0].startswith("B2B market with key accounts: 300 buyers, 4 suppliers, "
+                                                  "6 steps, 2 replicate(s), root seed 20241,")
     assert f"results: {out}/" in proc.stdout
 
 
@@ -220,6 +244,56 @@ def test_the_same_command_twice_reuses_the_finished_run(tmp_path, capsys):
     out = tmp_path / "results"
     assert main(small_run(out)) == 0
     first = ResultsFolder(out).replicate_file("market", 0).stat().st_mtime_ns
+    capsys.readouterr()
     assert main(small_run(out)) == 0
     assert ResultsFolder(out).replicate_file("market", 0).stat().st_mtime_ns == first
-    assert "B2B market with key accounts" in capsys.readouterr().out
+    rows = printed_table(capsys.readouterr().out, "strategy")  # the summary of the kept results
+    assert {r["strategy"] for r in rows} == set(pd.read_csv(out / "summary.csv")["strategy"])
+
+
+def test_compare_prints_one_row_per_outcome_with_the_saved_numbers(tmp_path):
+    out = tmp_path / "cmp"
+    proc = relsim("compare", str(SCENARIO), "--steps", "6", "--replicates", "2", "--set", "market.buyers=200",
+                  "--out", str(out), "--workers", "1", "--no-report")
+    assert proc.returncode == 0, proc.stderr
+    rows = printed_table(proc.stdout, "metric")
+    assert [r["metric"] for r in rows] == [k.title() for k in KPIS.values()]
+    summary = pd.read_csv(out / "summary.csv").set_index(["alternative", "metric"])
+    for row, k in zip(rows, KPIS.values()):
+        for alternative in ("transactional", "relationship"):
+            saved = summary.loc[(alternative, k.name)]
+            assert row[alternative] == k.format(saved["mean"], saved["half_width"])
+    assert not (out / "report.html").exists()  # --no-report
+    sentences = [line[2:] for line in proc.stdout.splitlines() if line.startswith("- ")]
+    saved = pd.read_csv(out / "differences.csv")
+    assert sentences == saved[saved["metric"].isin(HEADLINE)]["sentence"].tolist()
+
+
+def test_progress_is_silent_off_a_terminal():
+    import io
+
+    from sim.experiment.progress import Progress
+
+    stream = io.StringIO()  # a log file or a pipe: no bar, however long the job
+    bar = Progress(10, "replicates", delay=0, stream=stream)
+    for k in range(1, 11):
+        bar.update(k, 10)
+    bar.close()
+    assert stream.getvalue() == ""
+
+
+def test_progress_shows_a_bar_on_a_terminal_once_the_job_lasts():
+    import io
+
+    from sim.experiment.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    bar = Progress(4, "replicates", delay=0, stream=stream, refresh=0)
+    for k in range(1, 5):
+        bar.update(k, 4)
+    bar.close()
+    assert "replicates" in stream.getvalue() and "4/4" in stream.getvalue()

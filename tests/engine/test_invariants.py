@@ -249,6 +249,10 @@ def check_series(model) -> None:
     never_served = market["customers"].cumsum() == 0
     alpha = model.market_scenario.behaviour.loyalty_alpha
     no_loyalty = never_served | (np.float32(alpha / (1 + alpha)) == 0)  # a visit adds nothing
+    # nobody to keep: no buyer had a supplier at the start of the step (the suppliers' starting
+    # customers add up to the buyers who had one)
+    nobody_at_start = (per_supplier.groupby("step")["customers_at_start"].sum()
+                       .reindex(market["step"]).to_numpy() == 0)
     for column in market.select_dtypes("number"):
         nan = market[column].isna()
         if column in ("mean_trust", "mean_commitment"):
@@ -256,12 +260,12 @@ def check_series(model) -> None:
         elif column == "loyalty_concentration":
             assert (nan == no_loyalty).all(), column
         elif column in ("retention_rate", "churn_rate"):
-            assert (nan == market["retention_rate"].isna()).all(), column
+            assert (nan.to_numpy() == nobody_at_start).all(), column
             assert market[column].dropna().between(0, 1).all(), column
         elif column == "acquisition_cost_per_new_customer":
             assert (nan == (market["new_customers"] == 0)).all(), column
         elif column == "customer_lifetime_value":
-            assert (nan == (market["retention_rate"].isna() | (market["customers"] == 0))).all(), column
+            assert (nan.to_numpy() == (nobody_at_start | (market["customers"] == 0).to_numpy())).all(), column
         else:
             assert not nan.any(), column
     customers_now = per_supplier[[s.label.replace("-", "_") for s in ACTIVE_STAGES]].sum(axis=1)

@@ -115,11 +115,11 @@ def test_verdicts_read_like_a_board_report():
     from sim.experiment.compare import verdict
 
     sentence, clear, relative, _ = verdict("cost_to_serve_per_customer", "a", "b", 0.05, 0.055, 7.4e-05, 20)
-    assert sentence == ("b has 110% ± 0.15% more cost to serve per customer and step than a; "
+    assert sentence == ("b has 110% ± 0.15% more relationship cost per customer and month than a; "
                         "the difference is clear at 20 replicates.")
     assert clear and relative == pytest.approx(1.1)
     sentence, clear, _, _ = verdict("market_share", "a", "b", 0.5, -0.011, 0.02, 8)
-    assert sentence.startswith("b has 1.1 points ± 2 points less market share than a; at 8 replicates")
+    assert sentence.startswith("b has 1.1 pts ± 2.0 pts less market share at the end than a; at 8 replicates")
     assert not clear
 
 

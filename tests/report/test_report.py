@@ -25,9 +25,10 @@ from sim import report
 from sim.cli import main
 from sim.config import load_scenario
 from sim.experiment.run import run
-from sim.observe.summary import summarise_by_strategy
-from sim.report import data as report_data
+from sim.observe import numbers
+from sim.observe.kpis import KPIS
 from sim.report import figures
+from sim.report import html as html_module
 
 ROOT = ROOT
 SCENARIO = ROOT / "scenarios" / "b2b_key_accounts.toml"
@@ -54,95 +55,17 @@ def run_data(run_folder) -> report.ReportData:
     return report.load_report_data(run_folder)
 
 
-# ------------------------------------------------------------------ a compare folder by hand
-# Written to the contract sim/compare.py follows: alternatives/<name>/ run folders, the focal
-# suppliers' metrics per (alternative, replicate), summary.csv and differences.csv.
-
-
-def _focal_metrics(folder: Path, alternative: str) -> pd.DataFrame:
-    s = pd.read_parquet(folder / "suppliers.parquet")
-    s = s[s["supplier"].astype(str).isin(FOCAL)]
-    rel = pd.read_parquet(folder / "relationships.parquet")
-    rel = rel[rel["supplier"].astype(str).isin(FOCAL)]
-    last = s[s["step"] == s["step"].max()]
-    rows = []
-    for r, g in s.groupby("replicate"):
-        end = last[last["replicate"] == r]
-        mine = rel[rel["replicate"] == r]
-        current = end[STAGES].to_numpy().sum()
-        discount = 1.01 ** -g["step"].to_numpy()
-        row = {
-            "alternative": alternative, "replicate": int(r),
-            "cumulative_profit": g["profit"].sum(),
-            "npv_profit": float((g["profit"].to_numpy() * discount).sum()),
-            "market_share": end["market_share"].sum(),
-            "retention_rate": g["retained"].sum() / g["customers_at_start"].sum(),
-            "churn_rate": g["lost_customers"].sum() / g["customers_at_start"].sum(),
-            "mean_tenure": mine.loc[mine["current"], "tenure"].mean(),
-            "customer_lifetime_value": mine["net_value"].mean(),
-            "acquisition_cost_per_customer": g["acquisition_spend"].sum() / g["new_customers"].sum(),
-            "cost_to_serve_per_customer": g["cost_to_serve"].sum() / g["customers"].sum(),
-            "mean_trust": (end["mean_trust"].fillna(0) * end[STAGES].sum(axis=1)).sum() / current,
-            "mean_commitment": (end["mean_commitment"].fillna(0) * end[STAGES].sum(axis=1)).sum()
-            / current,
-        }
-        for stage in STAGES:
-            row[f"share_{stage}"] = end[stage].sum() / current
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _interval(values: np.ndarray) -> tuple[float, float]:
-    values = np.asarray(values, float)
-    mean = values.mean()
-    half = student_t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return float(mean), float(half)
-
-
-def build_compare_folder(root: Path) -> Path:
-    alternatives = {"relationship": {}, "transactional": {"suppliers[Partners].strategy": "transactional"}}
-    for name, overrides in alternatives.items():
-        _run(root / "alternatives" / name, **overrides)
-    metrics = pd.concat([_focal_metrics(root / "alternatives" / n, n) for n in alternatives],
-                        ignore_index=True)
-    metrics.to_parquet(root / "metrics.parquet", index=False)
-    names = [c for c in metrics.columns if c not in ("alternative", "replicate")]
-    summary, differences = [], []
-    for name, g in metrics.groupby("alternative", sort=False):
-        for metric in names:
-            mean, half = _interval(g[metric])
-            summary.append({"alternative": name, "metric": metric, "mean": mean,
-                            "ci_low": mean - half, "ci_high": mean + half, "half_width": half,
-                            "replicates": len(g)})
-    base = metrics[metrics["alternative"] == "relationship"].set_index("replicate")
-    other = metrics[metrics["alternative"] == "transactional"].set_index("replicate")
-    for metric in names:
-        mean, half = _interval(other[metric] - base[metric])
-        baseline = float(base[metric].mean())
-        significant = bool(abs(mean) > half)
-        differences.append({
-            "baseline": "relationship", "alternative": "transactional", "metric": metric,
-            "mean_difference": mean, "ci_low": mean - half, "ci_high": mean + half,
-            "relative_difference": mean / baseline if baseline else float("nan"),
-            "relative_half_width": half / abs(baseline) if baseline else float("nan"),
-            "significant": significant,
-            "sentence": f"Transactional instead of relationship changes {metric.replace('_', ' ')} "
-                        f"by {mean:,.3g} (95% CI {mean - half:,.3g} to {mean + half:,.3g})"
-                        + (" & that is a clear difference." if significant else "; it could be chance."),
-        })
-    pd.DataFrame(summary).to_csv(root / "summary.csv", index=False)
-    pd.DataFrame(differences).to_csv(root / "differences.csv", index=False)
-    manifest = {"kind": "compare", "scenario_name": "B2B market with key accounts",
-                "alternatives": [{"name": n, "folder": f"alternatives/{n}"} for n in alternatives],
-                "focal_suppliers": FOCAL, "replicates": REPLICATES, "root_seed": 20241,
-                "overrides": {"market.buyers": 300}, "wall_time_s": 1.0}
-    (root / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    return root
+# ------------------------------------------------------------------ a compare folder, as compare writes it
 
 
 @pytest.fixture(scope="module")
 def compare_folder(tmp_path_factory) -> Path:
-    return build_compare_folder(tmp_path_factory.mktemp("report") / "compare")
+    """What ``relsim compare`` writes for the Partners entry as relationship vs transactional
+    (the report is tested on the real thing, not a folder built to look like it)."""
+    out = tmp_path_factory.mktemp("report") / "compare"
+    sim.compare(load_scenario(SCENARIO), "relationship,transactional", replicates=REPLICATES,
+                focal="Partners", overrides=SMALL, out=out, workers=1)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +96,17 @@ def compare_report(compare_folder) -> Path:
 
 
 # ------------------------------------------------------------------ independent computations
+
+
+def page_cells(page: str, section: str) -> set[tuple[str, str]]:
+    """(value, interval) of every table cell in the page's section ``id=section``."""
+    import re
+
+    start = page.index(f'id="{section}"')
+    body = page[start:page.index("</section>", start)]
+    pairs = re.findall(r'<td><span class="value">(.*?)</span>(?:<span class="ci">(.*?)</span>)?</td>', body)
+    return {(html.unescape(v), html.unescape(c)) for v, c in pairs}
+
 
 
 def suppliers_table(folder: Path) -> pd.DataFrame:
@@ -297,7 +231,7 @@ def test_stage_mix_stacks_each_strategys_customers_by_stage(run_folder, run_data
     means = per_group_step(suppliers_table(run_folder)).groupby(["strategy", "step"])[STAGES].mean()
     for ax in panels:
         layers = [c for c in ax.collections]
-        assert [c.get_label() for c in layers] == ["Early", "Development", "Long-term", "Final"]
+        assert [c.get_label() for c in layers] == ["Early", "Development", "Long-term", "Final (settled)"]
         want = means.loc[ax.get_title()]
         stacked = want[STAGES].cumsum(axis=1)
         for layer, stage in zip(layers, STAGES):
@@ -359,8 +293,8 @@ def test_positioning_bars_are_shares_of_current_relationships(run_folder, run_da
         assert sum(heights) == pytest.approx(1.0)
 
 
-def test_lifetime_value_histogram_counts_every_relationship_per_run(run_folder, run_data):
-    fig = figures.fig_lifetime_value(run_data)
+def test_relationship_value_histogram_counts_every_relationship_per_run(run_folder, run_data):
+    fig = figures.fig_relationship_value(run_data)
     ax = fig.axes[0]
     rel = pd.read_parquet(run_folder / "relationships.parquet")
     rel["supplier"] = rel["supplier"].astype(str)
@@ -381,11 +315,13 @@ def test_lifetime_value_histogram_counts_every_relationship_per_run(run_folder, 
 @pytest.mark.parametrize("spec", report.FIGURES[1:], ids=lambda s: s.name)
 def test_every_figure_is_titled_labelled_and_drawn_from_data(run_data, spec):
     fig = spec.draw(run_data)
-    assert fig._suptitle is not None and fig._suptitle.get_text()
+    assert fig.get_suptitle().strip(), f"{spec.name}: no title"
     drawn = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
     assert drawn
+    fig.canvas.draw()  # tick labels get their text when drawn
     for ax in drawn:
-        assert ax.get_xlabel() or ax.get_xticklabels(), f"{spec.name}: axis without x label"
+        ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text().strip()]
+        assert ax.get_xlabel() or ticks, f"{spec.name}: axis without x label or named ticks"
         assert ax.has_data(), f"{spec.name}: an empty panel"
     assert any(ax.get_ylabel() for ax in drawn)
     assert any(ax.get_legend() for ax in drawn) or fig.legends or \
@@ -414,20 +350,23 @@ def test_report_of_a_run_writes_a_self_contained_page_and_the_pngs(run_folder, r
     assert sorted(embedded) == sorted((run_folder / "figures" / n).read_bytes() for n in names)
     assert "http://" not in page and "https://" not in page and "<script" not in page
     for spec in report.FIGURES[1:]:
-        assert html.escape(spec.caption.format(groups="strategy")) in page
+        assert spec.caption.format(groups="strategy") in html.unescape(page)
     assert "B2B market with key accounts" in page
     assert "Results per strategy" in page and "95% confidence interval" in page
 
 
 def test_run_table_shows_each_strategys_summary_with_its_interval(run_folder, run_report):
     page = run_report.read_text()
-    summary = summarise_by_strategy(suppliers_table(run_folder))
+    results = sim.load_results(run_folder)
+    summary = results.summary()
+    cells = page_cells(page, "results")
     for _, row in summary.iterrows():
         assert row["strategy"] in page
         share, half = row["market_share"], row["market_share_ci95"]
-        assert f"{100 * share:.1f}%" in page
-        assert f"{100 * (share - half):.1f}% – {100 * (share + half):.1f}%" in page
-        assert f"{row['cumulative_profit']:,.0f}" in page
+        assert (numbers.number(share, "share"),
+                numbers.interval(max(share - half, 0), min(share + half, 1), "share")) in cells
+        profit, half = row["cumulative_profit"], row["cumulative_profit_ci95"]
+        assert (numbers.number(profit, "money"), numbers.interval(profit - half, profit + half, "money")) in cells
 
 
 def test_incomplete_run_reports_its_finished_replicates_and_says_so(run_folder, tmp_path):
@@ -516,7 +455,9 @@ def test_compare_differences_figure_plots_the_relative_differences(compare_folde
     want = d["relative_difference"].to_numpy()
     np.testing.assert_allclose(np.sort(plotted), np.sort(want[np.isfinite(want)]))
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0] == report_data.METRICS["cumulative_profit"][0]
+    money = [m for m in d["metric"] if KPIS[m].kind == "money" and np.isfinite(
+        d.loc[d["metric"] == m, "relative_difference"]).all()]
+    assert labels == [KPIS[m].title() for m in money]
     assert "relationship" in ax.get_xlabel()
 
 
@@ -525,14 +466,16 @@ def test_compare_report_leads_with_the_verdicts_then_the_table_then_the_figures(
     page = compare_report.read_text()
     d = pd.read_csv(compare_folder / "differences.csv")
     for sentence in d["sentence"]:
-        assert html.escape(sentence) in page
-    assert page.index("Verdict") < page.index("Results per alternative") < page.index("<img")
+        assert sentence in html.unescape(page)
+    assert page.index("The differences that matter") < page.index("Results per alternative") < page.index("<img")
     summary = pd.read_csv(compare_folder / "summary.csv")
-    profit = summary[(summary["metric"] == "cumulative_profit")]
-    for _, row in profit.iterrows():
-        assert f"{row['ci_low']:,.0f} – {row['ci_high']:,.0f}" in page
+    cells = page_cells(page, "results")
+    for _, row in summary.iterrows():
+        k = KPIS[row["metric"]]
+        assert (numbers.number(row["mean"], k.kind), numbers.interval(
+            *html_module._bounded(row["ci_low"], row["ci_high"], k.kind), k.kind)) in cells, row["metric"]
     for metric in summary["metric"].unique():
-        assert html.escape(report_data.METRICS[metric][0]) in page
+        assert KPIS[metric].title() in html.unescape(page)
     names = sorted(p.name for p in (compare_folder / "figures").glob("*.png"))
     assert names == sorted(f"{s.name}.png" for s in report.FIGURES)
     assert page.count('src="data:image/png;base64,') == len(report.FIGURES)
@@ -650,6 +593,43 @@ def test_report_reads_what_relsim_compare_writes(tmp_path):
     # the page around the figures (drawing them all again is covered above)
     text = report.render_html(data, {s.name: b"png" for s in report.FIGURES})
     for sentence in pd.read_csv(out / "differences.csv")["sentence"]:
-        assert html.escape(sentence) in text
+        assert sentence in html.unescape(text)
     summary = pd.read_csv(out / "summary.csv")
-    assert all(html.escape(report_data.METRICS[m][0]) in text for m in summary["metric"].unique())
+    assert all(KPIS[m].title() in html.unescape(text) for m in summary["metric"].unique())
+
+
+# ------------------------------------------------------------------ one definition per outcome
+
+
+def test_every_outcome_is_the_same_number_in_the_report_compare_and_the_run_summary(compare_folder, compare_data):
+    """The same name is the same number everywhere: compare's summary.csv, the report's own
+    summary of the same folder, and the run summary of the alternative's folder (where the
+    focal Partners alone hold the relationship strategy) agree for every KPI."""
+    compared = pd.read_csv(compare_folder / "summary.csv").set_index(["alternative", "metric"])
+    reported = compare_data.summary.set_index("group")
+    run_summary = sim.load_results(compare_folder / "alternatives" / "relationship").summary().set_index("strategy")
+    assert set(compared.index.get_level_values("metric")) == set(KPIS)
+    for name in KPIS:
+        for alternative in compare_data.groups:
+            want = compared.loc[(alternative, name)]
+            np.testing.assert_allclose(reported.loc[alternative, name], want["mean"], rtol=1e-9, err_msg=name)
+            np.testing.assert_allclose(reported.loc[alternative, f"{name}_ci95"], want["half_width"],
+                                       rtol=1e-9, err_msg=name)
+        np.testing.assert_allclose(run_summary.loc["relationship", name], compared.loc[("relationship", name), "mean"],
+                                   rtol=1e-9, err_msg=name)
+
+
+def test_labels_carry_the_scenarios_step_unit_and_never_say_per_step(compare_report, run_report):
+    for page in (compare_report.read_text(), run_report.read_text()):
+        assert "per step" not in page and "Retention per month" in page
+
+
+def test_a_difference_of_nothing_in_every_replicate_is_badged_no_difference(compare_folder, compare_report):
+    """Badge and sentence agree: "the same in every one of the N replicates" is not "could be chance"."""
+    d = pd.read_csv(compare_folder / "differences.csv")
+    same = d[d["status"] == "same"]
+    assert not same.empty  # the settled-stage shares are 0 under both in a 24-month market
+    page = html.unescape(compare_report.read_text())
+    for sentence in same["sentence"]:
+        item = page[page.index(sentence) - 80:page.index(sentence)]
+        assert "no difference" in item and "could be chance" not in item

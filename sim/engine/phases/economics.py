@@ -1,4 +1,4 @@
-"""Phase 8 of 9 (model.md step 9): economics. Revenue, cost of goods, cost to serve by Kotler level (lower in
+"""Phase 8 of 9 (docs/ODD.md §7.8): economics. Revenue, cost of goods, cost to serve by Kotler level (lower in
 habitual relationships), retention, adaptation, key-account and acquisition spend, late
 payments; profit per supplier; customer net value; buyer surplus."""
 

@@ -1,4 +1,4 @@
-"""Phase 9 of 9 (model.md step 10, optional): supplier learning by imitation. At each review a supplier may
+"""Phase 9 of 9 (docs/ODD.md §7.9, optional): supplier learning by imitation. At each review a supplier may
 compare itself with a random rival and copy the rival's strategy with a probability that
 grows with the rival's profit advantage (replicator dynamics)."""
 

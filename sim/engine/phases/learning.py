@@ -1,4 +1,4 @@
-"""Phase 6 of 9 (model.md step 7): learning. Trust (asymmetric, Slovic 1993; Morgan & Hunt 1994 drivers),
+"""Phase 6 of 9 (docs/ODD.md §7.6): learning. Trust (asymmetric, Slovic 1993; Morgan & Hunt 1994 drivers),
 commitment (Morgan & Hunt 1994), preference J (Weisbuch, Kirman & Herreiner 2000) and the
 loyalty index L (Kirman & Vriend 2001)."""
 

@@ -1,4 +1,4 @@
-"""Phase 5 of 9 (model.md steps 5 and 6): satisfaction by expectation disconfirmation (Oliver 1980), then
+"""Phase 5 of 9 (docs/ODD.md §7.5): satisfaction by expectation disconfirmation (Oliver 1980), then
 complaints and recovery by Kotler's level, the key-client loss cycle's escalation (seed
 003), noticing drifted needs, and proactive offers that raise share of wallet."""
 

@@ -1,4 +1,4 @@
-"""Phase 7 of 9 (model.md step 8): stage transitions (Ford 1990; Ford et al. 1998; seed 004). A first order opens
+"""Phase 7 of 9 (docs/ODD.md §7.7): stage transitions (Ford 1990; Ford et al. 1998; seed 004). A first order opens
 the early stage; trust after enough orders moves it to development; commitment with
 adaptations to long-term; long tenure with weak competition to final. Early relationships
 may break with a probability that grows with cultural distance; habitual relationships let

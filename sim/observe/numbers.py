@@ -1,0 +1,128 @@
+"""The one number formatter: how every figure relsim prints reads, in the run summary, the
+comparison table and sentences, the report's tables, verdicts and axes.
+
+It lives in ``sim.observe`` (not in the report) because compare's verdict sentences, written
+by ``sim.experiment``, use it too, and a package only imports the layers below it.
+
+Kinds (those of :class:`sim.observe.kpis.KPI`): ``money`` and ``count`` in their own units,
+``rate`` and ``share`` as percentages (their intervals and differences in percentage points),
+``score`` on its 0-to-1 scale. No exponents; thousands separated; an interval keeps the
+value's decimals, so "37.3% ± 2.0 pts", "12,400 ± 1,300", "0.62 ± 0.03"."""
+
+from __future__ import annotations
+
+import math
+
+PERCENT_KINDS = ("rate", "share")
+KINDS = ("money", "count", "rate", "share", "score")
+
+
+def _finite(value) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def decimals_for(value: float, kind: str) -> int:
+    """Decimals that give a board two or three meaningful digits, never an exponent."""
+    if kind in PERCENT_KINDS:
+        return 1
+    if kind == "score":
+        return 2
+    magnitude = abs(value)
+    if magnitude >= 100 or (kind == "count" and float(value).is_integer()):
+        return 0
+    if magnitude >= 10:
+        return 1
+    if magnitude >= 1 or magnitude == 0:
+        return 2
+    # two significant digits below 1 (0.012, 0.0031), at most 4 decimals
+    return min(4, 1 - math.floor(math.log10(magnitude)))
+
+
+def kind_zero(text: str) -> bool:
+    """Whether a formatted number reads as zero ("0.00", "-0.0")."""
+    return set(text.lstrip("-")) <= {"0", ".", ","}
+
+
+def number(value, kind: str = "count", decimals: int | None = None) -> str:
+    """``value`` as a reader expects it: rates and shares as "37.3%", money "12,345" or
+    "6.40", scores "0.62"; "–" for a missing value."""
+    if not _finite(value):
+        return "–"
+    value = float(value)
+    scaled = 100 * value if kind in PERCENT_KINDS else value
+    places = decimals_for(value, kind) if decimals is None else decimals
+    text = f"{scaled:,.{places}f}"
+    if kind_zero(text):
+        text = text.lstrip("-")  # no "-0.0"
+    return text + ("%" if kind in PERCENT_KINDS else "")
+
+
+def spread(half, kind: str, decimals: int) -> str:
+    """A half-width or difference size in the value's units: points for rates and shares."""
+    if kind in PERCENT_KINDS:
+        return f"{100 * abs(float(half)):,.{decimals}f} pts"
+    return f"{abs(float(half)):,.{decimals}f}"
+
+
+def with_interval(value, half, kind: str = "count") -> str:
+    """"mean ± half-width": "37.3% ± 2.0 pts", "12,345 ± 1,200"; just the mean when the
+    half-width is missing (one replicate)."""
+    text = number(value, kind)
+    if not _finite(value) or not _finite(half):
+        return text
+    return f"{text} ± {spread(half, kind, decimals_for(float(value), kind))}"
+
+
+def interval(low, high, kind: str = "count") -> str:
+    """"low to high" in one format; a single number when the two are equal (an interval of
+    no width reads as what it is, not "96.9% – 96.9%")."""
+    if not (_finite(low) and _finite(high)):
+        return "–"
+    reference = max(abs(float(low)), abs(float(high)))
+    decimals = decimals_for(reference, kind) if reference else decimals_for(0.0, kind)
+    a, b = number(low, kind, decimals), number(high, kind, decimals)
+    return a if a == b else f"{a} to {b}"
+
+
+def difference(value, kind: str = "count") -> str:
+    """A signed difference: "+2.3 pts" for rates and shares, "+1,200" for money."""
+    if not _finite(value):
+        return "–"
+    value = float(value)
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    decimals = 1 if kind in PERCENT_KINDS else decimals_for(value, kind)
+    body = spread(value, kind, decimals)
+    return "0" if kind_zero(body.split(" ")[0]) else f"{sign}{body}"
+
+
+def percent(value, decimals: int | None = None, signed: bool = False) -> str:
+    """A relative change or share as "+12%", "4.3%", "0.15%": two significant digits below
+    10%, whole percents above (``decimals`` fixes them)."""
+    if not _finite(value):
+        return "–"
+    if decimals is None:
+        magnitude = abs(100 * float(value))
+        decimals = 0 if magnitude >= 10 or magnitude == 0 else min(4, 1 - math.floor(math.log10(magnitude)))
+    text = f"{100 * float(value):{'+' if signed else ''},.{decimals}f}%"
+    return text.replace("-", "−") if signed else text
+
+
+def compact(value, _pos=None) -> str:
+    """Axis ticks and labels in a small space: 64,764 -> "65k", 1,200,000 -> "1.2M"."""
+    if not _finite(value):
+        return "–"
+    value = float(value)
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:,.1f}M"
+    if magnitude >= 1e4:
+        return f"{value / 1e3:,.0f}k"
+    if magnitude >= 100 or value.is_integer():
+        return f"{value:,.0f}"
+    return "0" if round(value, 1) == 0 else f"{value:,.1f}"
+
+
+__all__ = ["decimals_for", "number", "with_interval", "interval", "difference", "percent", "compact", "spread", "KINDS"]
