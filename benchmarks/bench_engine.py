@@ -5,8 +5,9 @@ The default scenario (scenarios/b2b_key_accounts.toml) with every mechanism swit
 100k and 1M buyers for 120 steps. Each run is a fresh subprocess, so its peak resident
 memory (``ru_maxrss``) is its own. Reported per run:
 
-- setup: building the model (sampling buyers, the pair arrays, initial awareness, the Mesa
-  agents); of which ``agents``: creating the Mesa ``Buyer`` agents alone;
+- setup: building the model (sampling buyers, the pair arrays, initial awareness); the Mesa
+  agents are made only when first asked for, so ``agents`` is timed apart: asking for them
+  once, after the frames (it adds to neither setup nor the peak memory of stepping);
 - stepping: ``model.run()``; buyer-steps/s = buyers x steps / stepping seconds;
 - results: building the four result frames (market, supplier, events, relationships);
 - peak RSS after stepping and at the end (after the frames).
@@ -22,6 +23,7 @@ of the file, e.g. the history, is left alone).
     .venv/bin/python benchmarks/bench_engine.py --sizes 100k --repeats 5 --no-write
     .venv/bin/python benchmarks/bench_engine.py --json runs.json   # also keep the raw runs
     .venv/bin/python benchmarks/bench_engine.py --from-json runs.json  # rewrite the section
+    .venv/bin/python benchmarks/bench_engine.py --setup --sizes 1M --repeats 2  # set-up only
 """
 
 from __future__ import annotations
@@ -79,23 +81,13 @@ def scenario_for(buyers: int, steps: int):
 
 
 def worker(buyers: int, steps: int) -> dict:
-    """Build, run and collect one model in this process; returns the measurements."""
+    """Build, run and collect one model in this process; returns the measurements. The Mesa
+    agents are made on first access (sim/mesa/model.py), so setup builds none; they are asked
+    for once at the end, after the frames, and timed on their own (``agents_s``)."""
     from sim.mesa.agents import Buyer
     from sim.mesa.model import RelationshipMarket
 
     scenario = scenario_for(buyers, steps)
-    agent_seconds, agent_bytes = [], []
-    create = Buyer.create_agents.__func__
-
-    def timed_create(cls, *args, **kwargs):
-        start, rss = time.perf_counter(), _vm("VmRSS")
-        try:
-            return create(cls, *args, **kwargs)
-        finally:
-            agent_seconds.append(time.perf_counter() - start)
-            agent_bytes.append(_vm("VmRSS") - rss)
-
-    Buyer.create_agents = classmethod(timed_create)
     rss_before = _vm("VmRSS")
     start = time.perf_counter()
     model = RelationshipMarket(scenario)
@@ -110,17 +102,48 @@ def worker(buyers: int, steps: int) -> dict:
     frames = [model.market_frame(), model.supplier_frame(), model.events_frame(),
               model.relationships_frame()]
     results = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    agents_s, agents_bytes = time_agents(model, Buyer)
     return {
         "buyers": buyers, "suppliers": model.state.n_suppliers, "steps": steps,
-        "setup_s": setup, "agents_s": sum(agent_seconds), "agents_bytes": sum(agent_bytes), "step_s": stepping,
+        "setup_s": setup, "agents_s": agents_s, "agents_bytes": agents_bytes, "step_s": stepping,
         "results_s": results, "buyer_steps_per_s": buyers * steps / stepping,
         "cpu_step_s": cpu_stepping, "buyer_steps_per_cpu_s": buyers * steps / cpu_stepping,
         "load_at_start": load,
         "rss_before_setup": rss_before, "rss_after_setup": rss_setup,
         "state_bytes": model.state.nbytes(), "peak_rss_stepping": peak_stepping,
-        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        "events": len(frames[2]), "relationships": len(frames[3]),
+        "peak_rss": peak, "events": len(frames[2]), "relationships": len(frames[3]),
     }
+
+
+def time_agents(model, buyer_type) -> tuple[float, int]:
+    """Seconds and resident bytes of creating the Mesa agents on first access."""
+    assert not model.agents_created, "setup built the Mesa agents: they should be made on demand"
+    start, rss = time.perf_counter(), _vm("VmRSS")
+    count = len(model.agents_by_type[buyer_type])
+    assert count == model.state.n_buyers
+    return time.perf_counter() - start, _vm("VmRSS") - rss
+
+
+def setup_worker(buyers: int) -> dict:
+    """Set-up alone (no stepping): the headless engine, the Mesa model, then its agents asked for."""
+    from sim.mesa.agents import Buyer
+    from sim.mesa.model import RelationshipMarket
+    from sim.observe.market import ObservedMarket
+
+    scenario = scenario_for(buyers, STEPS)
+    out = {"buyers": buyers, "load": os.getloadavg()[0]}
+    rss = _vm("VmRSS")
+    start = time.perf_counter()
+    headless = ObservedMarket(scenario)
+    out["headless_setup_s"], out["headless_bytes"] = time.perf_counter() - start, _vm("VmRSS") - rss
+    del headless
+    rss = _vm("VmRSS")
+    start = time.perf_counter()
+    model = RelationshipMarket(scenario)
+    out["model_setup_s"], out["model_bytes"] = time.perf_counter() - start, _vm("VmRSS") - rss
+    out["agents_s"], out["agents_bytes"] = time_agents(model, Buyer)
+    return out
 
 
 def run_in_subprocess(buyers: int, steps: int, timeout: float) -> dict:
@@ -185,7 +208,7 @@ def mib(n: float) -> str:
 
 def table(rows: list[dict]) -> str:
     head = ("| size | buyers x suppliers x steps | runs | buyer-steps/s (median) | min-max | "
-            "per CPU-s | load | stepping s | setup s | of which Mesa agents s | Mesa agents MiB | "
+            "per CPU-s | load | stepping s | setup s (no agents) | Mesa agents on first access s | Mesa agents MiB | "
             "results s | state MiB | "
             "peak RSS stepping MiB | peak RSS MiB | events |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -228,8 +251,9 @@ section (it rewrites only the part between its markers).
   process's CPU time instead. "load" is the 1-minute load average when stepping began: the
   machine is shared, and its speed also varies from minute to minute with its host, so
   compare figures taken back to back.
-- setup: building the model (buyers, pair arrays, initial awareness, Mesa agents); "Mesa
-  agents" is the part spent creating the `Buyer` agents, and the resident memory it added.
+- setup: building the model (buyers, pair arrays, initial awareness). The Mesa agents are
+  made on first access, not in setup: "Mesa agents on first access" is asking for them once
+  after the frames, and the resident memory it added (not in either peak RSS).
 - results: building the four result frames (market, suppliers, events, relationships).
 - peak RSS: the process's `ru_maxrss`, after stepping and at the end (frames held); about
   {mib(rows[0]['base'])} MiB of it is the interpreter with numpy, pandas and Mesa imported.
@@ -266,11 +290,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed per run")
     parser.add_argument("--from-json", type=Path, help="rewrite RESULTS.md from a --json file "
                         "instead of running")
+    parser.add_argument("--setup", action="store_true", help="set-up only, at each size: the headless "
+                        "engine, the Mesa model (no agents) and its agents on first access; prints, "
+                        "writes nothing")
     parser.add_argument("--worker", type=int, metavar="BUYERS", help=argparse.SUPPRESS)
+    parser.add_argument("--setup-worker", type=int, metavar="BUYERS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
         print(json.dumps(worker(args.worker, args.steps)))
+        return 0
+    if args.setup_worker:
+        print(json.dumps(setup_worker(args.setup_worker)))
+        return 0
+    if args.setup:
+        for name in args.sizes or list(SIZES):
+            buyers = SIZES[name][0]
+            for k in range(args.repeats or 1):
+                cmd = [sys.executable, __file__, "--setup-worker", str(buyers)]
+                done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=args.timeout,
+                                      check=True)
+                r = json.loads(done.stdout.strip().splitlines()[-1])
+                print(f"  {name} run {k + 1}: headless engine {r['headless_setup_s']:.2f} s "
+                      f"({mib(r['headless_bytes'])} MiB); Mesa model {r['model_setup_s']:.2f} s "
+                      f"({mib(r['model_bytes'])} MiB); its agents on first access {r['agents_s']:.2f} s "
+                      f"({mib(r['agents_bytes'])} MiB); load {r['load']:.1f}", flush=True)
         return 0
 
     if args.from_json:

@@ -1,0 +1,212 @@
+"""The classroom page (``relsim app``): a lesson, Mesa's step/play/reset controls, the levers,
+and the market drawn as it runs. Solara makes one ``Page`` per browser session, and the
+model lives in that page's state, so two students on one server never move each other's
+simulation.
+
+Figures are ECharts (drawn in the browser from data sent by the server, from the ECharts
+build that ``solara-assets`` installs: nothing is fetched from a CDN)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import markdown
+import solara
+from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.utils import update_counter
+
+from sim.mesa.classroom import views
+from sim.mesa.classroom.lessons import Lesson, load_lesson
+from sim.mesa.classroom.market import LEVERS, ClassroomMarket, lesson_settings, shipped_lessons, supplier_names
+
+#: `relsim app SCENARIO` passes its scenario here: it becomes the first lesson on the page
+SCENARIO_ENV = "RELSIM_APP_SCENARIO"
+TICKER_LINES = 10
+
+
+def Prose(text: str, style: str = ""):
+    """Markdown rendered here, on the server (python-markdown): Solara's Markdown component
+    loads KaTeX from a CDN, which a classroom without internet does not have."""
+    return solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
+                       style=style)
+
+
+def available_lessons() -> list[Lesson]:
+    """The lessons offered: the scenario given on the command line (if any), then the shipped ones."""
+    extra = os.environ.get(SCENARIO_ENV)
+    lessons = shipped_lessons()
+    if extra:
+        mine = load_lesson(Path(extra))
+        lessons = [mine] + [x for x in lessons if x.scenario_path.resolve() != mine.scenario_path.resolve()]
+    return lessons
+
+
+def parameters_for(lesson: Lesson, lever_supplier: str | None = None) -> dict:
+    """Mesa's model parameters (what Reset passes to ClassroomMarket) at the lesson's values."""
+    scenario = lesson.scenario()
+    names = supplier_names(scenario)
+    if lever_supplier is None:
+        lever_supplier = next((n for n in lesson.follow if n in names), names[0])
+    return {"lesson": lesson, "lever_supplier": lever_supplier, **lesson_settings(scenario, lever_supplier)}
+
+
+@solara.component
+def LeverControls(parameters: solara.Reactive[dict], model: ClassroomMarket):
+    """The levers; a moved lever takes effect when Reset rebuilds the market."""
+    values = parameters.value
+    lesson = values["lesson"]
+    scenario = lesson.scenario()
+
+    def set_value(name, value):
+        parameters.value = {**parameters.value, name: value}
+
+    def set_lever_supplier(name):
+        parameters.value = {**parameters_for(lesson, name),
+                            **{k: v for k, v in parameters.value.items()
+                               if k in ("strategy_mix", "switching_cost", "relational_orientation",
+                                        "entry_step", "choice_intensity", "buyers")}}
+
+    solara.Select("Supplier the levers act on", values=supplier_names(scenario),
+                  value=values["lever_supplier"], on_value=set_lever_supplier)
+    for lever in LEVERS:
+        value = values.get(lever.name)
+        if lever.name == "entry_step":
+            if value is None:
+                continue  # this lesson has no entering competitor
+            high = scenario.market.steps - 1
+        else:
+            high = lever.high
+        def on_value(v, name=lever.name):
+            set_value(name, v)
+
+        if lever.kind == "select":
+            solara.Select(lever.label, values=list(lever.choices), value=value, on_value=on_value)
+            continue
+        solara.Text(f"{lever.label}: {value:g}", style="font-size: 0.85em")
+        if lever.kind == "int":
+            solara.SliderInt("", value=int(value), min=int(lever.low), max=int(high),
+                             step=int(lever.step), on_value=on_value)
+        else:
+            solara.SliderFloat("", value=float(value), min=lever.low, max=high, step=lever.step,
+                               on_value=on_value)
+    pending = {k: v for k, v in values.items() if k in model.settings and model.settings[k] != v}
+    if pending or values["lever_supplier"] != model.lever_supplier:
+        solara.Info("Levers moved: press Reset to run the lesson with them.", dense=True)
+
+
+@solara.component
+def BuyerPicture(model: ClassroomMarket, selected: solara.Reactive[int | None], step: int):
+
+    def on_click(event):
+        point = (event or {}).get("data")
+        if isinstance(point, list) and len(point) == 3:
+            selected.set(int(point[2]))
+
+    with solara.Card("Buyers, by supplier and stage (click one)", margin=0):
+        solara.FigureEcharts(option=views.buyers_option(model, selected.value), on_click=on_click,
+                             attributes={"style": "height: 300px; width: 100%"})
+
+
+@solara.component
+def BuyerHistory(model: ClassroomMarket, selected: solara.Reactive[int | None], step: int):
+    with solara.Card("Relationship history", margin=0):
+        if selected.value is None or selected.value >= model.state.n_buyers:
+            solara.Text("Click a buyer in the picture to see its relationships.")
+            return
+        history = views.buyer_history(model, selected.value)
+        Prose(f"**Buyer #{history['buyer']}** ({history['segment']})")
+        rows = ["| supplier | stage | trust | commitment | orders |", "|---|---|---|---|---|"]
+        for r in history["relationships"]:
+            mark = " (current)" if r["current"] else ""
+            rows.append(f"| {r['supplier']}{mark} | {r['stage']} | {r['trust']:.2f} | {r['commitment']:.2f} "
+                        f"| {r['orders']} |")
+        Prose("\n".join(rows))
+        lines = [f"- {model.step_unit} {h['step']}: {h['supplier']}, {h['from']} → {h['to']} ({h['cause']})"
+                 for h in history["history"][-12:]]
+        Prose("\n".join(lines) or "No stage change yet.")
+
+
+@solara.component
+def Chart(model: ClassroomMarket, make, step: int, height: int = 260):
+    solara.FigureEcharts(option=make(model), attributes={"style": f"height: {height}px; width: 100%"})
+
+
+@solara.component
+def Ticker(model: ClassroomMarket, step: int):
+    with solara.Card("What just happened", margin=0):
+        entries = list(model.ticker)[-TICKER_LINES:][::-1]
+        if not entries:
+            solara.Text("Notable events appear here: entries, switches, silent defections, escalations, "
+                        "dropped customers.")
+        if entries:
+            Prose("\n".join(f"- {model.step_unit} {e['step']} · **{e['kind']}**: {e['text']}" for e in entries),
+                  style="font-size: 0.85em")
+
+
+@solara.component
+def StepCount(model: ClassroomMarket, step: int):
+    Prose(f"**{model.step_unit.capitalize()} {step} of {model.market_scenario.market.steps}**")
+
+
+@solara.component
+def Page(model: solara.Reactive[ClassroomMarket] | None = None):
+    """The whole page. Solara's server renders ``Page()`` once per browser session, so each
+    session builds its own market here; ``model`` lets a test (or a notebook) hand one in."""
+    lessons = solara.use_memo(available_lessons, [])
+    initial = solara.use_memo(lambda: ClassroomMarket(**parameters_for(lessons[0])) if model is None else None, [])
+    model = solara.use_reactive(model if model is not None else initial)
+    market = model.value
+    parameters = solara.use_reactive(solara.use_memo(
+        lambda: {"lesson": market.lesson, "lever_supplier": market.lever_supplier, **market.settings}, []))
+    selected = solara.use_reactive(None)
+    speed = solara.use_reactive(200)          # ms between steps while playing
+    per_redraw = solara.use_reactive(1)       # steps per redraw
+    use_threads = solara.use_reactive(False)  # step and draw in turn: no skipped frames
+
+    def pick_lesson(title):
+        lesson = next(x for x in lessons if x.title == title)
+        parameters.value = parameters_for(lesson)
+        selected.set(None)
+        model.value = ClassroomMarket(**parameters.value)
+
+    solara.Title("relsim classroom")
+    with solara.AppBar():
+        solara.AppBarTitle(f"relsim classroom: {market.lesson.title}")
+    with solara.Sidebar():
+        with solara.Card("Lesson", margin=0):
+            solara.Select("Lesson", values=[x.title for x in lessons], value=market.lesson.title,
+                          on_value=pick_lesson)
+        with solara.Card("Run", margin=0):
+            ModelController(model, model_parameters=parameters, play_interval=speed,
+                            render_interval=per_redraw, use_threads=use_threads)
+            solara.SliderInt("Speed: ms between steps", value=speed, min=10, max=1000, step=10)
+            solara.SliderInt("Steps per redraw", value=per_redraw, min=1, max=12)
+        with solara.Card("Levers", margin=0):
+            LeverControls(parameters, market)
+    LiveView(market, selected)
+
+
+@solara.component
+def LiveView(market: ClassroomMarket, selected: solara.Reactive[int | None]):
+    """Everything that moves as the market runs. The one subscriber of Mesa's update counter:
+    a step redraws this subtree in one pass (a subscriber per figure would cost a pass each)."""
+    update_counter.get()
+    step = market.steps
+    with solara.Columns([2, 3]):
+        with solara.Column():
+            with solara.Card(market.lesson.title, margin=0):
+                StepCount(market, step)
+                Prose(market.lesson.text + (f"\n\n*Mechanism:* {market.lesson.mechanism}"
+                                           if market.lesson.mechanism else ""),
+                     style="max-height: 430px; overflow-y: auto; font-size: 0.9em")
+            Ticker(market, step)
+            BuyerHistory(market, selected, step)
+        with solara.Column():
+            BuyerPicture(market, selected, step)
+            with solara.Columns([1, 1]):
+                Chart(market, views.stage_mix_option, step)
+                Chart(market, views.trust_option, step)
+            with solara.Columns([1, 1]):
+                Chart(market, views.share_option, step)
+                Chart(market, views.profit_option, step)

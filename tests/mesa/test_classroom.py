@@ -1,0 +1,265 @@
+"""The classroom (docs/CLASSROOM.md): lessons, levers, the views, and the page driven through
+Solara's test harness (no browser; tests/mesa/test_classroom_browser.py has the browser)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support import ROOT
+
+from sim.config import ScenarioError, load_scenario
+from sim.engine.state import Cause
+from sim.mesa.classroom import views
+from sim.mesa.classroom.lessons import LESSONS_DIR, load_lesson, load_lessons
+from sim.mesa.classroom.market import ClassroomMarket, lesson_settings, lever_overrides
+
+solara = pytest.importorskip("solara")
+import ipyvuetify as v  # noqa: E402
+
+LESSON_KEYS = ["1-retention-vs-acquisition", "2-trust-lost-faster-than-won", "3-silent-defection-and-kotler",
+               "4-complacency-and-the-new-entrant", "5-loyalty-in-a-fish-market"]
+
+
+# --------------------------------------------------------------------------- lessons
+
+def test_the_five_lessons_ship_with_a_text_that_names_their_mechanism():
+    lessons = load_lessons()
+    assert LESSONS_DIR == ROOT / "scenarios" / "classroom"
+    assert [x.key for x in lessons] == LESSON_KEYS
+    for lesson in lessons:
+        assert lesson.mechanism and lesson.measured and lesson.follow
+        for section in ("## What to watch", "## What to change", "## What to ask the class"):
+            assert section in lesson.text, (lesson.key, section)
+        load_scenario(lesson.scenario_path)  # a lesson is an ordinary scenario too
+
+
+def test_a_lesson_text_with_a_bad_header_names_file_line_and_keys(tmp_path):
+    scenario = tmp_path / "mine.toml"
+    scenario.write_text((LESSONS_DIR / "1-retention-vs-acquisition.toml").read_text())
+    (tmp_path / "mine.md").write_text("---\ntitle: Mine\nfollwo: Keeper\n---\ntext\n")
+    with pytest.raises(ScenarioError, match=r"mine.md, line 3: 'follwo: Keeper': expected 'key: value' "
+                                            r"with key one of title, follow, mechanism, measured"):
+        load_lesson(scenario)
+    (tmp_path / "mine.md").write_text("---\ntitle: Mine\nfollow: Nobody\n---\ntext\n")
+    with pytest.raises(ScenarioError, match="follow: Nobody: no such supplier in mine.toml"):
+        load_lesson(scenario)
+
+
+def test_a_scenario_without_lesson_text_becomes_a_lesson_of_its_own():
+    lesson = load_lesson(ROOT / "scenarios" / "low_price_entrant.toml")
+    assert lesson.title == "Low-price entrant" and "cheap newcomer" in lesson.text and lesson.follow == ()
+
+
+# --------------------------------------------------------------------------- levers
+
+def test_levers_at_the_lessons_values_leave_the_scenario_as_written():
+    model = ClassroomMarket("4-complacency-and-the-new-entrant")
+    written = load_scenario(LESSONS_DIR / "4-complacency-and-the-new-entrant.toml")
+    assert model.market_scenario.to_dict() == written.to_dict()
+    assert model.settings == lesson_settings(written, "Steady")
+    assert model.settings["entry_step"] == 36 and model.settings["kotler_level"] == "accountable"
+
+
+def test_each_lever_becomes_an_override_of_the_scenario():
+    lesson = "4-complacency-and-the-new-entrant"
+    model = ClassroomMarket(lesson, lever_supplier="Newcomer", price_premium=0.3, kotler_level="partnership",
+                            key_account_managers=4, switching_cost=2.0, relational_orientation=0.7,
+                            entry_step=12, choice_intensity=2.5, buyers=300,
+                            strategy_mix="lever supplier relationship, the others transactional")
+    sc = model.market_scenario
+    rows = {r["spec"].name: r["strategy"] for r in sc.supplier_table()}
+    assert rows["Newcomer"].markup == 0.3 and rows["Newcomer"].level == "partnership"
+    assert rows["Newcomer"].key_account_managers == 4
+    assert [s.strategy for s in sc.suppliers] == ["transactional", "transactional", "relationship"]
+    assert sc.market.switching_cost_scale == 2.0 and sc.market.buyers == 300
+    assert sc.segments[0].relational_orientation.mean == 0.7 and sc.segments[0].relational_orientation.dist == "beta"
+    assert sc.events[0].step == 12 and sc.behaviour.choice_intensity == 2.5
+    assert model.state.n_buyers == 300
+
+
+def test_a_lever_that_does_not_exist_is_refused_by_name():
+    scenario = load_scenario(LESSONS_DIR / "1-retention-vs-acquisition.toml")
+    with pytest.raises(TypeError, match="unknown lever.*price_premum"):
+        lever_overrides(scenario, "Keeper", {"price_premum": 0.1})
+    with pytest.raises(ValueError, match="lever_supplier = 'Nobody': one of Hunter, Keeper"):
+        ClassroomMarket("1-retention-vs-acquisition", lever_supplier="Nobody")
+
+
+def test_the_lesson_stops_running_at_its_last_step():
+    model = ClassroomMarket("5-loyalty-in-a-fish-market", buyers=100)
+    model.run(99)
+    assert model.running
+    model.step()
+    assert not model.running and model.steps == 100
+
+
+# --------------------------------------------------------------------------- views
+
+@pytest.fixture(scope="module")
+def entrant():
+    model = ClassroomMarket("4-complacency-and-the-new-entrant", buyers=400)
+    model.run(40)
+    return model
+
+
+def test_buyer_picture_puts_each_buyer_in_its_suppliers_block(entrant):
+    layout = views.buyer_layout(entrant)
+    state = entrant.state
+    assert len(layout["x"]) == state.n_buyers
+    spans = {b["name"]: b for b in layout["blocks"]}
+    for k, name in enumerate(entrant.supplier_names):
+        mine = np.flatnonzero(state.current == k)
+        assert spans[name]["customers"] == len(mine)
+        assert ((layout["x"][mine] >= spans[name]["x0"]) & (layout["x"][mine] <= spans[name]["x1"])).all()
+    assert len({(x, y) for x, y in zip(layout["x"], layout["y"])}) == state.n_buyers  # no two dots overlap
+    option = views.buyers_option(entrant)
+    points = sum(len(s["data"]) for s in option["series"])
+    assert points == state.n_buyers
+    final = next(s for s in option["series"] if s["name"] == "final")
+    assert len(final["data"]) == int(entrant.market_frame()["final"].iloc[-1])
+
+
+def test_charts_follow_the_lessons_suppliers_by_name(entrant):
+    names = ["Steady", "Attentive", "Newcomer"]
+    share = views.share_option(entrant)
+    assert [s["name"] for s in share["series"]] == names
+    steady = entrant.supplier_frame().query("supplier == 'Steady'")["market_share"].round(4).tolist()
+    assert share["series"][0]["data"] == steady
+    trust = views.trust_option(entrant)
+    assert [s["name"] for s in trust["series"]][:2] == ["Steady trust", "Steady commitment"]
+    stages = views.stage_mix_option(entrant)
+    assert stages["series"][-1]["name"] == "loyalty concentration"
+    assert len(stages["series"][0]["data"]) == entrant.steps
+
+
+def test_ticker_reports_the_entry_and_the_switches(entrant):
+    kinds = {(e["kind"], e["step"]) for e in entrant.ticker}
+    assert ("entry", 36) in kinds
+    assert ("entry shake-up", 36) in kinds  # final relationships demoted at entry
+    switched = entrant.events_frame().query("cause == 'switched_away'")
+    told = sum(int(e["text"].split()[0]) for e in entrant.ticker if e["kind"] in ("switch", "silent defection"))
+    assert told == len(switched)
+
+
+def test_a_silent_defection_is_a_departure_after_an_unresolved_problem():
+    model = ClassroomMarket("3-silent-defection-and-kotler", buyers=400)
+    seen = []
+    for _ in range(30):
+        before = views.last_problem_with_current(model)
+        model.step()
+        for e in model.ticker:
+            if e["kind"] == "silent defection" and e["step"] == model.steps - 1:
+                seen.append(e)
+                j = model.supplier_names.index(e["supplier"])
+                for b in e["buyers"]:
+                    assert before[b] >= e["step"] - views.SILENT_WINDOW  # a recent unresolved problem
+                    assert model.state.current[b] != j                   # and it left
+    assert seen
+
+
+def test_buyer_history_lists_every_stage_change_of_that_buyer(entrant):
+    buyer = int(entrant.events_frame().groupby("buyer").size().idxmax())
+    history = views.buyer_history(entrant, buyer)
+    events = entrant.events_frame().query("buyer == @buyer")
+    assert len(history["history"]) == len(events)
+    assert history["history"][0]["cause"] == Cause(0).label.replace("_", " ") or history["history"]
+    current = [r for r in history["relationships"] if r["current"]]
+    assert len(current) == int(entrant.state.current[buyer] >= 0)
+    with pytest.raises(IndexError, match="buyers 0 to 399"):
+        views.buyer_history(entrant, 400)
+
+
+# --------------------------------------------------------------------------- the page, in Solara's harness
+
+def render_page(model=None):
+    """The page as the server renders it for one session; returns the render context and the
+    page's model (a reactive the test holds)."""
+    from sim.mesa.classroom.page import Page
+
+    holder = solara.reactive(model or ClassroomMarket())
+
+    @solara.component
+    def App():
+        with solara.AppLayout():
+            Page(model=holder)
+
+    return solara.render(App(), handle_error=False)[1], holder
+
+
+def prose(rc) -> list[str]:
+    """The HTML of every block of text the page rendered (lesson, step count, ticker, history)."""
+    return [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets]
+
+
+def step_text(rc) -> str:
+    return next(html for html in prose(rc) if html.startswith("<p><strong>Step "))
+
+
+def test_page_has_mesas_controls_the_lesson_selector_and_every_lever():
+    rc, model = render_page()
+    buttons = [w.children[0] for w in rc.find(v.Btn).widgets]
+    assert {"Reset", "▶", "Step"} <= set(buttons)
+    selects = {w.label: w for w in rc.find(v.Select).widgets}
+    assert set(selects) >= {"Lesson", "Supplier the levers act on", "Strategy mix", "Kotler level of the lever supplier"}
+    assert selects["Lesson"].items == [x.title for x in load_lessons()]
+    sliders = rc.find(v.Slider).widgets
+    assert len(sliders) == 2 + 6  # speed, steps per redraw; price, switching, orientation, KAMs, beta, buyers
+    assert any("What to ask the class" in html for html in prose(rc))
+
+
+def test_step_advances_the_model_and_redraws_the_figures():
+    rc, model = render_page()
+    charts = [w for w in rc.find(v.VuetifyTemplate).widgets if type(w).__name__ == "EchartsWidget"]
+    assert len(charts) == 5
+    before = [c.option for c in charts]
+    assert "Step 0 of 60" in step_text(rc)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert "Step 2 of 60" in step_text(rc)
+    after = [c.option for c in charts]
+    assert all(a != b for a, b in zip(after, before))
+    assert len(after[1]["series"][0]["data"]) == 2  # two steps of the stage mix
+
+
+def test_a_lesson_picked_shows_its_text_and_resets_the_levers_to_its_values():
+    rc, model = render_page()
+    rc.find(v.Select, label="Lesson").widget.v_model = "Complacency and the new entrant"
+    assert "Step 0 of 84" in step_text(rc)
+    assert any("<strong>Newcomer</strong> enters" in html for html in prose(rc))
+    assert rc.find(v.Select, label="Kotler level of the lever supplier").widget.v_model == "accountable"
+    assert rc.find(v.Select, label="Supplier the levers act on").widget.v_model == "Steady"
+
+
+def test_a_moved_slider_changes_the_model_on_reset():
+    rc, model = render_page()
+    rc.find(v.Select, label="Lesson").widget.v_model = "Loyalty emerging in a fish market"
+    beta = rc.find(v.Slider).widgets[-2]  # choice intensity
+    assert beta.v_model == 1.2
+    beta.v_model = 0.2
+    assert any("press Reset" in str(getattr(w, "children", "")) for w in rc.find(v.Alert).widgets)
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert model.value.market_scenario.behaviour.choice_intensity == 0.2
+    assert model.value.lesson.key == "5-loyalty-in-a-fish-market" and model.value.steps == 0
+
+
+def test_clicking_a_buyer_shows_its_history():
+    rc, model = render_page()
+    step = rc.find(v.Btn, children=["Step"]).widget
+    for _ in range(3):
+        step.click()
+    picture = next(w for w in rc.find(v.VuetifyTemplate).widgets if type(w).__name__ == "EchartsWidget")
+    dot = picture.option["series"][1]["data"][0]   # an early-stage buyer: [x, y, buyer]
+    picture.vue_on_click({"data": dot})
+    text = " ".join(prose(rc))
+    assert f"Buyer #{dot[2]}" in text and "first order" in text
+
+
+def test_each_page_builds_its_own_model():
+    from sim.mesa.classroom.page import Page
+
+    one = solara.render(Page(), handle_error=False)[1]
+    two = solara.render(Page(), handle_error=False)[1]
+    markets = [ctx.find(v.Html).widgets for ctx in (one, two)]
+    assert markets[0] and markets[1]
+    # the harness shares no state between the two renders; the browser test checks two sessions
+    # on one server (test_two_sessions_never_move_each_others_market)
