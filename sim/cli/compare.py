@@ -88,13 +88,18 @@ def command(args: argparse.Namespace) -> int:
                              focal=getattr(args, "focal", None), overrides=overrides, out=out,
                              workers=args.workers, overwrite=args.overwrite,
                              common_random_numbers=not getattr(args, "independent_seeds", False),
-                             progress=bar.update)
+                             progress=bar)
     except KeyboardInterrupt:
         bar.close()
         print(f"\ninterrupted: finished replicates are saved under {out}/alternatives; run the same "
               f"command again to resume", file=sys.stderr)
         return 130
     bar.close()
+    reused = comparison.manifest.get("reused_replicates", 0)
+    if reused:
+        total = args.replicates * len(comparison.alternatives)
+        print(f"reused {reused} finished replicate{'s' if reused != 1 else ''} from {out}"
+              + (f"; ran {total - reused} more" if total > reused else " (nothing left to run)"))
     print_comparison(comparison, out)
     if not args.no_report:
         from sim.report import write_report

@@ -15,6 +15,7 @@ class Progress:
         self.start = time.monotonic()
         self.last = 0.0
         self.shown = False
+        self.reused_count = 0  # finished before this session: not part of its rate
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def update(self, done: int, total: int | None = None) -> None:
@@ -25,7 +26,7 @@ class Progress:
         if elapsed < self.delay or (now - self.last < (0.5 if self.tty else 5.0) and done < self.total):
             return
         self.last = now
-        rate = done / elapsed if elapsed > 0 else 0
+        rate = (done - self.reused_count) / elapsed if elapsed > 0 else 0
         left = (self.total - done) / rate if rate > 0 else float("nan")
         text = (f"{self.label}: {done}/{self.total} ({100 * done / self.total:.0f}%), "
                 f"{elapsed:.0f}s elapsed, ~{left:.0f}s left")
@@ -33,7 +34,28 @@ class Progress:
         self.stream.flush()
         self.shown = True
 
+    __call__ = update
+
+    def reused(self, n: int) -> None:
+        """``n`` of the items were finished before this session (reused results); the time
+        left is estimated from the rate of this session's own items only."""
+        self.reused_count += n
+
     def close(self) -> None:
         if self.shown and self.tty:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class ProgressOffset:
+    """A part of a larger job's progress: item ``done`` of this part is item ``offset + done``
+    of the whole (a comparison's alternatives, one after another)."""
+
+    def __init__(self, progress, offset: int, total: int):
+        self.progress, self.offset, self.total = progress, offset, total
+
+    def __call__(self, done: int, count: int) -> None:
+        self.progress(self.offset + done, self.total)
+
+    def reused(self, n: int) -> None:
+        getattr(self.progress, "reused", lambda n: None)(n)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import time
 from pathlib import Path
 
@@ -273,20 +272,10 @@ def write_report(results_dir: str | Path) -> Path:
     ``RESULTS_DIR/figures/NAME.png`` and write ``RESULTS_DIR/report.html`` (self-contained:
     the same PNGs embedded). Returns the page's path."""
     data = load_report_data(results_dir)
-    figures_dir = data.folder / "figures"
-    figures_dir.mkdir(exist_ok=True)
+    # written through the store, which records them as ours (--overwrite may remove them)
+    folder = ResultsFolder(data.folder)
     images = {}
     for spec in figures_for(data):
         images[spec.name] = _png(spec.draw(data))
-        _atomic_write(figures_dir / f"{spec.name}.png", images[spec.name])
-    target = data.folder / "report.html"
-    _atomic_write(target, render_html(data, images).encode("utf-8"))
-    return target
-
-
-def _atomic_write(target: Path, content: bytes) -> None:
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_bytes(content)
-    os.replace(tmp, target)
-
-
+        folder.write_output(f"figures/{spec.name}.png", images[spec.name])
+    return folder.write_output("report.html", render_html(data, images).encode("utf-8"))
