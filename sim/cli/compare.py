@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import DEFAULT_SCENARIO, positive_int, set_pairs
+from sim.cli.common import DEFAULT_SCENARIO, positive_int, print_notes, set_pairs
 
 
 def add_parser(sub) -> None:
@@ -81,6 +81,7 @@ def command(args: argparse.Namespace) -> int:
     overrides = set_pairs(args.set)
     if args.steps is not None:
         overrides["market.steps"] = args.steps
+    print_notes(scenario.with_overrides(overrides) if overrides else scenario)
     out = Path(args.out) if args.out else Path("results") / f"compare-{Path(args.scenario).stem}"
     bar = Progress(args.replicates, "replicates")
     try:

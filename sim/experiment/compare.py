@@ -235,6 +235,12 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
         return (f"{other} and {base} have the same {label} in every one of the {n} replicates.",
                 False, relative, rel_half)
     more = "more" if diff > 0 else "less"
+    if not np.isfinite(half):  # one replicate: a difference, but no interval around it
+        size = (f"{_number(100 * abs(relative), 'count')}%" if kind == "money" and np.isfinite(relative)
+                else _number(abs(diff), kind))
+        verb = {"cumulative_profit": "earns", "npv_profit": "earns"}.get(metric, "has")
+        return (f"{other} {verb} {size} {more} {label} than {base} in the one replicate run; a "
+                f"confidence interval needs at least 2 replicates.", False, relative, rel_half)
     if kind == "money" and np.isfinite(relative):
         size = f"{_number(100 * abs(relative), 'count')}% ± {_number(100 * rel_half, 'count')}%"
     else:

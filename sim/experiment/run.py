@@ -242,6 +242,9 @@ def _run(scenario: Scenario, folder: ResultsFolder | None, reused: set[int], tim
             manifest["stopped_by"] = exc.messages
         manifest["wall_time_s"] = round(time.perf_counter() - started, 3)
         if folder is not None:
+            # Ctrl-C may land between two tables of a replicate: keep only whole ones
+            folder.discard(folder.partial())
+            manifest["completed_replicates"] = sorted(folder.completed())
             folder.write_manifest(manifest)
         raise
     ordered = [results[r] for r in range(count)]
