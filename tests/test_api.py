@@ -92,7 +92,7 @@ def test_load_results_of_something_else_says_what_it_found(tmp_path):
     with pytest.raises(ScenarioError, match=r"not a results folder \(no manifest.json\)"):
         load_results(tmp_path)
     (tmp_path / "manifest.json").write_text("{not json")
-    with pytest.raises(ScenarioError, match="unreadable manifest"):
+    with pytest.raises(ScenarioError, match="damaged results manifest"):
         load_results(tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps({"kind": "compare", "alternatives": []}))
     with pytest.raises(ScenarioError, match="not the manifest of a `relsim run` results folder"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sim.config.schema import ScenarioError
 
@@ -34,11 +35,21 @@ def set_pairs(items: list[str] | None) -> dict:
     return overrides
 
 
-def load(path: str, sets: list[str] | None = None, steps: int | None = None):
+def load(path: str, sets: list[str] | None = None, steps: int | None = None, notes: bool = True):
+    """The scenario file with ``--set`` and ``--steps`` applied; its notes (such as events after
+    the end of a shorter run) go to stderr."""
     from sim.config import load_scenario
 
     scenario = load_scenario(path)
     overrides = set_pairs(sets)
     if steps is not None:
         overrides["market.steps"] = steps
-    return scenario.with_overrides(overrides) if overrides else scenario
+    scenario = scenario.with_overrides(overrides) if overrides else scenario
+    if notes:
+        print_notes(scenario)
+    return scenario
+
+
+def print_notes(scenario) -> None:
+    for note in scenario.notes:
+        print(f"note: {note}", file=sys.stderr)

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import DEFAULT_SCENARIO, positive_int, set_pairs
+from sim.cli.common import DEFAULT_SCENARIO, positive_int, print_notes, set_pairs
 
 
 def add_parser(sub) -> None:
@@ -45,6 +45,7 @@ def command(args: argparse.Namespace) -> int:
     overrides = set_pairs(args.set)
     if args.steps is not None:
         overrides["market.steps"] = args.steps
+    print_notes(scenario.with_overrides(overrides) if overrides else scenario)
     out = Path(args.out) if args.out else Path("results") / f"compare-{Path(args.scenario).stem}"
     bar = Progress(args.replicates, "replicates")
     try:
@@ -52,13 +53,18 @@ def command(args: argparse.Namespace) -> int:
                              focal=getattr(args, "focal", None), overrides=overrides, out=out,
                              workers=args.workers, overwrite=args.overwrite,
                              common_random_numbers=not getattr(args, "independent_seeds", False),
-                             progress=bar.update)
+                             progress=bar)
     except KeyboardInterrupt:
         bar.close()
         print(f"\ninterrupted: finished replicates are saved under {out}/alternatives; run the same "
               f"command again to resume", file=sys.stderr)
         return 130
     bar.close()
+    reused = comparison.manifest.get("reused_replicates", 0)
+    if reused:
+        total = args.replicates * len(comparison.alternatives)
+        print(f"reused {reused} finished replicate{'s' if reused != 1 else ''} from {out}"
+              + (f"; ran {total - reused} more" if total > reused else " (nothing left to run)"))
     from sim.report.text import print_comparison
 
     print_comparison(comparison, out)

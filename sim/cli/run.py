@@ -39,7 +39,7 @@ def command(args: argparse.Namespace) -> int:
     reps = args.replicates or scenario.market.replicates
     bar = Progress(reps, f"{scenario.market.name}") if reps > 1 else None
     step_bar = Progress(scenario.market.steps, f"{scenario.market.name}: step") if reps == 1 else None
-    progress = (bar or step_bar).update
+    progress = bar or step_bar
     try:
         results = run(scenario, seed=args.seed, replicates=args.replicates, out=out,
                       workers=args.workers, overwrite=args.overwrite, progress=progress)
@@ -50,5 +50,9 @@ def command(args: argparse.Namespace) -> int:
               f"command again to resume from there", file=sys.stderr)
         return 130
     (bar or step_bar).close()
+    reused = results.manifest.get("reused_replicates", 0)
+    if reused:
+        print(f"reused {reused} finished replicate{'s' if reused != 1 else ''} from {out}"
+              + (f"; ran {reps - reused} more" if reps > reused else " (nothing left to run)"))
     print_summary(results, out)
     return 0

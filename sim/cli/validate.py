@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sim.cli.common import load
+from sim.config.schema import ScenarioError
 
 
 def add_parser(sub) -> None:
@@ -16,10 +18,20 @@ def add_parser(sub) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
+    """Check every file given and report each one, good or bad; exit 2 if any is bad."""
+    failed = 0
     for path in args.scenarios:
-        scenario = load(path, args.set)
+        try:
+            scenario = load(path, args.set)
+        except ScenarioError as exc:
+            failed += 1
+            for line in exc.messages:
+                print(f"error: {line}", file=sys.stderr)
+            continue
         table = scenario.supplier_table()
         print(f"{path}: ok — {scenario.market.name!r}: {scenario.market.buyers} buyers in "
               f"{len(scenario.segments)} segment(s), {len(table)} suppliers, "
               f"{scenario.market.steps} steps, {len(scenario.events)} event(s)")
-    return 0
+    if failed and len(args.scenarios) > 1:
+        print(f"{failed} of {len(args.scenarios)} scenario files have problems", file=sys.stderr)
+    return 2 if failed else 0

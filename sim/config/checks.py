@@ -5,8 +5,43 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.config.schema import ScenarioError, suggest
-from sim.config.strategies import LEVELS, PRESETS
+from sim.config.schema import ScenarioError, show, spec_of, suggest
+from sim.config.sections import SupplierSpec
+from sim.config.strategies import LEVELS, PRESETS, Strategy
+
+#: the fields each kind of event reads (besides step and kind); any other is refused
+EVENT_FIELDS = {
+    "supplier_entry": ("supplier",),
+    "supplier_exit": ("supplier",),
+    "price_change": ("supplier", "markup"),
+    "quality_change": ("supplier", "quality"),
+    "demand_shock": ("segment", "factor"),
+    "switching_cost_change": ("factor",),
+}
+
+
+def unused_event_fields(data: dict, where: str, source: str) -> list[str]:
+    """Messages for the fields of an ``[[events]]`` table that its kind does not use."""
+    kind = data.get("kind", "price_change")
+    if kind not in EVENT_FIELDS:
+        return []  # the kind itself is reported by the loader
+    allowed = ("step", "kind", *EVENT_FIELDS[kind])
+    return [f"{source}: {where}.{key} = {show(value)}: a {kind} event does not use {key}; its "
+            f"fields are {', '.join(allowed)}" for key, value in data.items()
+            if key not in allowed and key in ("supplier", "segment", "markup", "quality", "factor")]
+
+
+def events_after_the_run(scenario: Scenario) -> list[str]:
+    """Notes for scheduled events a run this short never reaches (they do not happen)."""
+    steps = scenario.market.steps
+    notes = []
+    for i, e in enumerate(scenario.events):
+        if e.step >= steps:
+            what = f"{e.kind} of {e.supplier}" if e.supplier else e.kind
+            notes.append(f"{scenario.source}: events[{i}] ({what} at step {e.step}) comes after the last "
+                         f"step of this {steps}-step run, so it does not happen"
+                         + (f"; {e.supplier} stays out of the market" if e.kind == "supplier_entry" else ""))
+    return notes
 
 if TYPE_CHECKING:
     from sim.config.scenario import Scenario
@@ -45,9 +80,6 @@ def check_consistency(scenario: Scenario) -> None:
     base_names = {s.name for s in scenario.suppliers} | set(sup_names)
     for i, e in enumerate(scenario.events):
         where = f"{src}: events[{i}]"
-        if e.step >= scenario.market.steps:
-            errors.append(f"{where}.step = {e.step}: must be below market.steps "
-                          f"({scenario.market.steps})")
         if e.kind in ("supplier_entry", "supplier_exit", "price_change", "quality_change"):
             if e.supplier != "*" and e.supplier not in base_names:
                 errors.append(f"{where}.supplier = {e.supplier!r}: no such supplier"
@@ -56,10 +88,15 @@ def check_consistency(scenario: Scenario) -> None:
                                   "price_change", "quality_change", "supplier_exit") else ""))
         if e.kind == "supplier_entry" and e.supplier == "*":
             errors.append(f"{where}.supplier = '*': an entry names one supplier")
-        if e.kind == "price_change" and e.markup < 0:
-            errors.append(f"{where}.markup: a price_change needs markup = a number >= 0")
-        if e.kind == "quality_change" and e.quality < 0:
-            errors.append(f"{where}.quality: a quality_change needs quality = a number >= 0")
+        # a changed price or quality takes the range of the strategy's markup or the supplier's quality
+        for kind, fld, spec in (("price_change", "markup", spec_of(Strategy, "markup")),
+                                ("quality_change", "quality", spec_of(SupplierSpec, "quality"))):
+            value = getattr(e, fld)
+            if e.kind == kind and value < 0:
+                errors.append(f"{where}.{fld}: a {kind} needs {fld} = {spec.allowed()}")
+            elif e.kind == kind and spec.high is not None and value > spec.high:
+                errors.append(f"{where}.{fld} = {value:g}: must be {spec.allowed()} (as in "
+                              f"{'a strategy' if fld == 'markup' else 'a supplier'})")
         if e.kind == "demand_shock" and e.segment and e.segment not in names:
             errors.append(f"{where}.segment = {e.segment!r}: no such segment"
                           f"{suggest(e.segment, names)}; known: {', '.join(names)}")

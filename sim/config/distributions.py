@@ -21,6 +21,18 @@ _DIST_KEYS = {
     "pareto": ("minimum", "shape"),
 }
 
+#: the parameters that place a family on the attribute's scale: they must lie in its range
+_LOCATION = {"uniform": ("low", "high"), "normal": ("mean",), "lognormal": ("median",),
+             "pareto": ("minimum",), "beta": ("mean",)}
+#: the ranges of the other parameters: beyond them samples overflow or the family is degenerate
+_SHAPES = {
+    "sd": Spec("standard deviation", low=0.0),
+    "sigma": Spec("log standard deviation", low=0.0, high=5.0),  # e^(5*6): 13 orders of magnitude
+    "concentration": Spec("concentration", low=1e-3, high=1e6),
+    # below 1 the mean is infinite and a handful of buyers draw astronomically large values
+    "shape": Spec("tail index (above 1: a finite mean)", low=1.01, high=1e6),
+}
+
 
 @dataclass
 class Distribution:
@@ -44,9 +56,13 @@ class Distribution:
         return cls(dist="constant", value=float(value))
 
     @classmethod
-    def from_toml(cls, loader: Loader, data: Any, path: str) -> Distribution:
+    def from_toml(cls, loader: Loader, data: Any, path: str, spec: Spec | None = None) -> Distribution:
+        """Read a plain number or a distribution table, checking each parameter against the
+        attribute's documented range (``spec``): a constant and the location of a family
+        (uniform's bounds, normal's mean, lognormal's median, Pareto's minimum) must lie in it,
+        so that nothing is clipped silently; only the tails of a family are clipped to it."""
         if isinstance(data, (int, float)) and not isinstance(data, bool):
-            value = loader.convert(float, data, path, None)
+            value = loader.convert(float, data, path, spec)
             return cls.const(value if isinstance(value, float) else 0.0)
         if not isinstance(data, dict):
             loader.error(path, data, "must be a number or a table like "
@@ -59,6 +75,7 @@ class Distribution:
             return cls()
         needed = _DIST_KEYS[kind]
         out = cls(dist=kind)
+        located = _LOCATION.get(kind, ())
         for key, value in data.items():
             if key == "dist":
                 continue
@@ -67,23 +84,24 @@ class Distribution:
                                      f"distribution{suggest(key, list(needed))}; allowed: dist, "
                                      + ", ".join(needed))
                 continue
-            converted = loader.convert(float, value, f"{path}.{key}", None)
+            # the location parameters take the attribute's range; the others their own
+            converted = loader.convert(float, value, f"{path}.{key}", spec if key in located else _SHAPES.get(key))
             if isinstance(converted, float):
                 setattr(out, key, converted)
-        for key in needed:
-            if key not in data:
-                loader.errors.append(f"{loader.source}: {path}: a {kind} distribution needs "
-                                     f"'{key}' (keys: {', '.join(needed)})")
-        bad = ((kind == "uniform" and out.high < out.low) or (kind == "normal" and out.sd < 0)
-               or (kind == "lognormal" and (out.median <= 0 or out.sigma < 0))
+        missing = [key for key in needed if key not in data]
+        for key in missing:
+            loader.errors.append(f"{loader.source}: {path}: a {kind} distribution needs "
+                                 f"'{key}' (keys: {', '.join(needed)})")
+        bad = ((kind == "uniform" and out.high < out.low)
                or (kind == "beta" and not (0 < out.mean < 1 and out.concentration > 0))
-               or (kind == "pareto" and (out.minimum <= 0 or out.shape <= 0)))
-        if bad:
+               or (kind == "pareto" and out.minimum <= 0))
+        if bad and not missing:
             loader.error(path, data, {
-                "uniform": "needs high >= low", "normal": "needs sd >= 0",
-                "lognormal": "needs median > 0 and sigma >= 0",
-                "beta": "needs 0 < mean < 1 and concentration > 0",
-                "pareto": "needs minimum > 0 and shape > 0"}[kind])
+                "uniform": "needs high >= low", "beta": "needs 0 < mean < 1 and concentration > 0",
+                "pareto": "needs minimum > 0"}[kind])
+        if kind == "beta" and spec is not None and ((spec.low or 0) > 0 or (spec.high is not None and spec.high < 1)):
+            loader.error(path, data, f"a beta distribution lies between 0 and 1, outside this "
+                         f"attribute's range ({spec.allowed()})")
         return out
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.config.checks import check_consistency
+from sim.config.checks import EVENT_FIELDS, check_consistency, events_after_the_run, unused_event_fields
 from sim.config.distributions import Distribution
 from sim.config.schema import Loader, ScenarioError, show, suggest
 from sim.config.sections import SECTIONS, TOP_KEYS, Behaviour, Event, Market, Mechanisms, Segment, SupplierSpec
@@ -35,6 +35,8 @@ class Scenario:
     suppliers: list[SupplierSpec] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     source: str = "<scenario>"
+    #: what the user should know but that is no error (events after the end of a short run)
+    notes: list[str] = field(default_factory=list, compare=False)
 
     # ----------------------------------------------------------------- derived views
     def strategy_named(self, name: str) -> Strategy:
@@ -70,6 +72,9 @@ class Scenario:
         out = {k: plain(getattr(self, k)) for k in TOP_KEYS}
         for s in out["suppliers"]:
             s.update(s.pop("overrides"))
+        # an event carries only the fields its kind uses (the others would be refused)
+        out["events"] = [{k: v for k, v in e.items() if k in ("step", "kind", *EVENT_FIELDS.get(e["kind"], ()))}
+                         for e in out["events"]]
         return out
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
@@ -88,12 +93,21 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     if path.is_dir():
         raise ScenarioError(f"{path}: is a folder, not a scenario file")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        # editors on Windows may start a UTF-8 file with a byte-order mark; TOML has none
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start}); save the scenario file "
+                            f"as UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    except (UnicodeDecodeError, OSError) as exc:
-        raise ScenarioError(f"{path}: cannot be read: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not a scenario file: its values are nested too deeply") from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -130,6 +144,11 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
                     loader.error(where, body, "must be a [strategies.NAME] table")
                     continue
                 base_name = body.get("based_on", "transactional")
+                if base_name == name and name not in PRESETS:
+                    loader.error(f"{where}.based_on", base_name, "a strategy cannot be based on itself; "
+                                 "name a preset (" + ", ".join(PRESETS) + ") or another strategy of "
+                                 "this file")
+                    continue
                 if not isinstance(base_name, str) or (base_name not in PRESETS and base_name not in table):
                     loader.error(f"{where}.based_on", base_name, "must be a preset or another strategy "
                                  "of this file: " + ", ".join(list(PRESETS) + [n for n in table if n != name])
@@ -167,8 +186,12 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
             loader.error("events", evs, "must be [[events]] tables")
         else:
             scenario.events = [loader.build(Event, e, f"events[{i}]") for i, e in enumerate(evs)]
+            for i, e in enumerate(evs):
+                if isinstance(e, dict):
+                    loader.errors += unused_event_fields(e, f"events[{i}]", source)
     loader.fail_if_errors()
     check_consistency(scenario)
+    scenario.notes = events_after_the_run(scenario)
     return scenario
 
 
@@ -196,7 +219,9 @@ def _build_supplier(loader: Loader, data: Any, where: str, strategy_fields: list
 
 # --------------------------------------------------------------------------- overrides
 
-_SECTION_ALIASES = {"buyers": "segments", "segment": "segments", "supplier": "suppliers"}
+#: ``buyers.FIELD`` is the documented shorthand for every segment; no other spelling is taken
+#: for a table (a misspelt ``segment[...]`` gets a suggestion, never a silent alias)
+_SECTION_ALIASES = {"buyers": "segments"}
 
 
 def parse_override_value(text: str) -> Any:
@@ -205,6 +230,8 @@ def parse_override_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        raise ScenarioError(f"--set value {text[:40]}...: nested too deeply") from None
 
 
 def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str = "--set") -> Scenario:
@@ -253,8 +280,10 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
             if index is not None:
                 targets = [it for i, it in enumerate(items) if index in (str(i), it.get("name"))]
                 if not targets:
+                    names = [str(it["name"]) for it in items if "name" in it]
                     errors.append(f"{where}: no {head[:-1]} named or numbered {index!r}"
-                                  f"{suggest(index, [it['name'] for it in items if 'name' in it])}")
+                                  f"{suggest(index, names)}; {head} here: {', '.join(names)} "
+                                  f"(or a number from 0 to {len(items) - 1})")
                     continue
             for it in targets:
                 it[rest] = value

@@ -87,11 +87,26 @@ def suggest(key: str, valid: list[str]) -> str:
 
 
 def show(value: Any) -> str:
+    """A value as the user wrote it in TOML: true/false, quoted text, inline tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "(nothing)"
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k} = {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
     return str(value)
+
+
+#: The largest magnitude any unbounded number may take. Money, demand and sensitivities are
+#: multiplied together, summed over buyers and steps, and kept in float32 for the relationship
+#: arrays (largest 3.4e38): three values of 1e9 multiplied stay far inside it.
+MAX_MAGNITUDE = 1e9
+TOO_LARGE = (f"at most {number(MAX_MAGNITUDE)} (larger values overflow the model's arithmetic "
+             f"to infinity)")
 
 
 class Loader:
@@ -154,7 +169,7 @@ class Loader:
             return {k: self.convert(args[1], v, f"{path}.{k}", spec) for k, v in value.items()}
         if dataclasses.is_dataclass(hint):
             if hasattr(hint, "from_toml"):
-                return hint.from_toml(self, value, path)
+                return hint.from_toml(self, value, path, spec)
             return self.build(hint, value, path)
         if hint is bool:
             if not isinstance(value, bool):
@@ -196,11 +211,13 @@ class Loader:
         return value
 
     def check_range(self, value: float, path: str, spec: Spec | None, whole: bool = False) -> Any:
-        if spec is None:
-            return value
-        if ((spec.low is not None and value < spec.low)
-                or (spec.high is not None and value > spec.high)):
+        if spec is not None and ((spec.low is not None and value < spec.low)
+                                 or (spec.high is not None and value > spec.high)):
             self.error(path, value, f"must be {spec.allowed(whole)}")
+            return _INVALID
+        if not whole and math.isfinite(value) and abs(value) > MAX_MAGNITUDE and (
+                spec is None or spec.high is None or spec.high > MAX_MAGNITUDE):
+            self.error(path, value, f"must be {TOO_LARGE}")
             return _INVALID
         return value
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from sim.config import Scenario, Segment
+from sim.config import Scenario, ScenarioError, Segment
 from sim.config.strategies import LEVELS
 from sim.engine.eventlog import EventLog
 from sim.engine.phases import awareness, choice, delivery, economics, events, imitation, learning, service, stages
@@ -150,6 +150,34 @@ class MarketEngine:
         economics.account(state, scenario, rng("economics"), tick)
         for supplier, old, new in imitation.imitate(state, scenario, rng("imitation"), tick):
             self.strategy_changes.append((state.step, supplier, old, new))
+        check_finite(state, scenario.source)
         state.step += 1
         return tick
+
+
+#: what :func:`check_finite` sums each step: the quantities every result is computed from
+WATCHED = (("suppliers' prices", "price"), ("suppliers' cumulative profit", "cumulative_profit"),
+           ("buyers' recent value to their supplier", "recent_value"),
+           ("buyers' last price paid", "last_price_paid"), ("trust", "trust"),
+           ("commitment", "commitment"), ("preference memory", "preference"),
+           ("expected quality", "expectation"), ("customers' net value", "net_value"))
+
+
+class NonFiniteState(ScenarioError):
+    """The market's state overflowed to inf or NaN: the scenario's values are too extreme."""
+
+
+def check_finite(state: MarketState, source: str) -> None:
+    """Stop with a message naming the quantity and step when the state holds inf or NaN. A
+    sum per array (in float64, so that many large finite values do not overflow it) is
+    finite exactly when every value is, and costs little beside the step itself."""
+    for label, name in WATCHED:
+        values = getattr(state, name)
+        total = float(np.sum(values, dtype=np.float64)) if np.size(values) else 0.0
+        if not np.isfinite(total):
+            bad = "NaN" if np.isnan(values).any() else "infinite"
+            raise NonFiniteState(
+                f"{source}: step {state.step}: {label} became {bad}; the scenario's values are too "
+                f"extreme for the model's arithmetic (check the largest money and demand values: "
+                f"unit_cost, willingness_to_pay, demand, the costs in [behaviour])")
 

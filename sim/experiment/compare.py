@@ -9,7 +9,6 @@ import json
 import math
 import os
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,10 @@ from sim.config import Scenario, load_scenario
 from sim.config.schema import ScenarioError, suggest
 from sim.config.strategies import PRESETS, Strategy
 from sim.experiment.executors import process_pool, stop_now
+from sim.experiment.files import atomic_write_parquet, atomic_write_text
+from sim.experiment.progress import ProgressOffset
 from sim.experiment.run import RunResults, package_versions, run, scenario_digest
+from sim.experiment.store import ALTERNATIVES, ResultsFolder, scenario_differences
 from sim.observe import numbers
 from sim.observe.kpis import DEFAULT_UNIT, KPI, KPIS, long_summary, replicate_outcomes
 from sim.stats.intervals import difference_interval
@@ -132,6 +134,12 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
         return (f"{other} and {base} have the same {label} in every one of the {n} replicates.",
                 False, relative, rel_half)
     more = "more" if diff > 0 else ("fewer" if k.kind == "count" else "less")
+    verb = "earns" if metric in ("cumulative_profit", "npv_profit") else "has"
+    if not np.isfinite(half):  # one replicate: a difference, but no interval around it
+        size = (numbers.percent(abs(relative)) if k.kind == "money" and np.isfinite(relative)
+                else numbers.spread(abs(diff), k.kind, numbers.decimals_for(diff, k.kind)))
+        return (f"{other} {verb} {size} {more} {label} than {base} in the one replicate run; a "
+                f"confidence interval needs at least 2 replicates.", False, relative, rel_half)
     if k.kind == "money" and np.isfinite(relative):
         size = f"{numbers.percent(abs(relative))} ± {numbers.percent(rel_half)}" if np.isfinite(rel_half) \
             else numbers.percent(abs(relative))
@@ -239,8 +247,22 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
         "common_random_numbers": common_random_numbers, "overrides": overrides or {},
         "versions": package_versions(), "status": "running", "wall_time_s": None,
     }
-    if out_path is not None:
-        _prepare_compare_folder(out_path, manifest, overwrite)
+    if out_path is None:
+        return _compare(alts, focal_names, manifest, None, replicates, root, workers,
+                        common_random_numbers, progress, overwrite)
+    folder = ResultsFolder(out_path)
+    lock = folder.open_for_writing("relsim compare")
+    try:
+        _prepare_compare_folder(folder, manifest, overwrite, alts)
+        return _compare(alts, focal_names, manifest, folder, replicates, root, workers,
+                        common_random_numbers, progress, overwrite)
+    finally:
+        lock.release()
+
+
+def _compare(alts: list[Alternative], focal_names: list[str], manifest: dict[str, Any],
+             folder: ResultsFolder | None, replicates: int, root: int, workers: int | None,
+             common_random_numbers: bool, progress, overwrite: bool) -> Comparison:
     started = time.perf_counter()
     results: dict[str, RunResults] = {}
     total = replicates * len(alts)
@@ -249,15 +271,17 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
     try:
         for k, alt in enumerate(alts):
             alt_seed = root if common_random_numbers else root + 7919 * (k + 1)
-
-            def report(done: int, count: int, k=k) -> None:
-                if progress is not None:
-                    progress(k * replicates + done, total)
-
             results[alt.name] = run(
                 alt.scenario, seed=alt_seed, replicates=replicates,
-                out=None if out_path is None else out_path / "alternatives" / folder_name(alt.name),
-                executor=pool, workers=workers, progress=report, overwrite=overwrite)
+                out=None if folder is None else folder.path / ALTERNATIVES / folder_name(alt.name),
+                executor=pool, workers=workers, overwrite=overwrite,
+                progress=None if progress is None else ProgressOffset(progress, k * replicates, total))
+    except BaseException:
+        if folder is not None:
+            manifest["status"] = "interrupted"
+            manifest["wall_time_s"] = round(time.perf_counter() - started, 3)
+            folder.write_manifest(manifest)
+        raise
     finally:
         if pool is not None:
             stop_now(pool)
@@ -272,41 +296,61 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
     diffs = differences(metrics, names, paired=common_random_numbers)
     manifest["status"] = "complete"
     manifest["wall_time_s"] = round(time.perf_counter() - started, 3)
+    manifest["reused_replicates"] = sum(r.manifest.get("reused_replicates", 0) for r in results.values())
     comparison = Comparison(alts, focal_names, metrics, summary, diffs, results, manifest)
-    if out_path is not None:
-        metrics.to_parquet(out_path / "metrics.parquet", index=False)
-        summary.to_csv(out_path / "summary.csv", index=False)
-        diffs.to_csv(out_path / "differences.csv", index=False)
-        (out_path / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+    if folder is not None:
+        atomic_write_parquet(metrics, folder.path / "metrics.parquet")
+        atomic_write_text(folder.path / "summary.csv", summary.to_csv(index=False))
+        atomic_write_text(folder.path / "differences.csv", diffs.to_csv(index=False))
+        folder.write_manifest(manifest)
     return comparison
 
 
-def _prepare_compare_folder(path: Path, manifest: dict[str, Any], overwrite: bool) -> None:
-    if path.exists() and not path.is_dir():
-        raise ScenarioError(f"{path}: exists and is not a folder; choose another --out")
-    old = path / "manifest.json"
-    if path.exists() and any(path.iterdir()):
-        if overwrite:
-            shutil.rmtree(path)
-        elif not old.exists():
-            raise ScenarioError(f"{path}: folder is not empty and holds no results manifest; choose "
-                                f"an empty or new --out (or pass --overwrite)")
+def _prepare_compare_folder(folder: ResultsFolder, manifest: dict[str, Any], overwrite: bool,
+                            alts: list[Alternative]) -> None:
+    """Under the folder's lock: refuse what cannot be reused (saying what differs), remove our
+    own files on --overwrite, and write the new manifest (status running)."""
+    previous = folder.read_manifest()
+    if overwrite:
+        folder.remove_own_files()
+    elif previous is not None:
+        if previous.get("kind") != "compare":
+            raise ScenarioError(f"{folder.path}: holds the results of a `relsim run`, not of a "
+                                f"comparison; choose another --out")
+        differ = []
+        old_names = [a.get("name") for a in previous.get("alternatives", [])]
+        new_names = [a["name"] for a in manifest["alternatives"]]
+        if old_names != new_names:
+            differ.append(f"alternatives: {','.join(map(str, old_names))} here, {','.join(new_names)} now")
         else:
-            try:
-                previous = json.loads(old.read_text())
-            except (json.JSONDecodeError, OSError) as exc:
-                raise ScenarioError(f"{old}: unreadable manifest: {exc}") from None
-            same = (previous.get("kind") == "compare"
-                    and [a["scenario_sha256"] for a in previous.get("alternatives", [])]
-                    == [a["scenario_sha256"] for a in manifest["alternatives"]]
-                    and previous.get("root_seed") == manifest["root_seed"]
-                    and previous.get("replicates") == manifest["replicates"]
-                    and previous.get("common_random_numbers") == manifest["common_random_numbers"])
-            if not same:
-                raise ScenarioError(f"{path}: holds results of a different comparison; choose another "
-                                    f"--out, or pass --overwrite to replace them")
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+            for old, new in zip(previous["alternatives"], manifest["alternatives"]):
+                if old.get("scenario_sha256") != new["scenario_sha256"]:
+                    before = ResultsFolder(folder.path / old.get("folder", "")).read_manifest() or {}
+                    after = next(a.scenario for a in alts if a.name == new["name"])
+                    lines = scenario_differences(before.get("scenario") or {}, _without_replicates(after))
+                    differ.append(f"alternative {new['name']}: " + ("; ".join(lines) or "its scenario"))
+        for key, label in (("root_seed", "root seed"), ("common_random_numbers", "common random numbers"),
+                           ("focal_suppliers", "focal suppliers")):
+            if previous.get(key) != manifest[key]:
+                differ.append(f"{label}: {json.dumps(previous.get(key))} here, {json.dumps(manifest[key])} now")
+        if differ:
+            raise ScenarioError(f"{folder.path}: holds results of a different comparison, which cannot be "
+                                f"reused or extended ({'; '.join(differ)}); choose another --out, or "
+                                f"pass --overwrite to replace them")
+        stored = previous.get("replicates") or 0
+        if isinstance(stored, int) and stored > manifest["replicates"]:
+            raise ScenarioError(f"{folder.path}: holds {stored} replicates per alternative; "
+                                f"--replicates {manifest['replicates']} would leave results the "
+                                f"comparison does not describe. Ask for --replicates {stored} or more "
+                                f"to reuse them (more extends the comparison), pass --overwrite to "
+                                f"start again, or choose another --out")
+    folder.write_manifest(manifest)
+
+
+def _without_replicates(scenario: Scenario) -> dict[str, Any]:
+    data = scenario.to_dict()
+    data["market"].pop("replicates", None)
+    return data
 
 
 __all__ = ["compare", "Comparison", "Alternative", "METRICS", "resolve_alternatives", "Strategy"]

@@ -22,12 +22,26 @@ def pool_context():
 
 
 def _watch_coordinator(coordinator: int) -> None:
-    while True:
+    # A worker started by the fork server holds the read end of a pipe whose write end only
+    # the coordinator holds: it turns readable (EOF) the moment the coordinator dies, however
+    # it dies, even while its exit status waits to be collected (a zombie still "exists" for
+    # os.kill, so polling the pid alone is not enough).
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is not None:
+        try:
+            wait([sentinel])
+        except OSError:
+            pass
+        os._exit(1)  # the coordinator is gone: nobody wants our result
+    while True:  # no sentinel (another start method): poll the coordinator's pid
         time.sleep(PARENT_CHECK_S)
         try:
             os.kill(coordinator, 0)
         except ProcessLookupError:
-            os._exit(1)  # the coordinator is gone (even by SIGKILL): nobody wants our result
+            os._exit(1)
         except PermissionError:  # pid reused by another user's process: ours is gone
             os._exit(1)
 
@@ -41,6 +55,9 @@ def _init_worker(coordinator: int) -> None:
 def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A local pool of ``workers`` processes (default: all cores) that exit when their
     coordinator dies and ignore SIGINT."""
+    # after a SIGKILL of the coordinator, multiprocessing's resource tracker tidies up the
+    # pool's semaphores and would warn about each on the user's terminal; it inherits this
+    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=pool_context(),
                                initializer=_init_worker, initargs=(os.getpid(),))
 

@@ -20,15 +20,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sim.config.schema import ScenarioError
+
 LOCK_NAME = ".relsim.lock"
 
 
-class FolderBusy(Exception):
-    """Another process holds the folder's lock."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.messages = [message]
+class FolderBusy(ScenarioError):
+    """Another process holds the folder's lock (a user's mistake: one clear message, exit 2)."""
 
 
 def temporary_name(target: Path) -> Path:

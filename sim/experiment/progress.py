@@ -1,5 +1,7 @@
 """A quiet progress bar (tqdm): silent when stderr is not a terminal or the job is short, a
-live bar with the time left on a terminal for long ones."""
+live bar with the time left on a terminal for long ones. Items finished before this session
+(reused results) are shown as done but not counted in the rate, so the time left is this
+session's own."""
 
 from __future__ import annotations
 
@@ -29,5 +31,32 @@ class Progress:
             self.bar.update(done - self.done)
             self.done = done
 
+    __call__ = update
+
+    def reused(self, n: int) -> None:
+        """``n`` of the items were finished before this session: shown as done, but left out
+        of the rate (tqdm measures its rate from ``initial`` on)."""
+        self.done += n
+        if self.bar.disable:  # not a terminal: nothing is shown, nothing to adjust
+            return
+        self.bar.initial += n
+        self.bar.n += n
+        self.bar.last_print_n = self.bar.n
+        self.bar.refresh()
+
     def close(self) -> None:
         self.bar.close()
+
+
+class ProgressOffset:
+    """A part of a larger job's progress: item ``done`` of this part is item ``offset + done``
+    of the whole (a comparison's alternatives, one after another)."""
+
+    def __init__(self, progress, offset: int, total: int):
+        self.progress, self.offset, self.total = progress, offset, total
+
+    def __call__(self, done: int, count: int) -> None:
+        self.progress(self.offset + done, self.total)
+
+    def reused(self, n: int) -> None:
+        getattr(self.progress, "reused", lambda n: None)(n)

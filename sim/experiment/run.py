@@ -21,9 +21,11 @@ import pandas as pd
 
 from sim.config import Scenario, ScenarioError
 from sim.experiment.executors import process_pool, stop_now
+from sim.experiment.store import TABLES, ResultsFolder, scenario_differences
 from sim.observe.summary import summarise_by_strategy
 
-TABLES = ("market", "suppliers", "events", "relationships")
+__all__ = ["TABLES", "ResultsFolder", "RunResults", "load_results", "replicate_seeds", "run",
+           "run_replicate", "scenario_digest"]
 
 
 def replicate_seeds(root: int, replicates: int) -> list[np.random.SeedSequence]:
@@ -87,57 +89,6 @@ def package_versions() -> dict[str, str]:
             "pandas": pd.__version__, "python": platform.python_version()}
 
 
-class ResultsFolder:
-    """A results folder: ``manifest.json`` plus one Parquet dataset per table, written one
-    replicate file at a time (``market.parquet/rep-00003.parquet``), so that
-    ``pandas.read_parquet(folder / "market.parquet")`` reads every finished replicate."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-
-    def manifest_path(self) -> Path:
-        return self.path / "manifest.json"
-
-    def read_manifest(self) -> dict[str, Any] | None:
-        try:
-            return json.loads(self.manifest_path().read_text())
-        except FileNotFoundError:
-            return None
-        except (json.JSONDecodeError, OSError) as exc:
-            raise ScenarioError(f"{self.manifest_path()}: unreadable manifest: {exc}") from None
-
-    def write_manifest(self, manifest: dict[str, Any]) -> None:
-        tmp = self.manifest_path().with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(manifest, indent=2, default=str))
-        os.replace(tmp, self.manifest_path())
-
-    def replicate_file(self, table: str, replicate: int) -> Path:
-        return self.path / f"{table}.parquet" / f"rep-{replicate:05d}.parquet"
-
-    def completed(self) -> set[int]:
-        done = None
-        for table in TABLES:
-            folder = self.path / f"{table}.parquet"
-            reps = {int(p.stem[4:]) for p in folder.glob("rep-*.parquet")} if folder.exists() else set()
-            done = reps if done is None else done & reps
-        return done or set()
-
-    def write_replicate(self, replicate: int, frames: dict[str, pd.DataFrame]) -> None:
-        for table in TABLES:
-            target = self.replicate_file(table, replicate)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            frames[table].to_parquet(tmp, index=False)
-            os.replace(tmp, target)  # a replicate file is either whole or absent
-
-    def read_table(self, table: str) -> pd.DataFrame:
-        folder = self.path / f"{table}.parquet"
-        files = sorted(folder.glob("rep-*.parquet"))
-        if not files:
-            raise ScenarioError(f"{folder}: no results here (expected {table}.parquet/rep-*.parquet)")
-        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-
-
 def load_results(path: str | Path) -> RunResults:
     """Read a results folder written by ``relsim run`` (or by :func:`run`)."""
     from sim.config import scenario_from_dict
@@ -160,8 +111,10 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
         progress: Callable[[int, int], None] | None = None,
         executor: Executor | None = None) -> RunResults:
     """Run ``scenario`` (``market.replicates`` replicates from root seed ``market.seed``
-    unless given) and return its tables; with ``out``, also write the results folder,
-    resuming a previous interrupted run of the same scenario in that folder."""
+    unless given) and return its tables. With ``out``, also write the results folder (see
+    :mod:`sim.experiment.store`): finished replicates of the same scenario there are reused, so
+    an interrupted run resumes and more replicates extend a finished one; a different scenario,
+    or fewer replicates than the folder holds, is refused with what differs."""
     if seed is not None or replicates is not None:
         overrides = {}
         if seed is not None:
@@ -169,36 +122,88 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
         if replicates is not None:
             overrides["market.replicates"] = replicates
         scenario = scenario.with_overrides(overrides, "arguments")
+    count = scenario.market.replicates
+    from sim.experiment.capacity import check_fits
+
+    check_fits(scenario, min(workers or os.cpu_count() or 1, count))
+    if out is None:
+        return _run(scenario, None, set(), {}, workers, progress, executor)
+    folder = ResultsFolder(out)
+    lock = folder.open_for_writing("relsim run")
+    try:
+        reused, times = _prepare_folder(folder, scenario, overwrite)
+        return _run(scenario, folder, reused, times, workers, progress, executor)
+    finally:
+        lock.release()
+
+
+def _prepare_folder(folder: ResultsFolder, scenario: Scenario, overwrite: bool) -> tuple[set[int], dict]:
+    """The finished replicates of this scenario already in ``folder`` (and their timings), after
+    refusing what cannot be reused. Runs under the folder's lock."""
+    previous = folder.read_manifest()
+    if overwrite:
+        folder.remove_own_files()
+        return set(), {}
+    stored = folder.completed()
+    if previous is None:
+        if stored:
+            raise ScenarioError(f"{folder.path}: holds replicate files but no manifest.json saying what "
+                                f"they are; pass --overwrite to replace them, or choose another --out")
+        return set(), {}
+    if previous.get("kind") == "compare" or "scenario" not in previous:
+        raise ScenarioError(f"{folder.path}: holds the results of a `relsim compare`, not of a run; "
+                            f"choose another --out")
+    digest = scenario_digest(scenario)
+    if previous.get("scenario_sha256") != digest:
+        old = previous.get("scenario") if isinstance(previous.get("scenario"), dict) else {}
+        new = scenario.to_dict()
+        for d in (old, new):
+            d.get("market", {}).pop("replicates", None) if isinstance(d.get("market"), dict) else None
+        what = scenario_differences(old, new) or ["the program version that wrote it"]
+        raise ScenarioError(f"{folder.path}: holds results of a different scenario, which cannot be "
+                            f"reused or extended ({'; '.join(what)}); choose another --out, or pass "
+                            f"--overwrite to replace them")
+    count = scenario.market.replicates
+    if stored and max(stored) >= count:
+        raise ScenarioError(f"{folder.path}: holds {len(stored)} finished replicates of this scenario; "
+                            f"--replicates {count} would leave results that the manifest does not "
+                            f"describe. Ask for --replicates {max(stored) + 1} or more to reuse them "
+                            f"(more extends the run), pass --overwrite to start again with {count}, or "
+                            f"choose another --out")
+    earlier = previous.get("replicate_wall_time_s") or {}
+    times = {k: v for k, v in earlier.items() if isinstance(k, str) and k.isdigit() and int(k) in stored}
+    return stored, times
+
+
+def _run(scenario: Scenario, folder: ResultsFolder | None, reused: set[int], times: dict,
+         workers: int | None, progress, executor: Executor | None) -> RunResults:
     root, count = scenario.market.seed, scenario.market.replicates
     seeds = replicate_seeds(root, count)
-    digest = scenario_digest(scenario)
-    folder = ResultsFolder(out) if out is not None else None
     results: dict[int, dict] = {}
-    done: set[int] = set()
-    replicate_times: dict[str, float] = {}
     if folder is not None:
-        done = _prepare_folder(folder, digest, overwrite)
-        for r in sorted(done):
-            if r < count:
-                results[r] = {t: pd.read_parquet(folder.replicate_file(t, r)) for t in TABLES}
-        # a resumed run keeps the timings of the replicates it reads back
-        earlier = (folder.read_manifest() or {}).get("replicate_wall_time_s") or {}
-        replicate_times = {k: v for k, v in earlier.items() if k.isdigit() and int(k) in results}
+        for r in sorted(reused):
+            results[r] = folder.read_replicate(r)
     manifest = {
-        "status": "running", "scenario_source": scenario.source, "scenario_sha256": digest,
+        "status": "running", "scenario_source": scenario.source, "scenario_sha256": scenario_digest(scenario),
         "root_seed": root, "replicates": count,
         "replicate_seeds": [{"replicate": r, "entropy": root, "spawn_key": [r]} for r in range(count)],
         "steps": scenario.market.steps, "versions": package_versions(),
         "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "wall_time_s": None,
-        "replicate_wall_time_s": replicate_times, "completed_replicates": sorted(done),
-        "scenario": scenario.to_dict(),
+        "reused_replicates": len(results), "replicate_wall_time_s": dict(times),
+        "completed_replicates": sorted(results), "scenario": scenario.to_dict(),
     }
     started = time.perf_counter()
     if folder is not None:
         folder.write_manifest(manifest)
     todo = [r for r in range(count) if r not in results]
     finished = len(results)
+    if progress is not None and finished:
+        # the time left is estimated from the replicates this session computes (in steps when
+        # a single replicate is left to run: it reports its steps)
+        unit = scenario.market.steps if executor is None and len(todo) == 1 else 1
+        getattr(progress, "reused", lambda n: None)(finished * unit)
+        progress(finished * unit, count * unit)
 
     def collect(replicate: int, frames: dict) -> None:
         nonlocal finished
@@ -206,7 +211,7 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
         results[replicate] = frames
         finished += 1
         if folder is not None:
-            folder.write_replicate(replicate, frames)
+            folder.write_replicate(replicate, frames)  # the four tables, then the manifest
             manifest["completed_replicates"] = sorted(results)
             folder.write_manifest(manifest)
         if progress is not None:
@@ -232,21 +237,28 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
             finally:
                 if own:
                     stop_now(pool)
-    except BaseException:
+    except BaseException as exc:
         manifest["status"] = "interrupted"
+        if isinstance(exc, ScenarioError):
+            manifest["stopped_by"] = exc.messages
         manifest["wall_time_s"] = round(time.perf_counter() - started, 3)
         if folder is not None:
+            # Ctrl-C may land between two tables of a replicate: keep only whole ones
+            folder.discard(folder.partial())
+            manifest["completed_replicates"] = sorted(folder.completed())
             folder.write_manifest(manifest)
         raise
-    manifest["status"] = "complete"
-    manifest["wall_time_s"] = round(time.perf_counter() - started, 3)
     ordered = [results[r] for r in range(count)]
     tables = {t: pd.concat([f[t] for f in ordered], ignore_index=True) for t in TABLES}
     _restore_categories(tables)
+    manifest["status"] = "complete"
+    manifest["wall_time_s"] = round(time.perf_counter() - started, 3)
     out_results = RunResults(scenario, **tables, manifest=manifest)
     if folder is not None:
+        from sim.experiment.files import atomic_write_text
+
+        atomic_write_text(folder.path / "summary.csv", out_results.summary().to_csv(index=False))
         folder.write_manifest(manifest)
-        out_results.summary().to_csv(folder.path / "summary.csv", index=False)
     return out_results
 
 
@@ -257,28 +269,3 @@ def _restore_categories(tables: dict[str, pd.DataFrame]) -> None:
         for col in df.columns:
             if df[col].dtype == object:
                 df[col] = df[col].astype("category")
-
-
-def _prepare_folder(folder: ResultsFolder, digest: str, overwrite: bool) -> set[int]:
-    if folder.path.exists() and not folder.path.is_dir():
-        raise ScenarioError(f"{folder.path}: exists and is not a folder; choose another --out")
-    try:
-        folder.path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError(f"{folder.path}: cannot create the results folder ({exc.strerror}); "
-                            f"choose another --out") from None
-    manifest = folder.read_manifest()
-    if manifest is None:
-        if any(folder.path.iterdir()) and not overwrite:
-            raise ScenarioError(f"{folder.path}: folder is not empty and holds no results "
-                                f"manifest; choose an empty or new --out (or pass --overwrite)")
-        return set()
-    if overwrite:
-        import shutil
-        for table in TABLES:
-            shutil.rmtree(folder.path / f"{table}.parquet", ignore_errors=True)
-        return set()
-    if manifest.get("scenario_sha256") != digest:
-        raise ScenarioError(f"{folder.path}: holds results of a different scenario or seed; "
-                            f"choose another --out, or pass --overwrite to replace them")
-    return folder.completed()

@@ -19,7 +19,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from sim.experiment.files import atomic_write_bytes
+from sim.experiment.store import ResultsFolder
 from sim.observe import numbers
 from sim.observe.kpis import HEADLINE, KPIS
 from sim.report.data import ReportData, load_report_data
@@ -266,12 +266,10 @@ def write_report(results_dir: str | Path) -> Path:
     ``RESULTS_DIR/figures/NAME.png`` and write ``RESULTS_DIR/report.html`` (self-contained:
     the same PNGs embedded). Returns the page's path."""
     data = load_report_data(results_dir)
-    figures_dir = data.folder / "figures"
-    figures_dir.mkdir(exist_ok=True)
+    # written through the store, which records them as ours (--overwrite may remove them)
+    folder = ResultsFolder(data.folder)
     images = {}
     for spec in figures_for(data):
         images[spec.name] = _png(spec.draw(data))
-        atomic_write_bytes(figures_dir / f"{spec.name}.png", images[spec.name])
-    target = data.folder / "report.html"
-    atomic_write_bytes(target, render_html(data, images).encode("utf-8"))
-    return target
+        folder.write_output(f"figures/{spec.name}.png", images[spec.name])
+    return folder.write_output("report.html", render_html(data, images).encode("utf-8"))

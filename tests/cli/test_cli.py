@@ -236,7 +236,7 @@ def test_a_folder_that_holds_other_files_is_refused(tmp_path, capsys):
     (out / "chapter1.tex").write_text("precious")
     assert main(small_run(out)) == 2
     message = capsys.readouterr().err
-    assert f"error: {out}: folder is not empty and holds no results manifest" in message
+    assert f"error: {out}: folder is not empty and holds no relsim results (chapter1.tex)" in message
     assert (out / "chapter1.tex").read_text() == "precious" and not (out / "manifest.json").exists()
 
 

@@ -130,10 +130,8 @@ BAD_FILES: dict[str, tuple[object, list[str]]] = {
     "event-unknown-supplier": (edit('supplier = "PriceLine"', 'supplier = "PriceLyne"'),
                                ["events[0].supplier = 'PriceLyne'", "no such supplier",
                                 "(did you mean 'PriceLine'?)", "known: Partners"]),
-    "event-after-the-end": (edit("step = 6", "step = 12"),
-                            ["events[0].step = 12", "must be below market.steps (12)"]),
     "malformed-toml": (edit("buyers = 300", "buyers = = 300"), ["not valid TOML", "line 3"]),
-    "not-utf8": (b"\xff\xfe[market]", ["cannot be read"]),
+    "not-utf8": (b"\xff\xfe[market]", ["not UTF-8 text", "save the scenario file as UTF-8"]),
     "missing-file": (MISSING, ["no such scenario file"]),
     "folder-as-file": (FOLDER, ["is a folder, not a scenario file"]),
 }

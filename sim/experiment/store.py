@@ -1,0 +1,306 @@
+"""The results store: one folder per run or comparison, always one consistent set of results.
+
+A **run folder** (``relsim run``, :func:`sim.run`) holds::
+
+    manifest.json                      what ran: scenario, root seed, replicate seeds, versions,
+                                       status (running | interrupted | complete), the finished
+                                       replicates and each one's computing time
+    summary.csv                        the summary by strategy (written once complete)
+    market.parquet/rep-00000.parquet   one Parquet file per table and replicate, so that
+    suppliers.parquet/...              ``pandas.read_parquet(folder / "market.parquet")`` reads
+    events.parquet/...                 every finished replicate
+    relationships.parquet/...
+    report.html, figures/NAME.png      written by ``relsim report`` (listed in .relsim-files.json)
+    .relsim.lock                       the writer's lock (see :class:`FolderLock`)
+
+A **compare folder** holds ``manifest.json`` (``kind = "compare"``), ``metrics.parquet``,
+``summary.csv``, ``differences.csv``, the report and ``alternatives/NAME/``, each a run folder.
+
+The rules every writer keeps:
+
+- **Whole or absent.** Every file is written to a hidden uniquely named temporary file and
+  renamed into place (:mod:`sim.experiment.files`); pyarrow skips hidden names, so a reader
+  never takes a temporary file for data.
+- **One consistent set.** A replicate's four table files are written first, then the manifest
+  that lists it. On opening a folder, a replicate counts only when all four of its tables are
+  on disk; the files of a partial replicate (a writer killed between two tables) are removed.
+  A manifest whose status is still "running" was left by a killed writer: it is interrupted.
+- **One writer.** :meth:`ResultsFolder.lock` takes an exclusive lock the kernel drops when the
+  holder dies; a second writer is refused with a message naming the holder.
+- **Only our own files.** :meth:`ResultsFolder.unrecognised` lists what this program did not
+  write; ``--overwrite`` refuses a folder holding anything of that kind and otherwise removes
+  exactly the files listed above (:meth:`ResultsFolder.remove_own_files`), nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.config import ScenarioError
+from sim.experiment.files import LOCK_NAME, FolderLock, atomic_write_bytes, atomic_write_json, atomic_write_parquet
+
+TABLES = ("market", "suppliers", "events", "relationships")
+
+#: files this program writes at the top of a run or compare folder
+OWN_FILES = {"manifest.json", "summary.csv", "differences.csv", "metrics.parquet", "report.html",
+             LOCK_NAME}
+#: where the report and other later writers record the files they wrote (figures/NAME.png)
+LEDGER = ".relsim-files.json"
+REPLICATE_FILE = re.compile(r"rep-(\d{5,})\.parquet")
+TEMPORARY = re.compile(r"\..+\.tmp")
+ALTERNATIVES = "alternatives"
+
+
+def _show_list(names: list[str], most: int = 6) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+class ResultsFolder:
+    """A results folder: ``manifest.json`` plus one Parquet dataset per table, written one
+    replicate file at a time (``market.parquet/rep-00003.parquet``). See the module's text for
+    the layout and the rules."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    # ------------------------------------------------------------------ manifest
+    def manifest_path(self) -> Path:
+        return self.path / "manifest.json"
+
+    def read_manifest(self) -> dict[str, Any] | None:
+        """The manifest, or None when there is none. A damaged one is a clear error."""
+        path = self.manifest_path()
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            raise ScenarioError(f"{path}: is a folder, not a results manifest") from None
+        except UnicodeDecodeError:
+            raise ScenarioError(f"{path}: damaged results manifest (not UTF-8 text); this folder "
+                                f"was not written (or was changed) by relsim: choose another folder, "
+                                f"or delete the folder and run again") from None
+        except json.JSONDecodeError as exc:
+            raise ScenarioError(f"{path}: damaged results manifest (not valid JSON: {exc.msg}, line "
+                                f"{exc.lineno}); delete the folder and run again, or choose another "
+                                f"folder") from None
+        except OSError as exc:
+            raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+        if not isinstance(data, dict):
+            raise ScenarioError(f"{path}: damaged results manifest (expected a JSON object)")
+        return data
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        atomic_write_json(self.manifest_path(), manifest)
+
+    # ------------------------------------------------------------------ replicates
+    def table_folder(self, table: str) -> Path:
+        return self.path / f"{table}.parquet"
+
+    def replicate_file(self, table: str, replicate: int) -> Path:
+        return self.table_folder(table) / f"rep-{replicate:05d}.parquet"
+
+    def replicates_in(self, table: str) -> set[int]:
+        folder = self.table_folder(table)
+        if not folder.is_dir():
+            return set()
+        return {int(m.group(1)) for p in folder.iterdir() if (m := REPLICATE_FILE.fullmatch(p.name))}
+
+    def completed(self) -> set[int]:
+        """Replicates whose four tables are all on disk."""
+        sets = [self.replicates_in(t) for t in TABLES]
+        return set.intersection(*sets) if sets else set()
+
+    def partial(self) -> set[int]:
+        """Replicates with some but not all of their tables on disk (a writer killed between)."""
+        return set.union(*(self.replicates_in(t) for t in TABLES)) - self.completed()
+
+    def discard(self, replicates: set[int]) -> None:
+        for r in replicates:
+            for table in TABLES:
+                self.replicate_file(table, r).unlink(missing_ok=True)
+
+    def write_replicate(self, replicate: int, frames: dict[str, pd.DataFrame]) -> None:
+        """A replicate's four tables; each file whole or absent (the manifest comes after)."""
+        for table in TABLES:
+            target = self.replicate_file(table, replicate)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_parquet(frames[table], target)
+
+    def read_replicate_table(self, table: str, replicate: int, columns: list[str] | None = None) -> pd.DataFrame:
+        path = self.replicate_file(table, replicate)
+        try:
+            return pd.read_parquet(path, columns=columns)
+        except FileNotFoundError:
+            raise ScenarioError(f"{path}: missing; the folder lost a finished replicate's file: run "
+                                f"the same command again to recompute it") from None
+        except Exception as exc:  # pyarrow raises its own ArrowInvalid, OSError, ValueError ...
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ScenarioError(f"{path}: damaged replicate file ({reason[:160]}); delete this file and "
+                                f"run the same command again to recompute replicate {replicate}") from None
+
+    def read_replicate(self, replicate: int) -> dict[str, pd.DataFrame]:
+        return {t: self.read_replicate_table(t, replicate) for t in TABLES}
+
+    def read_table(self, table: str) -> pd.DataFrame:
+        done = sorted(self.completed())
+        if not done:
+            raise ScenarioError(f"{self.table_folder(table)}: no results here (expected "
+                                f"{table}.parquet/rep-*.parquet)")
+        return pd.concat([self.read_replicate_table(table, r) for r in done], ignore_index=True)
+
+    # ------------------------------------------------------------------ outputs of later writers
+    def ledger(self) -> set[str]:
+        try:
+            names = json.loads((self.path / LEDGER).read_text("utf-8"))
+        except (OSError, ValueError):
+            return set()
+        return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+    def write_output(self, relative: str, content: bytes) -> Path:
+        """Write ``relative`` (e.g. ``figures/market_share.png``) whole or not at all, and record
+        it as ours so that ``--overwrite`` may remove it later."""
+        target = self.path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        names = self.ledger()
+        if relative not in names:
+            atomic_write_json(self.path / LEDGER, sorted(names | {relative}))
+        atomic_write_bytes(target, content)
+        return target
+
+    # ------------------------------------------------------------------ ownership
+    def _is_run_layout(self, path: Path) -> bool:
+        return path.name.removesuffix(".parquet") in TABLES and path.name.endswith(".parquet")
+
+    def unrecognised(self) -> list[str]:
+        """Paths (relative to the folder) that this program did not write."""
+        if not self.path.is_dir():
+            return []
+        strays: list[str] = []
+        written = self.ledger()
+        for entry in sorted(self.path.iterdir()):
+            name = entry.name
+            if TEMPORARY.fullmatch(name) or name == LEDGER:
+                continue
+            if entry.is_file() and not entry.is_symlink() and name in OWN_FILES:
+                continue
+            if entry.is_dir() and not entry.is_symlink() and self._is_run_layout(entry):
+                strays += [f"{name}/{p.name}" for p in sorted(entry.iterdir())
+                           if not (p.is_file() and (REPLICATE_FILE.fullmatch(p.name) or TEMPORARY.fullmatch(p.name)))]
+                continue
+            if entry.is_dir() and not entry.is_symlink() and name == "figures":
+                strays += [f"figures/{p.name}" for p in sorted(entry.iterdir())
+                           if f"figures/{p.name}" not in written and not TEMPORARY.fullmatch(p.name)]
+                continue
+            if entry.is_dir() and not entry.is_symlink() and name == ALTERNATIVES:
+                for alt in sorted(entry.iterdir()):
+                    if alt.is_dir() and not alt.is_symlink():
+                        strays += [f"{ALTERNATIVES}/{alt.name}/{p}" for p in ResultsFolder(alt).unrecognised()]
+                    else:
+                        strays.append(f"{ALTERNATIVES}/{alt.name}")
+                continue
+            strays.append(name + ("/" if entry.is_dir() else ""))
+        return strays
+
+    def refuse_unrecognised(self, action: str) -> None:
+        strays = self.unrecognised()
+        if strays:
+            raise ScenarioError(f"{self.path}: holds files relsim did not write ({_show_list(strays)}); "
+                                f"{action} only ever touches relsim's own results, so choose an empty or "
+                                f"new --out (or move those files away)")
+
+    def remove_own_files(self) -> None:
+        """Remove everything this program wrote here (never anything else; see
+        :meth:`unrecognised`), keeping the lock file of the writer that calls this."""
+        self.refuse_unrecognised("--overwrite")
+        for table in TABLES:
+            folder = self.table_folder(table)
+            if folder.is_dir():
+                for p in folder.iterdir():
+                    p.unlink()
+                folder.rmdir()
+        for name in OWN_FILES - {LOCK_NAME}:
+            (self.path / name).unlink(missing_ok=True)
+        for relative in self.ledger():
+            (self.path / relative).unlink(missing_ok=True)
+        figures = self.path / "figures"
+        if figures.is_dir():
+            for p in figures.iterdir():
+                if TEMPORARY.fullmatch(p.name):
+                    p.unlink()
+            if not any(figures.iterdir()):
+                figures.rmdir()
+        alternatives = self.path / ALTERNATIVES
+        if alternatives.is_dir():
+            for alt in alternatives.iterdir():
+                ResultsFolder(alt).remove_own_files()
+                (alt / LOCK_NAME).unlink(missing_ok=True)
+                alt.rmdir()
+            alternatives.rmdir()
+        (self.path / LEDGER).unlink(missing_ok=True)
+        for tmp in self.path.glob(".*.tmp"):
+            tmp.unlink()
+
+    # ------------------------------------------------------------------ opening
+    def open_for_writing(self, command: str) -> FolderLock:
+        """Create the folder if needed and take its lock (refusing a folder that holds a
+        user's files before writing anything into it). Returns the held lock."""
+        if self.path.exists() and not self.path.is_dir():
+            raise ScenarioError(f"{self.path}: exists and is not a folder; choose another --out")
+        if self.path.is_dir() and self.read_manifest() is None and self.unrecognised():
+            raise ScenarioError(f"{self.path}: folder is not empty and holds no relsim results "
+                                f"({_show_list(self.unrecognised())}); choose an empty or new --out")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ScenarioError(f"{self.path}: cannot create the results folder ({exc.strerror}); "
+                                f"choose another --out") from None
+        lock = FolderLock(self.path, command).acquire()
+        try:
+            # remove what a killed writer left: temporaries and replicates missing a table
+            for tmp in [*self.path.glob(".*.tmp"), *self.path.glob("*.parquet/.*.tmp")]:
+                tmp.unlink(missing_ok=True)
+            self.discard(self.partial())
+        except BaseException:
+            lock.release()
+            raise
+        return lock
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested scenario dict as dotted keys: ``{"market": {"steps": 12}}`` -> ``market.steps``;
+    list items by their name where they have one (``suppliers[Us].markup``)."""
+    out: dict[str, Any] = {}
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        names = [v.get("name") for v in value]
+        unique = len(set(names)) == len(names) and all(isinstance(n, str) for n in names)
+        for i, v in enumerate(value):
+            out.update(flatten(v, f"{prefix}[{names[i] if unique else i}]"))
+    else:
+        out[prefix] = value
+    return out
+
+
+def scenario_differences(old: dict[str, Any], new: dict[str, Any], most: int = 8) -> list[str]:
+    """What differs between two resolved scenarios, key by key (``market.steps: 120 -> 60``)."""
+    a, b = flatten(old), flatten(new)
+    missing = object()
+    lines = []
+    for key in sorted(set(a) | set(b)):
+        x, y = a.get(key, missing), b.get(key, missing)
+        if x != y:
+            def show(v: Any) -> str:
+                return "(absent)" if v is missing else json.dumps(v, default=str)
+            lines.append(f"{key}: {show(x)} here, {show(y)} now")
+    if len(lines) > most:
+        lines = lines[:most] + [f"... and {len(lines) - most} more"]
+    return lines
