@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 
-from sim.cli import compare, params, report, run, validate
+from sim.cli import analyze, compare, params, report, run, sweep, validate
 from sim.config.schema import ScenarioError
 
-COMMANDS = (run, validate, params, compare, report)
+COMMANDS = (run, validate, params, compare, report, sweep, analyze)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -298,10 +299,11 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
             *, replicates: int = 20, seed: int | None = None, focal: str | None = None,
             overrides: dict[str, Any] | None = None, out: str | Path | None = None,
             workers: int | None = None, overwrite: bool = False, common_random_numbers: bool = True,
-            progress=None) -> Comparison:
+            progress=None, executor: Executor | None = None) -> Comparison:
     """Run every alternative with the same ``replicates`` seeds (common random numbers:
     the same buyers and the same luck, so differences come from the strategy) and compare
-    the focal suppliers' results."""
+    the focal suppliers' results. ``executor``: any ``concurrent.futures``-style pool to run
+    the replicates on (a Dask ``distributed.Client`` too); by default a local process pool."""
     if overrides:
         scenario = scenario.with_overrides(overrides)
     if isinstance(alternatives, str):
@@ -324,7 +326,7 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
     results: dict[str, RunResults] = {}
     total = replicates * len(alts)
     workers = workers or os.cpu_count() or 1
-    pool = process_pool(workers) if workers > 1 else None
+    pool = executor or (process_pool(workers) if workers > 1 else None)
     try:
         for k, alt in enumerate(alts):
             alt_seed = root if common_random_numbers else root + 7919 * (k + 1)
@@ -338,7 +340,7 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
                 out=None if out_path is None else out_path / "alternatives" / folder_name(alt.name),
                 executor=pool, workers=workers, progress=report, overwrite=overwrite)
     finally:
-        if pool is not None:
+        if pool is not None and executor is None:
             stop_now(pool)
     frames = []
     for alt in alts:
