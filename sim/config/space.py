@@ -357,7 +357,7 @@ def _parameters(loader: Loader, table: Any, scenario: Scenario | None, source: s
             param = Parameter(key, low=low, high=high, count=count, integer=integer)
             checks = [low, high]
         if scenario is not None:
-            problems = _refused(scenario, key, checks, f"{source} [parameters]")
+            problems = _refused(scenario, key, checks, source)
             if problems:
                 loader.errors.extend(problems)
                 continue
@@ -366,15 +366,19 @@ def _parameters(loader: Loader, table: Any, scenario: Scenario | None, source: s
 
 
 def _refused(scenario: Scenario, key: str, values: list[Any], source: str) -> list[str]:
-    """What the scenario says about each value of ``key`` (the first problem of each kind)."""
+    """What the base scenario says about each value of ``key``, as messages about the sweep
+    file's key (the first problem of each kind)."""
     seen: list[str] = []
+    prefix = f"{scenario.source} with {source}: "
     for value in values:
         try:
             scenario.with_overrides({key: value}, source)
         except ScenarioError as exc:
             for message in exc.messages:
-                if message not in seen:
-                    seen.append(message)
+                detail = message[len(prefix):] if message.startswith(prefix) else message
+                text = f'{source}: parameters."{key}" = {show(value)}: the scenario refuses it: {detail}'
+                if text not in seen:
+                    seen.append(text)
             if any("unknown key" in m or "no such" in m or ": no " in m for m in exc.messages):
                 break  # a wrong key is wrong for every value: say it once
     return seen
