@@ -57,6 +57,7 @@ class SweepAnalysis:
     per_run: pd.DataFrame  # point, replicate, parameters, value
     per_point: pd.DataFrame  # point, parameters, mean, half_width, runs
     target: str  # what PRIM looks for, in words
+    axis_label: str = ""  # the outcome, short enough for an axis
     effects: dict[str, pd.DataFrame] = field(default_factory=dict)
     sobol: pd.DataFrame | None = None
     morris: pd.DataFrame | None = None
@@ -101,6 +102,7 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
                                 aggfunc="first", observed=True)
         wide = wide.dropna(subset=[base, chosen])
         per_run = (wide[chosen] - wide[base]).rename("value").reset_index()
+        axis = f"{chosen} − {base}: {label.lower()}"
         label = f"Advantage of {chosen} over {base}: {label.lower()}"
         target = f"{chosen} beats {base} on {METRICS.get(outcome, (outcome,))[0].lower()} (mean advantage > 0)"
         threshold = 0.0
@@ -108,6 +110,7 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
         per_run = runs[["point", "replicate", outcome]].rename(columns={outcome: "value"})
         threshold = above
         target = None
+        axis = label
     values = points.drop_duplicates("point").set_index("point")[parameters]
     per_run = per_run.join(values, on="point")
     rows = []
@@ -121,7 +124,7 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
     elif target is None:
         target = f"{label.lower()} at least {_number(threshold, kind)}"
     analysis = SweepAnalysis(store.path, manifest, outcome, label, kind, parameters, points, per_run,
-                             per_point, target, notes=notes)
+                             per_point, target, axis_label=axis, notes=notes)
     analysis.effects = {p: effect_table(per_run, p) for p in parameters}
     _sensitivity(analysis)
     if len(per_point) >= 4 and per_point["mean"].notna().any():
@@ -192,7 +195,7 @@ def fig_main_effects(a: SweepAnalysis):
     n = len(a.parameters)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig = _figure(4.2 * cols, 3.3 * rows)
+    fig = _figure(max(6.5, 4.2 * cols), 3.4 * rows)
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     for ax, p in zip(axes.flat, a.parameters):
         t = a.effects[p]
@@ -205,8 +208,8 @@ def fig_main_effects(a: SweepAnalysis):
             ax.axhline(0, color="#555", linewidth=0.8)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    axes[0][0].set_ylabel(_short(a.label))
-    fig.suptitle("Main effects: mean outcome by parameter (band: 95% interval over runs)")
+    axes[0][0].set_ylabel(a.axis_label)
+    fig.suptitle("Main effects (band: 95% interval over runs)")
     return fig
 
 
@@ -218,7 +221,7 @@ def fig_interactions(a: SweepAnalysis):
     pairs = _pairs(a)
     cols = min(len(pairs), 3)
     rows = math.ceil(len(pairs) / cols)
-    fig = _figure(4.4 * cols, 3.4 * rows)
+    fig = _figure(max(6.5, 4.6 * cols), 3.6 * rows)
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax, (p, q) in zip(axes.flat, pairs):
         run = a.per_run.assign(_p=_levels(a.per_run[p]), _q=_levels(a.per_run[q]))
@@ -232,8 +235,8 @@ def fig_interactions(a: SweepAnalysis):
         ax.legend(fontsize=8)
     for ax in list(axes.flat)[len(pairs):]:
         ax.set_visible(False)
-    axes[0][0].set_ylabel(_short(a.label))
-    fig.suptitle("Interactions: non-parallel lines mean one parameter's effect depends on the other")
+    axes[0][0].set_ylabel(a.axis_label)
+    fig.suptitle("Interactions")
     return fig
 
 
@@ -241,7 +244,7 @@ def fig_heatmaps(a: SweepAnalysis):
     pairs = _pairs(a)
     cols = min(len(pairs), 2)
     rows = math.ceil(len(pairs) / cols)
-    fig = _figure(5.4 * cols, 4.2 * rows)
+    fig = _figure(max(6.5, 5.4 * cols), 4.4 * rows)
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax, (p, q) in zip(axes.flat, pairs):
         table = a.per_run.groupby([q, p])["value"].mean().unstack(p).sort_index(ascending=False)
@@ -250,18 +253,21 @@ def fig_heatmaps(a: SweepAnalysis):
         limit = np.nanmax(np.abs(values)) if diverging else None
         image = ax.imshow(values, aspect="auto", cmap="RdBu" if diverging else "viridis",
                           vmin=-limit if diverging else None, vmax=limit if diverging else None)
+        shade = image.norm(values)
         for (i, j), v in np.ndenumerate(values):
-            if np.isfinite(v) and values.size <= 64:
+            if np.isfinite(v) and values.size <= 64:  # dark text on light cells, light on dark
+                light = abs(shade[i, j] - 0.5) < 0.3 if diverging else shade[i, j] > 0.6
                 ax.text(j, i, _number(v, a.kind), ha="center", va="center", fontsize=8,
-                        color="black" if diverging else "white")
+                        color="black" if light else "white")
         ax.set_xticks(range(table.shape[1]), [_level_text(v) for v in table.columns], rotation=30)
         ax.set_yticks(range(table.shape[0]), [_level_text(v) for v in table.index])
         ax.set_xlabel(_short(p))
         ax.set_ylabel(_short(q))
-        fig.colorbar(image, ax=ax, shrink=0.85)
+        ax.grid(False)
+        fig.colorbar(image, ax=ax, shrink=0.85, label=_short(a.axis_label))
     for ax in list(axes.flat)[len(pairs):]:
         ax.set_visible(False)
-    fig.suptitle(f"{a.label}: mean over replicates at each grid cell")
+    fig.suptitle("Mean at each combination")
     return fig
 
 
@@ -276,7 +282,7 @@ def fig_sobol(a: SweepAnalysis):
     ax.invert_yaxis()
     ax.set_xlabel("share of the outcome's variance (bars: 95% interval)")
     ax.legend()
-    fig.suptitle("Sobol indices: what drives the outcome alone (S1) and with interactions (ST)")
+    fig.suptitle("Sobol indices")
     return fig
 
 
@@ -292,7 +298,7 @@ def fig_morris(a: SweepAnalysis):
     ax.plot([0, top], [0, top], color="#999", linewidth=0.8, linestyle="--")
     ax.set_xlabel("μ*: mean absolute elementary effect (importance)")
     ax.set_ylabel("σ: spread of effects (interactions, non-linearity)")
-    fig.suptitle("Morris screening: right = important, up = interacting or non-linear")
+    fig.suptitle("Morris screening")
     return fig
 
 
@@ -308,7 +314,7 @@ def fig_prim(a: SweepAnalysis):
     ax.set_ylabel("density: share of the box's cases that are of interest")
     fig.colorbar(points, ax=ax, label="parameters restricted")
     ax.legend(loc="lower left")
-    fig.suptitle("PRIM peeling trajectory: the trade-off between coverage and density")
+    fig.suptitle("PRIM peeling trajectory")
     return fig
 
 
@@ -318,18 +324,20 @@ def figures(a: SweepAnalysis) -> list[tuple[str, str, str, Any]]:
             fig_main_effects)]
     if len(a.parameters) >= 2:
         out.append(("interactions", "Interactions", "Mean outcome along one parameter, one line per level "
-                    "of another.", fig_interactions))
+                    "of another: lines that are not parallel mean one parameter's effect depends on the "
+                    "other.", fig_interactions))
         if a.manifest["design"]["kind"] == "grid":
             out.append(("heatmaps", "Heatmaps", "Mean outcome at every combination of two parameters "
                         "(averaged over the others).", fig_heatmaps))
     if a.sobol is not None:
-        out.append(("sobol", "Sobol indices", "Variance-based sensitivity with 95% bootstrap intervals.",
-                    fig_sobol))
+        out.append(("sobol", "Sobol indices", "Share of the outcome's variance due to each parameter alone "
+                    "(S1) and with its interactions (ST), with 95% bootstrap intervals.", fig_sobol))
     if a.morris is not None:
-        out.append(("morris", "Morris screening", "Elementary effects over the trajectories.", fig_morris))
+        out.append(("morris", "Morris screening", "Elementary effects over the trajectories: to the right "
+                    "the important parameters, upwards those that interact or act non-linearly.", fig_morris))
     if a.box is not None:
-        out.append(("prim", "Scenario discovery (PRIM)", f"Boxes found while peeling towards: {a.target}.",
-                    fig_prim))
+        out.append(("prim", "Scenario discovery (PRIM)", f"Boxes found while peeling towards: {a.target}; "
+                    "the trade-off between coverage and density.", fig_prim))
     return out
 
 
