@@ -280,7 +280,10 @@ def _progress(progress, total: int, already: int, name: str):
         return None, None
     from tqdm import tqdm
 
-    bar = tqdm(total=total, initial=already, unit="run", desc=name, smoothing=0.05, dynamic_ncols=True)
+    # in a log file (a batch job), a line every half minute rather than a bar redrawn
+    tty = sys.stderr.isatty()
+    bar = tqdm(total=total, initial=already, unit="run", desc=name, smoothing=0.05, dynamic_ncols=True,
+               mininterval=0.5 if tty else 30.0)
     return bar, lambda done: bar.update(done - bar.n)
 
 

@@ -87,3 +87,11 @@ def test_relsim_sweep_with_a_bad_file_exits_2_with_the_message_and_no_traceback(
     err = capsys.readouterr().err
     assert "market.buyers = -5" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()  # nothing started, nothing written
+
+
+@pytest.mark.parametrize("name", ["relationship_advantage.toml", "relationship_levers_morris.toml"])
+def test_the_example_sweep_files_are_valid(name):
+    from support import ROOT
+
+    spec = load_sweep(ROOT / "sweeps" / name)
+    assert spec.parameters and spec.replicates >= 1
