@@ -16,7 +16,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,10 +251,17 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, executor: Executor |
         if executor is None and (workers == 1 or total - already <= 1):
             _run_here(tasks, store, state, report, already)
         else:
+            renew = None
             if executor is None:
                 require_main_guard("sim.sweep()")
                 own = executor = process_pool(workers)
-            _run_on(executor, tasks, store, state, report, _window(executor, workers), already)
+
+                def renew():  # a worker died (out of memory, killed): the pool is broken for good
+                    nonlocal own
+                    stop_now(own)
+                    own = process_pool(workers)
+                    return own
+            _run_on(executor, tasks, store, state, report, _window(executor, workers), already, renew)
     except BaseException:
         manifest.update(status="interrupted", wall_time_s=round(time.perf_counter() - started, 3))
         store.write_manifest(manifest)
@@ -331,9 +338,10 @@ def _run_here(tasks: Iterator[SweepTask], store: SweepStore, state: dict, report
 
 
 def _run_on(executor: Any, tasks: Iterator[SweepTask], store: SweepStore, state: dict, report,
-            window: int, done: int) -> None:
+            window: int, done: int, renew: Callable[[], Any] | None = None) -> None:
     """Keep ``window`` runs in flight; collect them as they finish, through done-callbacks
-    (which both concurrent.futures and Dask futures offer)."""
+    (which both concurrent.futures and Dask futures offer). ``renew`` replaces a broken
+    local pool (one whose worker process died) so its runs can be submitted again."""
     submit = _submitter(executor)
     finished_queue: queue.Queue = queue.Queue()
     in_flight: dict[Any, tuple[SweepTask, int]] = {}
@@ -341,7 +349,14 @@ def _run_on(executor: Any, tasks: Iterator[SweepTask], store: SweepStore, state:
     exhausted = False
 
     def launch(task: SweepTask, attempt: int) -> None:
-        future = submit(task)
+        nonlocal submit
+        try:
+            future = submit(task)
+        except BrokenExecutor:
+            if renew is None:
+                raise
+            submit = _submitter(renew())
+            future = submit(task)
         in_flight[future] = (task, attempt)
         future.add_done_callback(finished_queue.put)
 

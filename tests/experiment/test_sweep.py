@@ -244,3 +244,30 @@ def test_a_guarded_script_runs_on_worker_processes(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "finished 12" in done.stdout
+
+
+def test_a_local_worker_killed_mid_sweep_is_replaced_and_nothing_is_lost(tmp_path):
+    spec_path = write_sweep(tmp_path, GRID.replace("replicates = 2", "replicates = 8"))
+    finished = threading.Event()
+    killed_mid_sweep = []
+
+    def kill_a_worker():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not finished.is_set():
+            # pool workers are forked by the fork server, a child of this process
+            workers = [p for p in _descendants(os.getpid()) if p.ppid() != os.getpid()]
+            if workers and len(SweepStore(tmp_path / "out").runs()) == 0:
+                time.sleep(0.5)
+                workers[0].kill()
+                killed_mid_sweep.append(not finished.is_set())
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    runs = sweep(spec_path, tmp_path / "out", workers=2).runs
+    finished.set()
+    killer.join()
+    assert killed_mid_sweep == [True]
+    assert len(runs) == 48 and not runs.duplicated(["point", "replicate"]).any()
+    assert (runs["status"] == "ok").all()
