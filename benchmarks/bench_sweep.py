@@ -94,11 +94,18 @@ def warm(executor, workers: int) -> None:
         future.result()
 
 
+COORDINATOR_CPU: dict[str, float] = {}
+
+
 def timed_sweep(spec: Path, out: Path, executor, sampler=None) -> float:
+    """Seconds of the whole sweep; also notes the coordinator's own CPU seconds (what it
+    spends on submitting, collecting and writing, which must stay small beside the runs)."""
     from sim.experiment.sweep import sweep
 
+    cpu = time.process_time()
     started = time.perf_counter()
     sweep(spec, out, executor=executor, progress=sampler.progress if sampler else False)
+    COORDINATOR_CPU[out.name] = time.process_time() - cpu
     return time.perf_counter() - started
 
 
@@ -192,8 +199,13 @@ def main() -> None:
         ratio = rate_dask / rate_many
         lines.append(f"- Dask local cluster: {ratio:.2f} x the process pool's throughput (target >= 0.8: "
                      f"{'met' if ratio >= 0.8 else 'NOT met'}).")
+    lines.append(f"- coordinator CPU: {COORDINATOR_CPU['many']:.1f} s for the {args.runs:,} runs on the pool "
+                 f"({1000 * COORDINATOR_CPU['many'] / args.runs:.1f} ms per run).")
     lines.append(f"- coordinator RSS at 10% / 50% / 100% of the runs: {memory[0]:.0f} / {memory[1]:.0f} / "
                  f"{memory[2]:.0f} MiB, {growth:+.1f} MiB per 1,000 runs.")
+    lines.append("- a 1-minute load above the number of cores means other processes competed for them: the "
+                 "scaling and Dask figures then measure the machine's load, not the sweep; re-run on a quiet "
+                 "machine.")
     lines.append(end)
     section = "\n".join(lines)
     print(section)
