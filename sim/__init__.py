@@ -18,6 +18,7 @@ _EXPORTS = {
     "RelationshipMarket": "mesa.model", "Buyer": "mesa.agents", "Supplier": "mesa.agents",
     "RunResults": "experiment.run", "load_results": "experiment.run", "run": "experiment.run",
     "compare": "compare", "Comparison": "experiment.compare",
+    "sweep": "experiment.sweep", "SweepResults": "experiment.sweep", "load_sweep": "config.space",
     "Scenario": "config", "load_scenario": "config", "scenario_from_dict": "config",
     "ScenarioError": "config", "Strategy": "config", "PRESETS": "config", "LEVELS": "config",
     "Stage": "engine.state", "Cause": "engine.state", "Positioning": "engine.state",

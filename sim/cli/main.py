@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 
-from sim.cli import app, compare, params, report, run, validate
+from sim.cli import analyze, app, compare, params, report, run, sweep, validate
 from sim.config.schema import ScenarioError
 
-COMMANDS = (run, validate, params, compare, report, app)
+COMMANDS = (run, validate, params, compare, report, sweep, analyze, app)
 
 
 def build_parser() -> argparse.ArgumentParser:

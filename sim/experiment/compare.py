@@ -10,6 +10,7 @@ import math
 import os
 import re
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,10 +228,11 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
             *, replicates: int = 20, seed: int | None = None, focal: str | None = None,
             overrides: dict[str, Any] | None = None, out: str | Path | None = None,
             workers: int | None = None, overwrite: bool = False, common_random_numbers: bool = True,
-            progress=None) -> Comparison:
+            progress=None, executor: Executor | None = None) -> Comparison:
     """Run every alternative with the same ``replicates`` seeds (common random numbers:
     the same buyers and the same luck, so differences come from the strategy) and compare
-    the focal suppliers' results."""
+    the focal suppliers' results. ``executor``: any ``concurrent.futures``-style pool to run
+    the replicates on (a Dask ``distributed.Client`` too); by default a local process pool."""
     if overrides:
         scenario = scenario.with_overrides(overrides)
     if isinstance(alternatives, str):
@@ -267,7 +269,7 @@ def _compare(alts: list[Alternative], focal_names: list[str], manifest: dict[str
     results: dict[str, RunResults] = {}
     total = replicates * len(alts)
     workers = workers or os.cpu_count() or 1
-    pool = process_pool(workers) if workers > 1 else None
+    pool = executor or (process_pool(workers) if workers > 1 else None)
     try:
         for k, alt in enumerate(alts):
             alt_seed = root if common_random_numbers else root + 7919 * (k + 1)
@@ -283,7 +285,7 @@ def _compare(alts: list[Alternative], focal_names: list[str], manifest: dict[str
             folder.write_manifest(manifest)
         raise
     finally:
-        if pool is not None:
+        if pool is not None and executor is None:
             stop_now(pool)
     frames = []
     for alt in alts:

@@ -1,0 +1,49 @@
+"""``relsim analyze``: tables, figures, sensitivity indices and scenario discovery of a sweep."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("analyze", help="analyse a sweep: effects, Sobol, Morris, PRIM boxes",
+                       description="Read a sweep store and write DIR/analysis/: a self-contained HTML "
+                       "page, figures (PNG) and tables (CSV): effects by parameter, interactions, "
+                       "heatmaps, Sobol or Morris indices, and the PRIM box of where the outcome holds.")
+    p.add_argument("results", help="sweep store written by relsim sweep")
+    p.add_argument("--outcome", default="cumulative_profit",
+                   help="summary outcome of the focal supplier (default cumulative_profit)")
+    p.add_argument("--alternative", help="with a comparison: the alternative whose advantage over the "
+                   "baseline (the first) is analysed (default: the last)")
+    p.add_argument("--above", type=float, metavar="VALUE",
+                   help="without a comparison: scenario discovery looks for points whose mean outcome "
+                   "is at least VALUE (default: the top quarter of points)")
+    p.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace) -> int:
+    from sim.report.analyze import write_analysis
+    from sim.report.html import _number
+
+    page, a = write_analysis(args.results, args.outcome, args.alternative, args.above)
+    print(f"{a.label} over {len(a.per_run):,} runs at {len(a.per_point)} points")
+    for note in a.notes:
+        print(f"note: {note}")
+    if a.sobol is not None:
+        for _, r in a.sobol.iterrows():
+            print(f"  Sobol {r['parameter']}: S1 {r['S1']:.2f} ± {r['S1_conf']:.2f}, "
+                  f"ST {r['ST']:.2f} ± {r['ST_conf']:.2f}")
+    if a.morris is not None:
+        for _, r in a.morris.sort_values("mu_star", ascending=False).iterrows():
+            print(f"  Morris {r['parameter']}: mu* {_number(r['mu_star'], a.kind)}, "
+                  f"sigma {_number(r['sigma'], a.kind)}")
+    if a.box is not None:
+        b = a.box
+        print(f"  where {a.target}: coverage {100 * b.coverage:.0f}%, density {100 * b.density:.0f}%, "
+              f"mass {100 * b.mass:.0f}%")
+        for _, r in b.limits.iterrows():
+            where = (f"one of {', '.join(map(str, r['levels']))}" if r["levels"] is not None
+                     else f"{r['low']:.4g} to {r['high']:.4g}")
+            print(f"    {r['parameter']}: {where}")
+    print(f"analysis: {page}")
+    return 0

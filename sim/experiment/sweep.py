@@ -1,0 +1,426 @@
+"""Running a sweep: every (point, replicate) of a design, on any executor with the
+``concurrent.futures`` shape (a local process pool by default, a Dask ``distributed.Client``,
+an MPI pool), written to a :class:`SweepStore` in batches as runs finish.
+
+The coordinator holds only a bounded window of runs in flight and a small buffer of
+finished rows, so its memory does not grow with the number of runs. A run whose model
+raises is recorded with its error and the sweep goes on; a run whose worker is lost (a
+killed process, a Dask worker gone) is submitted again."""
+
+from __future__ import annotations
+
+import os
+import platform
+import queue
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import BrokenExecutor, Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.config import Scenario, ScenarioError
+from sim.config.space import Keep, SweepSpec, load_sweep
+from sim.experiment.compare import (
+    Alternative,
+    focal_entries,
+    focal_supplier_names,
+    replicate_metrics,
+    resolve_alternatives,
+)
+from sim.experiment.designs import design_points, point_overrides, run_seed
+from sim.experiment.executors import process_pool, stop_now
+from sim.experiment.guard import require_main_guard
+from sim.experiment.run import RunResults, package_versions, run_replicate
+from sim.experiment.sweep_store import SweepStore
+
+#: times a run is submitted again after its worker was lost, before it is recorded as lost
+RETRIES = 2
+#: a batch of finished runs is written when it holds this many runs, or is this old
+BATCH_RUNS = 200
+BATCH_SECONDS = 2.0
+
+
+def run_outcomes(results: RunResults, focal: list[str]) -> pd.DataFrame:
+    """The summary outcomes of the focal suppliers, one row per replicate: the one place a
+    sweep gets its outcomes from (today compare's metrics; the outcome registry's
+    ``replicate_outcomes`` when it lands)."""
+    return replicate_metrics(results, focal)
+
+
+# --------------------------------------------------------------------------- one run (worker side)
+
+
+@dataclass(frozen=True)
+class SweepTask:
+    """One (point, replicate): every alternative of the comparison, or the point's scenario."""
+
+    scenario: Scenario
+    fixed: dict[str, Any]
+    point: str
+    replicate: int
+    seed: int
+    values: dict[str, Any]
+    alternatives: tuple[str, ...]
+    focal: str | None
+    keep: Keep
+
+
+@dataclass
+class TaskResult:
+    rows: list[dict[str, Any]]
+    tables: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+
+
+def _alternative_name(item: str) -> str:
+    return Path(item).stem if item.endswith(".toml") else item
+
+
+def run_task(task: SweepTask) -> TaskResult:
+    """Run one (point, replicate) and return its rows; a model error becomes a row with
+    status "error" instead of an exception, so one bad point never stops a sweep."""
+    key = {"point": task.point, "replicate": task.replicate, "seed": task.seed, **task.values}
+    host = socket.gethostname()
+    try:
+        scenario = task.scenario.with_overrides(task.values, "sweep point") if task.values else task.scenario
+        if task.alternatives:
+            alts, focal = resolve_alternatives(scenario, ",".join(task.alternatives), task.focal,
+                                               {**task.fixed, **task.values})
+        else:
+            alts = [Alternative("", scenario, "point")]
+            focal = focal_supplier_names(scenario, focal_entries(scenario, task.focal))
+    except Exception as exc:  # a point the scenario refuses: every alternative fails alike
+        names = [_alternative_name(a) for a in task.alternatives] or [""]
+        return TaskResult([_error_row(key, name, exc, host, task) for name in names])
+    result = TaskResult([], {t: [] for t in _kept_tables(task.keep)})
+    for alt in alts:
+        started = time.perf_counter()
+        try:
+            frames = run_replicate(alt.scenario, task.replicate, task.seed)
+            frames.pop("_wall_time_s", None)
+            outcomes = run_outcomes(RunResults(alt.scenario, **frames), focal)
+            row = {**key, **({"alternative": alt.name} if task.alternatives else {}), "status": "ok",
+                   "error": None, **outcomes.drop(columns="replicate").iloc[0].to_dict(),
+                   "wall_time_s": time.perf_counter() - started, "host": host}
+            result.rows.append(row)
+            for table in result.tables:
+                result.tables[table].append(_kept_frame(frames[table], table, task, alt.name))
+        except Exception as exc:
+            result.rows.append(_error_row(key, alt.name, exc, host, task))
+    return result
+
+
+def _error_row(key: dict, alternative: str, exc: BaseException, host: str, task: SweepTask) -> dict:
+    return {**key, **({"alternative": alternative} if task.alternatives else {}), "status": "error",
+            "error": f"{type(exc).__name__}: {exc}", "wall_time_s": float("nan"), "host": host}
+
+
+def _kept_tables(keep: Keep) -> list[str]:
+    return list(keep.series) + (["events"] if keep.events else [])
+
+
+def _kept_frame(frame: pd.DataFrame, table: str, task: SweepTask, alternative: str) -> pd.DataFrame:
+    if table != "events" and task.keep.every > 1:
+        last = frame["step"].max()
+        frame = frame[(frame["step"] % task.keep.every == 0) | (frame["step"] == last)]
+    frame = frame.drop(columns="replicate").copy()
+    frame.insert(0, "replicate", task.replicate)
+    frame.insert(0, "point", task.point)
+    if task.alternatives:
+        frame.insert(2, "alternative", alternative)
+    for column in frame.columns:  # categories differ from run to run: store plain text
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype("string")
+    return frame
+
+
+# --------------------------------------------------------------------------- the sweep (coordinator)
+
+
+@dataclass
+class SweepResults:
+    """A sweep's store, read on demand (a large sweep never has to fit in memory)."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def store(self) -> SweepStore:
+        return SweepStore(self.path)
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        return self.store.runs()
+
+    @property
+    def points(self) -> pd.DataFrame:
+        return self.store.points()
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.store.table(name)
+
+    @property
+    def failed(self) -> int:
+        return int(self.manifest.get("failed_runs", 0))
+
+
+def sweep_manifest(spec: SweepSpec, points: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "kind": "sweep", "name": spec.name, "description": spec.description, "source": spec.source,
+        "scenario": spec.scenario_path, "fixed": spec.fixed, "identity": spec.identity(),
+        "parameters": spec.names, "design": {"kind": spec.design.kind, "samples": spec.design.samples,
+                                             "levels": spec.design.levels,
+                                             "second_order": spec.design.second_order,
+                                             "seed": spec.design.seed},
+        "problem": spec.problem(), "points": int(points["point"].nunique()),
+        "design_rows": len(points), "replicates": spec.replicates, "root_seed": spec.seed,
+        "seeds": "run seed = 63 bits of SeedSequence(root_seed, spawn_key=(int(point, 16), replicate))"
+        if not spec.common_random_numbers else "run seed = 63 bits of SeedSequence(root_seed, "
+        "spawn_key=(replicate,)) at every point (common random numbers)",
+        "alternatives": list(spec.alternatives), "focal": spec.focal,
+        "versions": package_versions(), "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+        "machine": {"host": platform.node(), "cpus": os.cpu_count()},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "status": "running", "wall_time_s": None,
+    }
+
+
+def sweep_tasks(spec: SweepSpec, points: pd.DataFrame, done: set[tuple[str, int]]) -> Iterator[SweepTask]:
+    """Every run not yet in the store, replicate by replicate (so an interrupted sweep has
+    whole replicates of the design rather than whole points)."""
+    unique = points.drop_duplicates("point")
+    records = unique.to_dict("records")
+    for replicate in range(spec.replicates):
+        for row in records:
+            if (row["point"], replicate) in done:
+                continue
+            yield SweepTask(spec.scenario, spec.fixed, row["point"], replicate,
+                            run_seed(spec.seed, row["point"], replicate, spec.common_random_numbers),
+                            point_overrides(spec, row), spec.alternatives, spec.focal, spec.keep)
+
+
+def _window(executor: Any, workers: int | None) -> int:
+    if hasattr(executor, "nthreads"):  # a Dask client: keep each thread busy
+        try:
+            return max(4, 2 * sum(executor.nthreads().values()))
+        except Exception:
+            pass
+    return max(4, 2 * (workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1))
+
+
+def _submitter(executor: Any) -> Callable[[SweepTask], Any]:
+    if type(executor).__module__.startswith("distributed"):
+        # Dask would take two submissions of equal arguments for one task; a run submitted
+        # again after its worker was lost must be a new task
+        return lambda task: executor.submit(run_task, task, pure=False)
+    return lambda task: executor.submit(run_task, task)
+
+
+def sweep(spec: SweepSpec | str | Path, out: str | Path, *, executor: Executor | Any | None = None,
+          workers: int | None = None, progress: bool | Callable[[int, int], None] | None = None,
+          overwrite: bool = False, replicates: int | None = None) -> SweepResults:
+    """Run the sweep ``spec`` (a :class:`SweepSpec` or a sweep file) into the store ``out``,
+    resuming what is there. ``executor``: any object with ``submit(fn, arg)`` returning
+    futures (a Dask ``distributed.Client`` included); by default a local process pool of
+    ``workers`` processes (all cores), or this process alone with ``workers=1``.
+    ``progress``: True for a progress bar on stderr, or a callable ``(done, total)``."""
+    spec_text = None
+    if not isinstance(spec, SweepSpec):
+        spec_text = Path(spec).read_text(encoding="utf-8") if Path(spec).is_file() else None
+        spec = load_sweep(spec)
+    if replicates is not None:
+        spec = spec.with_changes(replicates=replicates)
+    if spec.alternatives:  # refuse a bad comparison before anything starts
+        resolve_alternatives(spec.scenario, ",".join(spec.alternatives), spec.focal, spec.fixed)
+    points = design_points(spec)
+    manifest = sweep_manifest(spec, points)
+    store = SweepStore(out)
+    done = store.open(manifest, points, spec_text, overwrite)
+    total = int(points["point"].nunique()) * spec.replicates
+    wanted = set(points["point"])
+    already = sum(1 for p, r in done if p in wanted and r < spec.replicates)
+    bar, report = _progress(progress, total, already, spec.name)
+    own = None
+    started = time.perf_counter()
+    state = {"failed": 0, "outcomes": [], "not_outcomes": _NOT_OUTCOMES | set(spec.names)}
+    try:
+        tasks = sweep_tasks(spec, points, done)
+        if executor is None and (workers == 1 or total - already <= 1):
+            _run_here(tasks, store, state, report, already)
+        else:
+            renew = None
+            if executor is None:
+                require_main_guard("sim.sweep()")
+                own = executor = process_pool(workers)
+
+                def renew():  # a worker died (out of memory, killed): the pool is broken for good
+                    nonlocal own
+                    stop_now(own)
+                    own = process_pool(workers)
+                    return own
+            _run_on(executor, tasks, store, state, report, _window(executor, workers), already, renew)
+    except BaseException:
+        manifest.update(status="interrupted", wall_time_s=round(time.perf_counter() - started, 3))
+        store.write_manifest(manifest)
+        raise
+    finally:
+        if own is not None:
+            stop_now(own)
+        if bar is not None:
+            bar.close()
+        store.close()
+    manifest.update(status="complete", wall_time_s=round(time.perf_counter() - started, 3),
+                    failed_runs=int((store.runs(columns=["status"])["status"] != "ok").sum()),
+                    outcomes=state["outcomes"])
+    store.write_manifest(manifest)
+    return SweepResults(store.path, manifest)
+
+
+def _progress(progress, total: int, already: int, name: str):
+    if callable(progress):
+        return None, lambda done: progress(done, total)
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    if not show:
+        return None, None
+    from tqdm import tqdm
+
+    # in a log file (a batch job), a line every half minute rather than a bar redrawn
+    tty = sys.stderr.isatty()
+    bar = tqdm(total=total, initial=already, unit="run", desc=name, smoothing=0.05, dynamic_ncols=True,
+               mininterval=0.5 if tty else 30.0)
+    return bar, lambda done: bar.update(done - bar.n)
+
+
+class _Batch:
+    """Finished runs not yet written; written when big or old enough, and always at the end."""
+
+    def __init__(self, store: SweepStore, state: dict):
+        self.store, self.state = store, state
+        self.rows: list[dict] = []
+        self.tables: dict[str, list[pd.DataFrame]] = {}
+        self.runs = 0
+        self.since = time.monotonic()
+
+    def add(self, result: TaskResult) -> None:
+        self.rows.extend(result.rows)
+        for table, frames in result.tables.items():
+            self.tables.setdefault(table, []).extend(frames)
+        self.runs += 1
+        if not self.state["outcomes"]:
+            ok = [r for r in result.rows if r["status"] == "ok"]
+            if ok:
+                self.state["outcomes"] = [k for k in ok[0] if k not in self.state["not_outcomes"]]
+        self.state["failed"] += sum(r["status"] != "ok" for r in result.rows)
+        if self.runs >= BATCH_RUNS or time.monotonic() - self.since >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        self.store.write_batch(self.rows, self.tables, self.state["outcomes"])
+        self.rows, self.tables, self.runs, self.since = [], {}, 0, time.monotonic()
+
+
+_NOT_OUTCOMES = {"point", "replicate", "seed", "alternative", "status", "error", "wall_time_s", "host"}
+
+
+def _run_here(tasks: Iterator[SweepTask], store: SweepStore, state: dict, report, finished: int) -> None:
+    batch = _Batch(store, state)
+    try:
+        for task in tasks:
+            batch.add(run_task(task))
+            finished += 1
+            if report is not None:
+                report(finished)
+    finally:
+        batch.flush()
+
+
+def _run_on(executor: Any, tasks: Iterator[SweepTask], store: SweepStore, state: dict, report,
+            window: int, done: int, renew: Callable[[], Any] | None = None) -> None:
+    """Keep ``window`` runs in flight; collect them as they finish, through done-callbacks
+    (which both concurrent.futures and Dask futures offer). ``renew`` replaces a broken
+    local pool (one whose worker process died) so its runs can be submitted again."""
+    submit = _submitter(executor)
+    finished_queue: queue.Queue = queue.Queue()
+    in_flight: dict[Any, tuple[SweepTask, int]] = {}
+    batch = _Batch(store, state)
+    exhausted = False
+
+    def launch(task: SweepTask, attempt: int) -> None:
+        nonlocal submit
+        try:
+            future = submit(task)
+        except BrokenExecutor:
+            if renew is None:
+                raise
+            submit = _submitter(renew())
+            future = submit(task)
+        in_flight[future] = (task, attempt)
+        future.add_done_callback(finished_queue.put)
+
+    try:
+        while True:
+            while not exhausted and len(in_flight) < window:
+                task = next(tasks, None)
+                if task is None:
+                    exhausted = True
+                else:
+                    launch(task, 0)
+            if not in_flight:
+                break
+            try:
+                future = finished_queue.get(timeout=0.5)  # short waits keep Ctrl-C responsive
+            except queue.Empty:
+                if batch.rows and time.monotonic() - batch.since >= BATCH_SECONDS:
+                    batch.flush()
+                continue
+            if future not in in_flight:
+                continue
+            task, attempt = in_flight.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker was lost, not the model: run_task never raises
+                if attempt < RETRIES:
+                    launch(task, attempt + 1)
+                    continue
+                names = [_alternative_name(a) for a in task.alternatives] or [""]
+                key = {"point": task.point, "replicate": task.replicate, "seed": task.seed, **task.values}
+                lost = TaskResult([_error_row(key, n, exc, "", task) for n in names])
+                for row in lost.rows:
+                    row["status"] = "lost"
+                result = lost
+            batch.add(result)
+            done += 1
+            if report is not None:
+                report(done)
+    finally:
+        batch.flush()
+        for future in list(in_flight):
+            try:
+                future.cancel()
+            except Exception:
+                pass
+
+
+def dask_local_cluster(workers: int):
+    """A Dask cluster of ``workers`` single-threaded worker processes on loopback, and a
+    client to it; the caller closes both (``client.close(); cluster.close()``)."""
+    require_main_guard("a local Dask cluster")
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None, silence_logs=50)
+    return Client(cluster), cluster
+
+
+def dask_client(address: str):
+    """A client of the Dask scheduler at ``address`` (``tcp://HOST:8786``)."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=20)
+    except OSError as exc:
+        raise ScenarioError(f"--scheduler {address}: no Dask scheduler answers there ({exc}); start one "
+                            f"with `dask scheduler` and workers with `dask worker {address}`") from None

@@ -1,0 +1,273 @@
+"""The sweep runner and its store: one row per run, resumable after any kill, extendable,
+refusing a changed sweep, recording failed runs, on any executor."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+import psutil
+import pytest
+from sweep_support import GRID, results_of, write_sweep
+
+from sim.config import ScenarioError
+from sim.config.space import load_sweep
+from sim.experiment import sweep as sweep_module
+from sim.experiment.designs import run_seed
+from sim.experiment.sweep import sweep
+from sim.experiment.sweep_store import SweepStore
+from sim.observe.market import ObservedMarket
+
+
+def test_each_run_is_one_tidy_row_with_its_parameters_seed_and_outcomes(tmp_path):
+    spec_path = write_sweep(tmp_path)
+    results = sweep(spec_path, tmp_path / "out", workers=1)
+    runs = results.runs
+    assert len(runs) == 6 * 2 and not runs.duplicated(["point", "replicate"]).any()
+    assert {"buyers.switching_cost", "buyers.relational_orientation", "seed", "cumulative_profit",
+            "market_share"} <= set(runs.columns)
+    assert (runs["status"] == "ok").all()
+    # a row's seed reproduces its run, headless, with the point's values
+    row = runs.iloc[5]
+    spec = load_sweep(spec_path)
+    assert row["seed"] == run_seed(spec.seed, row["point"], int(row["replicate"]))
+    scenario = spec.scenario.with_overrides({"buyers.switching_cost": float(row["buyers.switching_cost"]),
+                                             "buyers.relational_orientation":
+                                             float(row["buyers.relational_orientation"])})
+    market = ObservedMarket(scenario, int(row["seed"]))
+    market.run()
+    profit = market.supplier_frame().query("supplier == 'Acme'")["profit"].sum()
+    assert profit == pytest.approx(row["cumulative_profit"], rel=1e-12)
+    assert results.manifest["status"] == "complete"
+
+
+def test_series_are_kept_every_n_steps_in_their_own_files_and_events_only_when_asked(tmp_path):
+    body = GRID + '[keep]\nseries = ["suppliers"]\nevery = 5\n'
+    results = sweep(write_sweep(tmp_path, body), tmp_path / "out", workers=1)
+    series = results.table("suppliers")
+    assert sorted(series["step"].unique()) == [0, 5, 10, 11]  # every 5th and the last
+    assert len(series.groupby(["point", "replicate"])) == 12
+    assert not (tmp_path / "out" / "events.parquet").exists()
+    with pytest.raises(ScenarioError, match="events = true"):
+        results.table("events")
+
+
+def test_more_replicates_extend_a_sweep_without_recomputing_what_exists(tmp_path):
+    spec_path = write_sweep(tmp_path)
+    sweep(spec_path, tmp_path / "out", workers=1)
+    parts = sorted((tmp_path / "out" / "runs.parquet").glob("part-*.parquet"))
+    before = {p: p.stat().st_mtime_ns for p in parts}
+    extended = sweep(spec_path, tmp_path / "out", workers=1, replicates=3).runs
+    assert len(extended) == 18 and not extended.duplicated(["point", "replicate"]).any()
+    assert {p: p.stat().st_mtime_ns for p in parts} == before  # earlier batches untouched
+    fresh = sweep(spec_path, tmp_path / "fresh", workers=1, replicates=3).runs
+    pd.testing.assert_frame_equal(results_of(extended), results_of(fresh))
+
+
+def test_more_grid_levels_add_points_and_keep_the_old_ones(tmp_path):
+    spec_path = write_sweep(tmp_path)
+    sweep(spec_path, tmp_path / "out", workers=1)
+    spec_path.write_text(GRID.replace("levels = [0.0, 0.3]", "levels = [0.0, 0.3, 0.6]"))
+    runs = sweep(spec_path, tmp_path / "out", workers=1).runs
+    assert len(runs) == 9 * 2 and not runs.duplicated(["point", "replicate"]).any()
+
+
+def test_a_changed_sweep_against_an_existing_store_is_refused_with_what_differs(tmp_path):
+    spec_path = write_sweep(tmp_path)
+    sweep(spec_path, tmp_path / "out", workers=1)
+    spec_path.write_text(GRID.replace("seed = 11", "seed = 12") + '[set]\n"market.steps" = 9\n')
+    with pytest.raises(ScenarioError) as caught:
+        sweep(spec_path, tmp_path / "out", workers=1)
+    text = "\n".join(caught.value.messages)
+    assert "holds a different sweep" in text
+    assert "seed: 11 in the store, 12 now" in text and "base_scenario_sha256" in text
+    assert len(SweepStore(tmp_path / "out").runs()) == 12  # nothing lost
+
+
+def test_a_latin_hypercube_of_another_size_is_refused_because_its_points_move(tmp_path):
+    body = ('[sweep]\nscenario = "base.toml"\n[parameters]\n"buyers.switching_cost" = { low = 0.0, high = 0.4 }\n'
+            '[design]\nkind = "latin"\nsamples = 4\n')
+    spec_path = write_sweep(tmp_path, body)
+    sweep(spec_path, tmp_path / "out", workers=1)
+    spec_path.write_text(body.replace("samples = 4", "samples = 5"))
+    with pytest.raises(ScenarioError, match="leaves out 4 of the points already run"):
+        sweep(spec_path, tmp_path / "out", workers=1)
+
+
+def test_a_folder_with_other_files_is_not_taken_for_a_store(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    with pytest.raises(ScenarioError, match="not empty and holds no sweep"):
+        sweep(write_sweep(tmp_path), tmp_path / "out", workers=1)
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+
+
+def test_a_run_that_raises_is_recorded_with_its_error_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    real = sweep_module.run_replicate
+
+    def flaky(scenario, replicate, seed, progress=None):
+        if scenario.segments[0].switching_cost.value == 0.3 and replicate == 1:
+            raise FloatingPointError("market blew up")
+        return real(scenario, replicate, seed)
+
+    monkeypatch.setattr(sweep_module, "run_replicate", flaky)
+    results = sweep(write_sweep(tmp_path), tmp_path / "out", workers=1)
+    runs = results.runs
+    failed = runs[runs["status"] == "error"]
+    assert len(runs) == 12 and len(failed) == 3 and results.failed == 3
+    assert failed["error"].str.contains("FloatingPointError: market blew up").all()
+    assert failed["cumulative_profit"].isna().all()
+    assert runs.loc[runs["status"] == "ok", "cumulative_profit"].notna().all()
+
+
+def test_a_comparison_sweep_runs_every_alternative_with_the_same_seed(tmp_path):
+    body = GRID + '[compare]\nalternatives = ["transactional", "relationship"]\n'
+    runs = sweep(write_sweep(tmp_path, body), tmp_path / "out", workers=1).runs
+    assert len(runs) == 6 * 2 * 2
+    pairs = runs.groupby(["point", "replicate"])
+    assert (pairs["alternative"].nunique() == 2).all()
+    assert (pairs["seed"].nunique() == 1).all()  # common random numbers within a point
+    assert runs.groupby("alternative")["cumulative_profit"].mean().nunique() == 2
+
+
+def test_any_concurrent_futures_executor_runs_the_sweep_with_a_bounded_window(tmp_path, monkeypatch):
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+    real = sweep_module.run_task
+
+    def counted(task):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        try:
+            time.sleep(0.01)
+            return real(task)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(sweep_module, "run_task", counted)
+    spec_path = write_sweep(tmp_path)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        runs = sweep(spec_path, tmp_path / "threads", executor=pool, replicates=4).runs
+    monkeypatch.setattr(sweep_module, "run_task", real)
+    serial = sweep(spec_path, tmp_path / "serial", workers=1, replicates=4).runs
+    pd.testing.assert_frame_equal(results_of(runs), results_of(serial))
+    assert most[0] <= 8
+
+
+def test_a_progress_callable_sees_every_run(tmp_path):
+    seen = []
+    sweep(write_sweep(tmp_path), tmp_path / "out", workers=1, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (12, 12) and len(seen) == 12
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def test_sigkill_mid_sweep_then_resume_gives_exactly_the_uninterrupted_results(tmp_path):
+    spec_path = write_sweep(tmp_path, GRID.replace("replicates = 2", "replicates = 6"))
+    out = tmp_path / "killed"
+    # the relsim command, writing a batch every 0.2 s so that a kill lands between batches
+    command = [sys.executable, "-c", "import sys, sim.experiment.sweep as s; s.BATCH_SECONDS = 0.2; "
+               "from sim.cli.main import main; sys.exit(main(sys.argv[1:]))",
+               "sweep", str(spec_path), "--out", str(out), "--workers", "2", "--no-progress"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    runs_dir = out / "runs.parquet"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(runs_dir.glob("part-*.parquet")):
+        time.sleep(0.05)
+    workers = _descendants(process.pid)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert workers, "the sweep had started its workers"
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, "no worker outlives its coordinator"
+    partial = len(SweepStore(out).runs())
+    assert 0 < partial < 36, "killed mid-sweep"
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    runs = SweepStore(out).runs()
+    assert not runs.duplicated(["point", "replicate"]).any()
+    assert not list(out.rglob(".*.tmp"))
+    uninterrupted = sweep(spec_path, tmp_path / "whole", workers=1).runs
+    pd.testing.assert_frame_equal(results_of(runs), results_of(uninterrupted))
+
+
+def test_series_of_a_batch_cut_short_are_removed_before_their_runs_are_redone(tmp_path):
+    body = GRID + '[keep]\nseries = ["market"]\n'
+    spec_path = write_sweep(tmp_path, body)
+    out = tmp_path / "out"
+    sweep(spec_path, out, workers=1)
+    store = SweepStore(out)
+    # a kill between the series part and the runs part of a batch leaves a series part alone
+    last = sorted((out / "runs.parquet").glob("part-*.parquet"))[-1]
+    last.unlink()
+    sweep(spec_path, out, workers=1)
+    market = store.table("market")
+    assert not market.duplicated(["point", "replicate", "step"]).any()
+    assert len(market.groupby(["point", "replicate"])) == 12
+
+
+UNGUARDED = """\
+import sim
+results = sim.sweep({spec!r}, {out!r}, workers=2)
+print("finished", len(results.runs))
+"""
+
+
+def test_an_unguarded_script_fails_at_once_saying_what_to_add(tmp_path):
+    spec_path = write_sweep(tmp_path)
+    script = tmp_path / "study.py"
+    script.write_text(UNGUARDED.format(spec=str(spec_path), out=str(tmp_path / "out")))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr and "study.py, line 2" in done.stderr
+    assert "BrokenProcessPool" not in done.stderr
+
+
+def test_a_guarded_script_runs_on_worker_processes(tmp_path):
+    spec_path = write_sweep(tmp_path)
+    script = tmp_path / "study.py"
+    body = UNGUARDED.format(spec=str(spec_path), out=str(tmp_path / "out")).splitlines()
+    script.write_text(body[0] + '\nif __name__ == "__main__":\n' + "\n".join("    " + line for line in body[1:]))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "finished 12" in done.stdout
+
+
+def test_a_local_worker_killed_mid_sweep_is_replaced_and_nothing_is_lost(tmp_path):
+    spec_path = write_sweep(tmp_path, GRID.replace("replicates = 2", "replicates = 8"))
+    finished = threading.Event()
+    killed_mid_sweep = []
+
+    def kill_a_worker():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not finished.is_set():
+            # pool workers are forked by the fork server, a child of this process
+            workers = [p for p in _descendants(os.getpid()) if p.ppid() != os.getpid()]
+            if workers and len(SweepStore(tmp_path / "out").runs()) == 0:
+                time.sleep(0.5)
+                workers[0].kill()
+                killed_mid_sweep.append(not finished.is_set())
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    runs = sweep(spec_path, tmp_path / "out", workers=2).runs
+    finished.set()
+    killer.join()
+    assert killed_mid_sweep == [True]
+    assert len(runs) == 48 and not runs.duplicated(["point", "replicate"]).any()
+    assert (runs["status"] == "ok").all()

@@ -1,0 +1,84 @@
+"""``relsim analyze``: effects by parameter, heatmaps, Sobol and Morris indices, PRIM boxes,
+and a self-contained page."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sweep_support import GRID, write_sweep
+
+from sim.cli.main import main
+from sim.experiment.sweep import sweep
+from sim.report.analyze import load_analysis, write_analysis
+
+COMPARE = GRID + '[compare]\nalternatives = ["transactional", "relationship"]\n'
+SAMPLED = ('[sweep]\nscenario = "base.toml"\nreplicates = 1\n[parameters]\n'
+           '"buyers.switching_cost" = { low = 0.0, high = 0.6 }\n'
+           '"buyers.price_sensitivity" = { low = 1.0, high = 5.0 }\n')
+
+
+@pytest.fixture(scope="module")
+def compare_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compare")
+    sweep(write_sweep(folder, COMPARE), folder / "out", workers=1)
+    return folder / "out"
+
+
+def test_a_comparison_sweep_is_analysed_as_the_paired_advantage_of_the_alternative(compare_store):
+    a = load_analysis(compare_store)
+    assert a.label.startswith("Advantage of relationship over transactional")
+    runs = a.per_run
+    assert len(runs) == 12  # one paired difference per (point, replicate)
+    table = a.effects["buyers.switching_cost"]
+    assert list(table["level"]) == [0.0, 0.3] and list(table["runs"]) == [6, 6]
+    # the table's means are the means of the paired differences at each level
+    expected = runs.groupby("buyers.switching_cost")["value"].mean().to_numpy()
+    assert table["mean"].to_numpy() == pytest.approx(expected)
+    assert "beats transactional" in a.target
+
+
+def test_the_analysis_page_has_tables_figures_and_csv_files_and_needs_no_network(compare_store):
+    page, a = write_analysis(compare_store)
+    text = page.read_text()
+    assert "By parameter" in text and 'id="fig-main_effects"' in text and 'id="fig-heatmaps"' in text
+    assert "http://" not in text and "https://" not in text and "data:image/png;base64," in text
+    folder = compare_store / "analysis"
+    assert (folder / "effects.csv").exists() and (folder / "figures" / "heatmaps.png").exists()
+    if a.box is not None:
+        assert "coverage" in text and (folder / "prim_box.csv").exists()
+
+
+def test_sobol_indices_come_from_a_sobol_sweep_and_need_every_point(tmp_path):
+    spec = write_sweep(tmp_path, SAMPLED + '[design]\nkind = "sobol"\nsamples = 8\n')
+    sweep(spec, tmp_path / "out", workers=1)
+    a = load_analysis(tmp_path / "out", outcome="market_share")
+    assert list(a.sobol["parameter"]) == ["buyers.switching_cost", "buyers.price_sensitivity"]
+    assert a.sobol[["S1", "ST", "S1_conf", "ST_conf"]].notna().all().all()
+    assert len(a.effects["buyers.switching_cost"]) == 5  # a sampled range is shown by fifths
+    # a store missing a run of the design says so instead of computing wrong indices
+    runs_dir = tmp_path / "out" / "runs.parquet"
+    part = next(runs_dir.glob("part-*.parquet"))
+    frame = pd.read_parquet(part)
+    frame.iloc[1:].to_parquet(part, index=False)
+    a = load_analysis(tmp_path / "out", outcome="market_share")
+    assert a.sobol is None and any("need every point of the design" in n for n in a.notes)
+
+
+def test_morris_effects_come_from_a_morris_sweep(tmp_path, capsys):
+    spec = write_sweep(tmp_path, SAMPLED + '[design]\nkind = "morris"\nsamples = 4\nlevels = 4\n')
+    sweep(spec, tmp_path / "out", workers=1)
+    assert main(["analyze", str(tmp_path / "out"), "--outcome", "market_share"]) == 0
+    out = capsys.readouterr().out
+    assert "Morris buyers.switching_cost: mu*" in out and "Morris buyers.price_sensitivity: mu*" in out
+    assert (tmp_path / "out" / "analysis" / "morris.csv").exists()
+
+
+def test_analyze_with_an_unknown_outcome_exits_2_naming_the_outcomes(compare_store, capsys):
+    assert main(["analyze", str(compare_store), "--outcome", "cumulative_proft"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'cumulative_profit'" in err and "Traceback" not in err
+
+
+def test_analyze_refuses_a_folder_that_is_not_a_sweep(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path)]) == 2
+    assert "not a sweep store" in capsys.readouterr().err
