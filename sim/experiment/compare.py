@@ -251,20 +251,21 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
     }
     if out_path is None:
         return _compare(alts, focal_names, manifest, None, replicates, root, workers,
-                        common_random_numbers, progress, overwrite)
+                        common_random_numbers, progress, overwrite, executor)
     folder = ResultsFolder(out_path)
     lock = folder.open_for_writing("relsim compare")
     try:
         _prepare_compare_folder(folder, manifest, overwrite, alts)
         return _compare(alts, focal_names, manifest, folder, replicates, root, workers,
-                        common_random_numbers, progress, overwrite)
+                        common_random_numbers, progress, overwrite, executor)
     finally:
         lock.release()
 
 
 def _compare(alts: list[Alternative], focal_names: list[str], manifest: dict[str, Any],
              folder: ResultsFolder | None, replicates: int, root: int, workers: int | None,
-             common_random_numbers: bool, progress, overwrite: bool) -> Comparison:
+             common_random_numbers: bool, progress, overwrite: bool,
+             executor: Executor | None = None) -> Comparison:
     started = time.perf_counter()
     results: dict[str, RunResults] = {}
     total = replicates * len(alts)
