@@ -22,8 +22,8 @@ def add_parser(sub) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
+    from sim.observe.numbers import number
     from sim.report.analyze import write_analysis
-    from sim.report.html import _number
 
     page, a = write_analysis(args.results, args.outcome, args.alternative, args.above)
     print(f"{a.label} over {len(a.per_run):,} runs at {len(a.per_point)} points")
@@ -35,8 +35,8 @@ def command(args: argparse.Namespace) -> int:
                   f"ST {r['ST']:.2f} ± {r['ST_conf']:.2f}")
     if a.morris is not None:
         for _, r in a.morris.sort_values("mu_star", ascending=False).iterrows():
-            print(f"  Morris {r['parameter']}: mu* {_number(r['mu_star'], a.kind)}, "
-                  f"sigma {_number(r['sigma'], a.kind)}")
+            print(f"  Morris {r['parameter']}: mu* {number(r['mu_star'], a.kind)}, "
+                  f"sigma {number(r['sigma'], a.kind)}")
     if a.box is not None:
         b = a.box
         print(f"  where {a.target}: coverage {100 * b.coverage:.0f}%, density {100 * b.density:.0f}%, "

@@ -31,11 +31,12 @@ import pandas as pd
 from sim.config.schema import ScenarioError, suggest
 from sim.experiment.files import atomic_write_bytes, atomic_write_text
 from sim.experiment.sweep_store import SweepStore
-from sim.observe.summary import t_interval
-from sim.report.assets import CSS
-from sim.report.data import DPI, METRICS, PALETTE, STYLE
+from sim.observe import numbers
+from sim.observe.kpis import KPIS
+from sim.report.data import DPI, PALETTE, STYLE
 from sim.report.figures import _figure, _png
-from sim.report.html import _number
+from sim.report.html import _css
+from sim.stats.intervals import mean_interval
 from sim.stats.sensitivity import PrimBox, morris_indices, prim, sobol_indices
 
 #: a numeric parameter with more distinct values than this is shown by fifths of its range
@@ -84,11 +85,12 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
         notes.append(f"{len(failed)} run(s) failed and are left out (first error: {failed['error'].iloc[0]}).")
     runs = runs[runs["status"] == "ok"]
     runs = runs[runs["point"].isin(set(points["point"])) & (runs["replicate"] < manifest["replicates"])]
-    outcomes = list(manifest.get("outcomes") or [c for c in METRICS if c in runs])
+    outcomes = list(manifest.get("outcomes") or [c for c in KPIS if c in runs])
     if outcome not in outcomes:
         raise ScenarioError(f"--outcome {outcome!r}: not an outcome of this sweep{suggest(outcome, outcomes)}; "
                             f"outcomes: {', '.join(outcomes)}")
-    label, kind = METRICS.get(outcome, (outcome.replace("_", " ").capitalize(), "number"))
+    kpi = KPIS.get(outcome)
+    label, kind = (kpi.label, kpi.kind) if kpi else (outcome.replace("_", " ").capitalize(), "count")
     alternatives = manifest.get("alternatives") or []
     if alternatives:
         names = list(dict.fromkeys(runs["alternative"].astype(str)))
@@ -104,7 +106,7 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
         per_run = (wide[chosen] - wide[base]).rename("value").reset_index()
         axis = f"{chosen} − {base}: {label.lower()}"
         label = f"Advantage of {chosen} over {base}: {label.lower()}"
-        target = f"{chosen} beats {base} on {METRICS.get(outcome, (outcome,))[0].lower()} (mean advantage > 0)"
+        target = f"{chosen} beats {base} on {(KPIS[outcome].label if outcome in KPIS else outcome).lower()} (mean advantage > 0)"
         threshold = 0.0
     else:
         per_run = runs[["point", "replicate", outcome]].rename(columns={outcome: "value"})
@@ -115,14 +117,14 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
     per_run = per_run.join(values, on="point")
     rows = []
     for point, g in per_run.groupby("point", sort=False):
-        mean, half = t_interval(g["value"].to_numpy())
+        mean, half = mean_interval(g["value"].to_numpy())
         rows.append({"point": point, "mean": mean, "half_width": half, "runs": len(g)})
     per_point = pd.DataFrame(rows).join(values, on="point")
     if threshold is None:
         threshold = float(np.nanquantile(per_point["mean"], 0.75))
-        target = f"{label.lower()} in the top quarter of points (at least {_number(threshold, kind)})"
+        target = f"{label.lower()} in the top quarter of points (at least {numbers.number(threshold, kind)})"
     elif target is None:
-        target = f"{label.lower()} at least {_number(threshold, kind)}"
+        target = f"{label.lower()} at least {numbers.number(threshold, kind)}"
     analysis = SweepAnalysis(store.path, manifest, outcome, label, kind, parameters, points, per_run,
                              per_point, target, axis_label=axis, notes=notes)
     analysis.effects = {p: effect_table(per_run, p) for p in parameters}
@@ -150,7 +152,7 @@ def effect_table(per_run: pd.DataFrame, parameter: str) -> pd.DataFrame:
     """Mean outcome and its 95% interval over runs, at each level of ``parameter``."""
     rows = []
     for level, g in per_run.groupby(_levels(per_run[parameter]), sort=True, observed=True):
-        mean, half = t_interval(g["value"].to_numpy())
+        mean, half = mean_interval(g["value"].to_numpy())
         rows.append({"parameter": parameter, "level": level, "mean": mean,
                      "ci_low": mean - half, "ci_high": mean + half, "runs": len(g)})
     return pd.DataFrame(rows)
@@ -257,7 +259,7 @@ def fig_heatmaps(a: SweepAnalysis):
         for (i, j), v in np.ndenumerate(values):
             if np.isfinite(v) and values.size <= 64:  # dark text on light cells, light on dark
                 light = abs(shade[i, j] - 0.5) < 0.3 if diverging else shade[i, j] > 0.6
-                ax.text(j, i, _number(v, a.kind), ha="center", va="center", fontsize=8,
+                ax.text(j, i, numbers.number(v, a.kind), ha="center", va="center", fontsize=8,
                         color="black" if light else "white")
         ax.set_xticks(range(table.shape[1]), [_level_text(v) for v in table.columns], rotation=30)
         ax.set_yticks(range(table.shape[0]), [_level_text(v) for v in table.index])
@@ -357,7 +359,7 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str, str]]) -> str:
             elif kind == "whole":
                 text = f"{int(value):,}"
             else:
-                text = _number(float(value), kind)
+                text = numbers.number(float(value), kind)
             cells.append(f"<td>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<div class="scroll"><table class="results"><thead><tr>{head}</tr></thead>'
@@ -393,7 +395,7 @@ def render_page(a: SweepAnalysis, images: dict[str, bytes]) -> str:
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
              "style-src 'unsafe-inline'\">", '<link rel="icon" href="data:,">',
-             f"<title>{esc(m['name'])} — relsim sweep analysis</title>", f"<style>{CSS}</style></head><body>",
+             f"<title>{esc(m['name'])} — relsim sweep analysis</title>", f"<style>{_css()}</style></head><body>",
              '<header class="top"><div class="wrap"><div class="kicker">relsim sweep analysis</div>',
              f"<h1>{esc(m['name'])}</h1>", f"<p>{esc(m.get('description') or '')}</p>",
              '<dl class="facts">' + "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts)
