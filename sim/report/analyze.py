@@ -104,9 +104,10 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
                                 aggfunc="first", observed=True)
         wide = wide.dropna(subset=[base, chosen])
         per_run = (wide[chosen] - wide[base]).rename("value").reset_index()
-        axis = f"{chosen} − {base}: {label.lower()}"
-        label = f"Advantage of {chosen} over {base}: {label.lower()}"
-        target = f"{chosen} beats {base} on {(KPIS[outcome].label if outcome in KPIS else outcome).lower()} (mean advantage > 0)"
+        what = label.lower()
+        axis = f"{chosen} − {base}: {what}"
+        label = f"Advantage of {chosen} over {base}: {what}"
+        target = f"{chosen} beats {base} on {what} (mean advantage > 0)"
         threshold = 0.0
     else:
         per_run = runs[["point", "replicate", outcome]].rename(columns={outcome: "value"})

@@ -200,7 +200,8 @@ def test_page_has_mesas_controls_the_lesson_selector_and_every_lever():
     buttons = [w.children[0] for w in rc.find(v.Btn).widgets]
     assert {"Reset", "▶", "Step"} <= set(buttons)
     selects = {w.label: w for w in rc.find(v.Select).widgets}
-    assert set(selects) >= {"Lesson", "Supplier the levers act on", "Strategy mix", "Kotler level of the lever supplier"}
+    assert set(selects) >= {"Lesson", "Supplier the levers act on", "Strategy mix",
+                            "Kotler level of the lever supplier"}
     assert selects["Lesson"].items == [x.title for x in load_lessons()]
     sliders = rc.find(v.Slider).widgets
     assert len(sliders) == 2 + 6  # speed, steps per redraw; price, switching, orientation, KAMs, beta, buyers
