@@ -170,6 +170,7 @@ class MarketState:
     adaptation: np.ndarray = field(default=None)   # relationship-specific investment stock
     escalation: np.ndarray = field(default=None)
     start_step: np.ndarray = field(default=None)   # step the current relationship began
+    stage_start: np.ndarray = field(default=None)  # step the relationship entered its stage
     orders: np.ndarray = field(default=None)
     expectation: np.ndarray = field(default=None)
     net_value: np.ndarray = field(default=None)    # customer net value to the supplier, to date
@@ -189,6 +190,7 @@ class MarketState:
             setattr(self, name, np.zeros(shape, PAIR_FLOAT))
         self.escalation = np.zeros(shape, np.int8)
         self.start_step = np.zeros(shape, np.int16)
+        self.stage_start = np.zeros(shape, np.int16)
         self.orders = np.zeros(shape, np.int16)
         self.last_problem = np.full(shape, -10_000, np.int16)
 

@@ -59,7 +59,8 @@ def _quality_swing(asymmetric: bool) -> np.ndarray:
         behaviour={"initial_trust": 0.5, "tolerance_zone": 0.0, "shared_values_gain": 0.0,
                    "communication_gain": 0.0},
         mechanisms={"awareness_diffusion": False, "expectation_adaptation": False,
-                    "distance_breakup": False, "asymmetric_trust": asymmetric},
+                    "distance_breakup": False, "asymmetric_trust": asymmetric,
+                    "complacency": False},  # needs drift in young relationships too
         events=[{"step": 0, "kind": "quality_change", "supplier": "A", "quality": 0.8},
                 {"step": 6, "kind": "quality_change", "supplier": "A", "quality": 0.6}])
     return run(scenario).market_frame()["mean_trust"].to_numpy()
@@ -163,7 +164,8 @@ def _incumbent_and_entrant(level: str, complacency: float = 1.0, entry: bool = T
                           "acquisition_contacts": 10.0})
         events = [{"step": ENTRY, "kind": "supplier_entry", "supplier": "Entrant"}]
     return small_scenario(suppliers, buyers=400, steps=ENTRY + AFTER_ENTRY,
-                          behaviour={"final_tenure": 12, "long_term_commitment": 0.5,
+                          # final_tenure counts steps in the long-term stage
+                          behaviour={"final_tenure": 8, "long_term_commitment": 0.5,
                                      **(behaviour or {})},
                           segment={"need_drift": 0.008}, events=events,
                           mechanisms=mechanisms)

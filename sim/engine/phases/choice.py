@@ -33,9 +33,11 @@ def search_probability(state: MarketState, scenario: Scenario, buyers: np.ndarra
     return np.clip(urge, 0.0, 1.0) * (1.0 - held)
 
 
-def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray) -> np.ndarray:
+def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
+            switching_costs: bool = True) -> np.ndarray:
     """U_ij for the given buyers (rows) and every supplier (columns):
-    -b_p*price + b_q*E[q] + rho*(w_T*trust + w_J*J) - [i != current]*(switching cost + adaptations)."""
+    -b_p*price + b_q*E[q] + rho*(w_T*trust + w_J*J) - [i != current]*(switching cost + adaptations).
+    ``switching_costs=False`` leaves the last term out (how the offers compare in themselves)."""
     b = scenario.behaviour
     S = state.n_suppliers
     price = state.price.astype(np.float32)
@@ -47,7 +49,7 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray) -> np.nd
         u += rho * b.trust_weight * np.take(state.trust, buyers, axis=0)
     if b.preference_weight:
         u += rho * b.preference_weight * np.take(state.preference, buyers, axis=0)
-    if scenario.mechanisms.switching_costs:
+    if switching_costs and scenario.mechanisms.switching_costs:
         current = state.current[buyers]
         has = np.flatnonzero(current >= 0)
         cost = np.zeros(len(buyers), np.float32)
@@ -92,6 +94,7 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
         picked[none] = -1
         choice[searchers] = picked
     tick.searched = len(searchers)
+    tick.searchers = searchers
     ordering = np.flatnonzero(choice >= 0)
     suppliers = choice[ordering]
     staying = suppliers == current[ordering]
