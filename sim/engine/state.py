@@ -163,6 +163,7 @@ class MarketState:
     # pairs (N x S)
     stage: np.ndarray = field(default=None)
     barred: np.ndarray = field(default=None)       # supplier dropped or client left by arbitration
+    complained: np.ndarray = field(default=None)   # the buyer has voiced a complaint in this relationship
     trust: np.ndarray = field(default=None)
     commitment: np.ndarray = field(default=None)
     preference: np.ndarray = field(default=None)   # WKH J
@@ -185,6 +186,7 @@ class MarketState:
         shape = (self.n_buyers, self.n_suppliers)
         self.stage = np.zeros(shape, np.int8)
         self.barred = np.zeros(shape, bool)
+        self.complained = np.zeros(shape, bool)
         for name in ("trust", "commitment", "preference", "loyalty", "adaptation",
                      "expectation", "net_value", "drift_gap"):
             setattr(self, name, np.zeros(shape, PAIR_FLOAT))

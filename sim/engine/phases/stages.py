@@ -65,7 +65,10 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     previous = tick.previous_current[buyers]
     moved = previous != suppliers
     left = moved & (previous >= 0) & (state.current[buyers] == previous)
-    end_relationships(state, buyers[left] * S + previous[left], Cause.SWITCHED_AWAY, log, step)
+    leaving = buyers[left] * S + previous[left]
+    # seed 002: most customers who leave never said a word
+    tick.count("silent_leavers", (~state.complained.ravel()[leaving]).sum())
+    end_relationships(state, leaving, Cause.SWITCHED_AWAY, log, step)
     new_buyers, new_suppliers = buyers[moved], suppliers[moved]
     flat = new_buyers * S + new_suppliers
     stage = state.stage.ravel()[flat]
@@ -78,6 +81,7 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     state.stage.ravel()[flat[opening]] = Stage.EARLY
     state.start_step.ravel()[flat] = step
     state.stage_start.ravel()[flat] = step
+    state.complained.ravel()[flat] = False
     state.escalation.ravel()[flat] = 0
     state.drift_gap.ravel()[flat] = 0
     state.recent_value[new_buyers] = 0.0
