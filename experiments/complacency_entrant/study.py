@@ -101,15 +101,16 @@ def main(quick: bool = False, out: Path | None = None) -> dict:
     fig.tight_layout()
     fig.savefig(out / "figure.png", dpi=120)
     plt.close(fig)
-    return {"won_from_inattentive": round(float(entry_table.loc["inattentive incumbent", "habitual_won_by_entrant"]), 4),
-            "won_from_attentive": round(float(entry_table.loc["attentive incumbent", "habitual_won_by_entrant"]), 4),
-            "gap_inattentive": round(float(entry_table.loc["inattentive incumbent", "unnoticed_gap_at_entry"]), 4),
-            "gap_attentive": round(float(entry_table.loc["attentive incumbent", "unnoticed_gap_at_entry"]), 4),
+    won = entry_table["habitual_won_by_entrant"]
+    gap = entry_table["unnoticed_gap_at_entry"]
+    return {"won_from_inattentive": round(float(won["inattentive incumbent"]), 4),
+            "won_from_attentive": round(float(won["attentive incumbent"]), 4),
+            "gap_inattentive": round(float(gap["inattentive incumbent"]), 4),
+            "gap_attentive": round(float(gap["attentive incumbent"]), 4),
             "share_adapting_basic": round(float(ripe.loc["basic, adapts", "market_share"]), 4),
             "share_never_adapting_basic": round(float(ripe.loc["basic, never adapts", "market_share"]), 4),
             "retention_adapting_basic": round(float(ripe.loc["basic, adapts", "retention"]), 4),
             "retention_never_adapting_basic": round(float(ripe.loc["basic, never adapts", "retention"]), 4)}
-
 
 if __name__ == "__main__":
     print(main(quick="--quick" in sys.argv))

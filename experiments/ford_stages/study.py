@@ -14,7 +14,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 
 from sim.config import load_scenario  # noqa: E402
 from sim.engine.state import Stage  # noqa: E402
