@@ -57,7 +57,7 @@ def main(quick: bool = False, out: Path | None = None) -> dict:
     ax.set_ylabel("share of live relationships")
     ax.set_title(f"Ford's stages in the default B2B market ({len(runs)} runs): "
                  f"{share_final:.1%} of relationships reach final")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="lower left", fontsize=8)
     ax.set_ylim(0, 1)
     fig.tight_layout()
     fig.savefig(out / "figure.png", dpi=120)
