@@ -48,6 +48,13 @@ def test_an_attentive_supplier_catches_escalating_clients_in_time(loss_cycle):
     exits = events[events["cause"] == Cause.ESCALATION.label]["supplier"].value_counts()
     assert exits.get("Reliant", 0) > 2 * exits.get("Careful", 0)
     assert market.market_frame()["rescued"].sum() > 50
+    # the reason: settling heard disputes. Without it both lose far more clients by arbitration
+    unheard = ObservedMarket(load_scenario(LOSS).with_overrides({"behaviour.escalation_rescue_probability": 0.0}))
+    unheard.run()
+    events = unheard.events_frame()
+    unheard_exits = events[events["cause"] == Cause.ESCALATION.label]["supplier"].value_counts()
+    assert unheard_exits.get("Careful", 0) > 2 * exits.get("Careful", 0)
+    assert unheard_exits.get("Reliant", 0) > 1.5 * exits.get("Reliant", 0)
 
 
 def _one_failing_supplier(level: str) -> ObservedMarket:
