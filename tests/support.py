@@ -61,3 +61,14 @@ def total(model: RelationshipMarket, column: str) -> float:
     """Sum of a market-series counter over the whole run."""
     return float(model.market_frame()[column].sum())
 
+
+
+def load_study(name: str):
+    """The module ``experiments/NAME/study.py`` (the studies are scripts, not a package)."""
+    import importlib.util
+
+    path = ROOT / "experiments" / name / "study.py"
+    spec = importlib.util.spec_from_file_location(f"study_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -30,9 +30,6 @@ class Market:
                                         "x", 0.0, 100.0)
     peers_per_buyer: int = param(5, "Random peers each buyer hears word of mouth from.",
                                  "buyers", 0, 100)
-    close_alternative_band: float = param(
-        0.1, "A rival is a close alternative when its price and quality are both within this "
-        "relative band of the current supplier's.", "fraction", 0.0, 10.0)
     record_events: bool = param(True, "Keep the stage-transition event log (large markets can "
                                 "switch it off to save memory).")
 
@@ -88,8 +85,9 @@ class Behaviour:
                                         "development -> long-term.", "", 0.0, 1.0)
     final_tenure: int = param(24, "Tenure after which a long-term relationship becomes final "
                               "when competition is weak.", "steps", 1, 10_000)
-    final_max_close_alternatives: int = param(2, "A relationship becomes final only with fewer "
-                                              "close alternatives than this.", "suppliers", 0, 1000)
+    final_max_close_alternatives: int = param(2, "A relationship becomes final only while the "
+                                              "buyer sees fewer close alternatives than this.",
+                                              "suppliers", 0, 1000)
     distance_breakup: float = param(0.1, "b: per-step probability of breaking an early "
                                     "relationship per unit of cultural distance.", "1/step", 0.0, 1.0)
     final_stage_habit: float = param(0.5, "How much less a buyer in the final stage looks around "
@@ -168,6 +166,20 @@ class Behaviour:
                                 "reviewing profitability.", "", 0.0, 1.0)
     imitation_probability: float = param(0.3, "Chance per review that a supplier compares itself "
                                          "with a random rival (replicator dynamics).", "", 0.0, 1.0)
+
+    # --- stages, loss cycle (issue 8: stages that ripen, a loss cycle that completes)
+    development_needs_investment: bool = param(
+        True, "Early -> development also needs the supplier's relationship investment for this "
+        "customer (contact after the sale, a key-account manager, retention spend or adaptations); "
+        "a basic supplier's customers stay in the early stage (Ford 1990).")
+    final_alternative_margin: float = param(
+        0.3, "A rival is a close alternative, in a buyer's own view, when its utility to the "
+        "buyer (before switching costs) is within this margin of the current supplier's.",
+        "utility", 0.0, 100.0)
+    escalation_rescue_probability: float = param(
+        0.3, "Chance per step that an attentive supplier (accountable level and above, or a "
+        "key-account manager) catches an openly dissatisfied client and settles the dispute; "
+        "a reactive one only hears the ultimatum.", "", 0.0, 1.0)
 
 
 @dataclass

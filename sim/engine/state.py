@@ -163,6 +163,7 @@ class MarketState:
     # pairs (N x S)
     stage: np.ndarray = field(default=None)
     barred: np.ndarray = field(default=None)       # supplier dropped or client left by arbitration
+    complained: np.ndarray = field(default=None)   # the buyer has voiced a complaint in this relationship
     trust: np.ndarray = field(default=None)
     commitment: np.ndarray = field(default=None)
     preference: np.ndarray = field(default=None)   # WKH J
@@ -170,6 +171,7 @@ class MarketState:
     adaptation: np.ndarray = field(default=None)   # relationship-specific investment stock
     escalation: np.ndarray = field(default=None)
     start_step: np.ndarray = field(default=None)   # step the current relationship began
+    stage_start: np.ndarray = field(default=None)  # step the relationship entered its stage
     orders: np.ndarray = field(default=None)
     expectation: np.ndarray = field(default=None)
     net_value: np.ndarray = field(default=None)    # customer net value to the supplier, to date
@@ -184,11 +186,13 @@ class MarketState:
         shape = (self.n_buyers, self.n_suppliers)
         self.stage = np.zeros(shape, np.int8)
         self.barred = np.zeros(shape, bool)
+        self.complained = np.zeros(shape, bool)
         for name in ("trust", "commitment", "preference", "loyalty", "adaptation",
                      "expectation", "net_value", "drift_gap"):
             setattr(self, name, np.zeros(shape, PAIR_FLOAT))
         self.escalation = np.zeros(shape, np.int8)
         self.start_step = np.zeros(shape, np.int16)
+        self.stage_start = np.zeros(shape, np.int16)
         self.orders = np.zeros(shape, np.int16)
         self.last_problem = np.full(shape, -10_000, np.int16)
 

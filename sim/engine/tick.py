@@ -20,6 +20,7 @@ class Tick:
     volume: np.ndarray = field(default_factory=lambda: np.zeros(0))
     served: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     searched: int = 0
+    searchers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # buyers who looked around
     performance: np.ndarray = field(default_factory=lambda: np.zeros(0))
     problem: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     evidence: np.ndarray = field(default_factory=lambda: np.zeros(0))

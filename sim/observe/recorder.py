@@ -15,7 +15,8 @@ from sim.observe.kpis import MARGIN_ACCOUNTS, acquisition_cost_per_new_customer,
 STAGE_COLUMNS = ("no_supplier",) + tuple(s.label.replace("-", "_") for s in ACTIVE_STAGES)
 COUNTERS = ("searched", "new_customers", "switches", "problems", "complaints",
             "silent_dissatisfied", "recovered", "recovered_silent", "escalations",
-            "escalation_exits", "dropped", "distance_breakups", "became_aware")
+            "escalation_exits", "dropped", "distance_breakups", "became_aware",
+            "rescued", "silent_leavers")
 
 
 _LOYALTY_BLOCK = 8192  # rows of the loyalty matrix converted at a time

@@ -59,7 +59,8 @@ def _quality_swing(asymmetric: bool) -> np.ndarray:
         behaviour={"initial_trust": 0.5, "tolerance_zone": 0.0, "shared_values_gain": 0.0,
                    "communication_gain": 0.0},
         mechanisms={"awareness_diffusion": False, "expectation_adaptation": False,
-                    "distance_breakup": False, "asymmetric_trust": asymmetric},
+                    "distance_breakup": False, "asymmetric_trust": asymmetric,
+                    "complacency": False},  # needs drift in young relationships too
         events=[{"step": 0, "kind": "quality_change", "supplier": "A", "quality": 0.8},
                 {"step": 6, "kind": "quality_change", "supplier": "A", "quality": 0.6}])
     return run(scenario).market_frame()["mean_trust"].to_numpy()
@@ -147,13 +148,13 @@ def test_no_distance_breakups_when_the_mechanism_is_off():
 
 # --------------------------------------------------------------------------- complacency and entry
 
-ENTRY, AFTER_ENTRY = 40, 30
+ENTRY, AFTER_ENTRY = 50, 30
 
 
 def _incumbent_and_entrant(level: str, complacency: float = 1.0, entry: bool = True,
                            mechanisms: dict | None = None, behaviour: dict | None = None):
-    """An incumbent alone for 40 steps: every buyer reaches a long-term or final
-    relationship with it while its needs drift (0.008 a step). Then an entrant with heavy
+    """An incumbent alone for 50 steps: nearly every buyer reaches a long-term or final
+    relationship with it while its needs drift (0.01 a step). Then an entrant with heavy
     prospecting arrives (unless ``entry`` is False)."""
     suppliers = [{"name": "Incumbent", "strategy": level, "complacency": complacency,
                   "adaptation_investment": 0.02, "initial_awareness": 1.0}]
@@ -163,9 +164,10 @@ def _incumbent_and_entrant(level: str, complacency: float = 1.0, entry: bool = T
                           "acquisition_contacts": 10.0})
         events = [{"step": ENTRY, "kind": "supplier_entry", "supplier": "Entrant"}]
     return small_scenario(suppliers, buyers=400, steps=ENTRY + AFTER_ENTRY,
-                          behaviour={"final_tenure": 12, "long_term_commitment": 0.5,
+                          # final_tenure counts steps in the long-term stage
+                          behaviour={"final_tenure": 8, "long_term_commitment": 0.5,
                                      **(behaviour or {})},
-                          segment={"need_drift": 0.008}, events=events,
+                          segment={"need_drift": 0.01}, events=events,
                           mechanisms=mechanisms)
 
 
@@ -221,7 +223,7 @@ def test_competitor_entry_demotes_final_relationships():
     final_before = int((model.state.stage == Stage.FINAL).sum())
     model.run(5)
     demoted = events_with_cause(model, Cause.COMPETITOR_ENTRY)
-    assert final_before > 300
+    assert final_before > 250  # most of the 400 buyers
     assert len(demoted) == final_before
     assert (demoted["step"] == ENTRY).all()
     assert (demoted["from_stage"] == Stage.FINAL.label).all()
@@ -282,7 +284,8 @@ def _capacity(capacity: float, mechanism: bool = True, loyal_first: bool = False
         [{"name": "A", "strategy": "basic", "capacity": capacity, "serves_loyal_first": loyal_first},
          {"name": "B", "strategy": "basic"}],
         buyers=300, steps=30, seed=seed, segment={"demand": 1.0},
-        mechanisms={"awareness_diffusion": False, "capacity_limits": mechanism})
+        mechanisms={"awareness_diffusion": False, "capacity_limits": mechanism,
+                    "complacency": False})  # no drift-driven churn: loyalty alone ranks orders
 
 
 def test_capacity_rations_orders():
@@ -465,7 +468,7 @@ def test_final_relationships_stay_demoted_while_the_entrant_is_new():
     tenure = scenario.behaviour.final_tenure
     model = RelationshipMarket(scenario).run()
     series = model.market_frame().set_index("step")
-    assert series.loc[ENTRY - 1, "final"] > 300
+    assert series.loc[ENTRY - 1, "final"] > 250
     assert (series.loc[ENTRY:ENTRY + tenure - 1, "final"] == 0).all()
     promoted = events_with_cause(model, Cause.HABITUATION)
     assert not promoted["step"].between(ENTRY, ENTRY + tenure - 1).any()

@@ -33,23 +33,32 @@ def search_probability(state: MarketState, scenario: Scenario, buyers: np.ndarra
     return np.clip(urge, 0.0, 1.0) * (1.0 - held)
 
 
-def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray) -> np.ndarray:
+def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
+            switching_costs: bool = True) -> np.ndarray:
     """U_ij for the given buyers (rows) and every supplier (columns):
-    -b_p*price + b_q*E[q] + rho*(w_T*trust + w_J*J) - [i != current]*(switching cost + adaptations)."""
+    -b_p*price + b_q*(E[q] - [i = current]*drift gap) + rho*(w_T*trust + w_J*J)
+    - [i != current]*(switching cost + adaptations).
+    ``switching_costs=False`` leaves the last term out (how the offers compare in themselves)."""
     b = scenario.behaviour
     S = state.n_suppliers
     price = state.price.astype(np.float32)
     # np.take of whole rows: the same values as fancy indexing, gathered faster
     u = -state.price_sensitivity[buyers, None].astype(np.float32) * price[None, :]
     u += state.quality_sensitivity[buyers, None].astype(np.float32) * np.take(state.expectation, buyers, axis=0)
+    # the buyer feels how far its current supplier's offer has fallen behind its drifted
+    # needs; the gap is not learnt into what it expects of the offer, so it is gone from the
+    # buyer's view once someone closes it
+    current = state.current[buyers]
+    has = np.flatnonzero(current >= 0)
+    at = buyers[has] * S + current[has]
+    u.ravel()[has * S + current[has]] -= (state.quality_sensitivity[buyers[has]]
+                                          * state.drift_gap.ravel()[at]).astype(np.float32)
     rho = state.relational_orientation[buyers, None].astype(np.float32)
     if b.trust_weight:
         u += rho * b.trust_weight * np.take(state.trust, buyers, axis=0)
     if b.preference_weight:
         u += rho * b.preference_weight * np.take(state.preference, buyers, axis=0)
-    if scenario.mechanisms.switching_costs:
-        current = state.current[buyers]
-        has = np.flatnonzero(current >= 0)
+    if switching_costs and scenario.mechanisms.switching_costs:
         cost = np.zeros(len(buyers), np.float32)
         cost[has] = (state.switching_cost[buyers[has]] * state.switching_cost_scale
                      + state.adaptation.ravel()[buyers[has] * S + current[has]])
@@ -92,6 +101,7 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
         picked[none] = -1
         choice[searchers] = picked
     tick.searched = len(searchers)
+    tick.searchers = searchers
     ordering = np.flatnonzero(choice >= 0)
     suppliers = choice[ordering]
     staying = suppliers == current[ordering]

@@ -61,6 +61,7 @@ def apply_event(state: MarketState, scenario: Scenario, event: Event, log: Event
             log.record(step, *np.divmod(final, state.n_suppliers), Stage.FINAL, Stage.LONG_TERM,
                        Cause.COMPETITOR_ENTRY)
             state.stage.ravel()[final] = Stage.LONG_TERM
+            state.stage_start.ravel()[final] = step
         if not scenario.mechanisms.awareness_diffusion:
             make_everyone_aware(state, scenario, log)
     elif event.kind == "supplier_exit":

@@ -13,6 +13,29 @@ from sim.engine.state import MarketState
 from sim.engine.tick import Tick
 
 
+def rescue_escalated(state: MarketState, scenario: Scenario, tick: Tick, buyers: np.ndarray,
+                     flat: np.ndarray, level: np.ndarray, lucky: np.ndarray) -> None:
+    """The key-client loss cycle (seed 003): repeated problems (escalation 1), open
+    dissatisfaction (``warning_escalation``, 2: the client's staff warn others and monitor
+    failures), pressure to change supplier, an ultimatum (one level below
+    ``escalation_exit_level``), then arbitration and exit. A supplier catches the client in
+    time only if it hears it: an attentive one (accountable level and above, or a
+    key-account manager) sees the open dissatisfaction on its follow-up, a reactive one
+    hears only the ultimatum, a basic one nothing. Caught, the dispute is settled with
+    ``escalation_rescue_probability`` (the ``lucky`` orders): escalation back to 0, the
+    problem record and the unnoticed drift that caused it cleared."""
+    b = scenario.behaviour
+    escalation = state.escalation.ravel()[flat]
+    hears = np.where((level >= ACCOUNTABLE) | state.key_account[buyers],
+                     escalation >= b.warning_escalation,
+                     (level >= REACTIVE) & (escalation >= b.escalation_exit_level - 1))
+    settled = flat[hears & lucky]
+    state.escalation.ravel()[settled] = 0
+    state.last_problem.ravel()[settled] = -10_000
+    state.drift_gap.ravel()[settled] = 0.0
+    tick.count("rescued", len(settled))
+
+
 def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
     """Reads performance and expectations of the served orders; writes expectation,
     dissatisfaction, escalation, last problem step, drift gap, wallet share, and the
@@ -36,7 +59,7 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     recovered = np.zeros(len(flat), bool)
     # per-buyer draws (one row per use), so a buyer meets the same luck in every
     # alternative of a comparison; each use reads its row only where it matters
-    draws = rng.random((4, state.n_buyers))
+    draws = rng.random((5, state.n_buyers))
 
     def chance(use: int, where: np.ndarray, p) -> np.ndarray:
         """Whether the draws of ``use`` fall below ``p`` (a number, or a function giving
@@ -55,6 +78,7 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
             level[at] == PARTNERSHIP, b.partnership_recovery_probability, b.recovery_probability))
         evidence[recovered] = np.maximum(evidence[recovered], b.recovery_evidence)
         dissatisfaction[recovered] = 0.0
+        state.complained.ravel()[flat[voiced]] = True
         tick.count("complaints", voiced.sum())
         tick.count("silent_dissatisfied", silent.sum())
         tick.count("recovered", recovered.sum())
@@ -76,9 +100,16 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         calm = tick.step - state.last_problem.ravel()[flat[tense]]
         eased = flat[tense[(calm > 0) & (calm % b.calm_steps_to_ease == 0)]]
         state.escalation.ravel()[eased] -= 1
+        escalated = state.escalation.ravel()[flat] > 0
+        rescue_escalated(state, scenario, tick, buyers, flat, level,
+                         chance(4, escalated, b.escalation_rescue_probability))
     state.dissatisfaction[buyers] = dissatisfaction
     if mech.expectation_adaptation:
-        state.expectation.ravel()[flat] = expectation + b.expectation_rate * (perf - expectation)
+        # Expectations learn what the supplier's offer delivers; the unnoticed drift of the
+        # buyer's needs is a shortfall against those needs, felt as dissatisfaction and lost
+        # trust, not a lower standard the buyer comes to accept.
+        offer = perf + state.drift_gap.ravel()[flat]
+        state.expectation.ravel()[flat] = expectation + b.expectation_rate * (offer - expectation)
     attentive = (level >= PROACTIVE) | state.key_account[buyers]
     if mech.complacency:
         noticed = chance(3, attentive, b.drift_notice_probability)

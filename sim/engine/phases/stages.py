@@ -10,34 +10,50 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import Scenario
+from sim.config.strategies import ACCOUNTABLE
 from sim.engine.eventlog import EventLog
+from sim.engine.phases.choice import utility
+from sim.engine.phases.delivery import treatment_level
 from sim.engine.phases.events import end_relationships
 from sim.engine.phases.learning import cultural_distance
 from sim.engine.state import Cause, MarketState, Stage
 from sim.engine.tick import Tick
 
 
-def close_alternatives(state: MarketState, band: float) -> np.ndarray:
-    """For each supplier, how many active rivals offer a price and a quality both within
-    ``band`` (relative) of its own.
+def close_alternatives(state: MarketState, scenario: Scenario, buyers: np.ndarray,
+                       suppliers: np.ndarray) -> np.ndarray:
+    """For each buyer, how many rivals of its supplier it sees as close alternatives: active
+    suppliers it knows and may buy from whose utility to it (price, expected quality, trust
+    and preference as this buyer weighs them, before switching costs) comes within
+    ``final_alternative_margin`` of its current supplier's.
 
-    Memory stays linear in the suppliers: identical offers (the copies of a ``count`` entry)
-    are tested once, and the distinct offers against each other in blocks of rows, never as
-    one suppliers x suppliers matrix (10,000 suppliers needed 7.3 GB that way)."""
-    price, quality = state.price, state.quality
-    offers, inverse = np.unique(np.column_stack([price, quality]), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    active_per_offer = np.bincount(inverse[state.active], minlength=len(offers))
-    p, q = offers[:, 0], offers[:, 1]
-    close_per_offer = np.empty(len(offers), np.int64)
-    block = max(1, 2 ** 22 // len(offers))
-    for start in range(0, len(offers), block):
-        rows = slice(start, start + block)
-        near_price = np.abs(p[rows, None] - p[None, :]) <= band * p[rows, None]
-        near_quality = np.abs(q[rows, None] - q[None, :]) <= band * np.maximum(q[rows, None], 1e-9)
-        close_per_offer[rows] = (near_price & near_quality) @ active_per_offer
-    # a supplier is always within the band of itself (band >= 0): it is no rival of its own
-    return close_per_offer[inverse] - state.active
+    Competition is judged by the buyer's own view (Ford 1990: the final stage is reached when
+    the buyer no longer considers alternatives), not by a global band on list prices: a
+    relationship buyer whose trust and experience set its supplier apart sees no close rival,
+    a transactional buyer facing equal offers sees them all."""
+    if len(buyers) == 0:
+        return np.zeros(0, np.int64)
+    u = utility(state, scenario, buyers, switching_costs=False)
+    S = state.n_suppliers
+    own = u.ravel()[np.arange(len(buyers)) * S + suppliers]
+    known = np.take(state.stage, buyers, axis=0) != Stage.UNAWARE
+    known &= ~np.take(state.barred, buyers, axis=0)
+    known &= state.active[None, :]
+    close = known & (u >= (own - scenario.behaviour.final_alternative_margin)[:, None])
+    close.ravel()[np.arange(len(buyers)) * S + suppliers] = False
+    return close.sum(axis=1)
+
+
+def invests_in_relationship(state: MarketState, buyers: np.ndarray, suppliers: np.ndarray) -> np.ndarray:
+    """Whether the supplier makes the relationship investments Ford (1990) describes for the
+    development stage for this customer: it keeps in contact after the sale (accountable
+    level or above, or a key-account manager), spends on retaining it, or is prepared to
+    adapt to it. A basic supplier with none of these sells and goes: trust alone does not
+    develop such a relationship beyond the early stage."""
+    level, treated = treatment_level(state, buyers, suppliers)
+    return (((level >= ACCOUNTABLE) | state.key_account[buyers])
+            | (treated & ((state.retention_spend[suppliers] > 0)
+                          | (state.adaptation_investment[suppliers] > 0))))
 
 
 def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: EventLog) -> None:
@@ -49,7 +65,10 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     previous = tick.previous_current[buyers]
     moved = previous != suppliers
     left = moved & (previous >= 0) & (state.current[buyers] == previous)
-    end_relationships(state, buyers[left] * S + previous[left], Cause.SWITCHED_AWAY, log, step)
+    leaving = buyers[left] * S + previous[left]
+    # seed 002: most customers who leave never said a word
+    tick.count("silent_leavers", (~state.complained.ravel()[leaving]).sum())
+    end_relationships(state, leaving, Cause.SWITCHED_AWAY, log, step)
     new_buyers, new_suppliers = buyers[moved], suppliers[moved]
     flat = new_buyers * S + new_suppliers
     stage = state.stage.ravel()[flat]
@@ -61,6 +80,8 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     log.record(step, new_buyers[back], new_suppliers[back], stage[back], Stage.EARLY, Cause.WON_BACK)
     state.stage.ravel()[flat[opening]] = Stage.EARLY
     state.start_step.ravel()[flat] = step
+    state.stage_start.ravel()[flat] = step
+    state.complained.ravel()[flat] = False
     state.escalation.ravel()[flat] = 0
     state.drift_gap.ravel()[flat] = 0
     state.recent_value[new_buyers] = 0.0
@@ -88,25 +109,31 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
         at = np.flatnonzero(to_development)
         to_development[at] = ((state.trust.ravel()[flat[at]] >= b.development_trust)
                               & (state.orders.ravel()[flat[at]] >= b.development_orders))
+        if b.development_needs_investment:
+            at = np.flatnonzero(to_development)
+            to_development[at] = invests_in_relationship(state, buyers[at], suppliers[at])
         to_long_term = stage == Stage.DEVELOPMENT
         at = np.flatnonzero(to_long_term)
         to_long_term[at] = state.commitment.ravel()[flat[at]] >= b.long_term_commitment
         if mech.adaptations:
             at = np.flatnonzero(to_long_term)
             to_long_term[at] = state.adaptation.ravel()[flat[at]] > 0
-        weak_competition = close_alternatives(state, scenario.market.close_alternative_band) \
-            < b.final_max_close_alternatives
-        # competition is not weak while a newcomer is fresh in the market (seed 004)
+        # long-term -> final: long enough in the long-term stage, no newcomer fresh in the
+        # market (seed 004), and few close alternatives in the buyer's own view
         settled_market = step - state.last_entry_step >= b.final_tenure
-        to_final = (stage == Stage.LONG_TERM) & weak_competition[suppliers] & settled_market
+        to_final = (stage == Stage.LONG_TERM) & settled_market
         at = np.flatnonzero(to_final)
-        to_final[at] = step - state.start_step.ravel()[flat[at]] >= b.final_tenure
+        to_final[at] = step - state.stage_start.ravel()[flat[at]] >= b.final_tenure
+        at = np.flatnonzero(to_final)
+        to_final[at] = close_alternatives(state, scenario, buyers[at], suppliers[at]) \
+            < b.final_max_close_alternatives
         for mask, old, new, cause in ((to_development, Stage.EARLY, Stage.DEVELOPMENT, Cause.TRUST_REACHED),
                                       (to_long_term, Stage.DEVELOPMENT, Stage.LONG_TERM,
                                        Cause.COMMITMENT_REACHED),
                                       (to_final, Stage.LONG_TERM, Stage.FINAL, Cause.HABITUATION)):
             log.record(step, buyers[mask], suppliers[mask], old, new, cause)
             state.stage.ravel()[flat[mask]] = new
+            state.stage_start.ravel()[flat[mask]] = step
     else:
         to_development = np.zeros(len(flat), bool)
     if mech.distance_breakup:
@@ -118,18 +145,38 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
         end_relationships(state, flat[breaks], Cause.DISTANCE_BREAKUP, log, step)
         tick.count("distance_breakups", breaks.sum())
     if mech.complacency:
-        # Seed 004: habit lowers the cost of managing a relationship but lets the buyer's
-        # new needs go unnoticed; the serve phase resets the gap when someone notices.
-        # Needs drift only so far from what was once agreed (max_need_gap).
-        stage_now = state.stage.ravel()[flat]
-        habitual = np.flatnonzero((stage_now == Stage.LONG_TERM) | (stage_now == Stage.FINAL))
-        grow = state.need_drift[buyers[habitual]] * state.complacency[suppliers[habitual]]
-        at = flat[habitual]
-        state.drift_gap.ravel()[at] = np.minimum(state.drift_gap.ravel()[at] + grow, b.max_need_gap)
+        drift_needs(state, scenario, tick, buyers, suppliers, flat)
     if mech.escalation:
         exit_now = state.escalation.ravel()[flat] >= b.escalation_exit_level
         end_relationships(state, flat[exit_now], Cause.ESCALATION, log, step, bar=True)
         tick.count("escalation_exits", exit_now.sum())
+
+
+def drift_needs(state: MarketState, scenario: Scenario, tick: Tick, buyers: np.ndarray,
+                suppliers: np.ndarray, flat: np.ndarray) -> None:
+    """A buyer's needs move on in every live relationship: the gap between what it needs and
+    what it gets grows each step by its need drift, up to ``max_need_gap``.
+
+    In a young relationship (early, development) the buyer is still evaluating: when it looks
+    around it re-states what it needs, and the supplier it stays with fits its offer again.
+    In a habitual one (long-term, final) re-ordering is routine and nobody re-states anything;
+    the supplier's complacency is the share of the drift that goes unnoticed there (seed 004:
+    habit breeds complacency, new needs go unnoticed, which opens the door to competitors).
+    Attentive suppliers (proactive and above, key-account managers) notice and close the gap
+    in the service phase. Young relationships drift too, so ripening is no loss in itself: a
+    basic supplier whose customers reach the habitual stages faces the same drift it would
+    face had they stayed young, and a less complacent one faces less."""
+    b = scenario.behaviour
+    stage = state.stage.ravel()[flat]
+    live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
+    habitual = (stage == Stage.LONG_TERM) | (stage == Stage.FINAL)
+    share = np.where(habitual, state.complacency[suppliers], 1.0)
+    grow = np.where(live, state.need_drift[buyers] * share, 0.0)
+    gap = state.drift_gap.ravel()[flat]
+    state.drift_gap.ravel()[flat] = np.minimum(gap + grow, b.max_need_gap)
+    searched = np.zeros(state.n_buyers, bool)
+    searched[tick.searchers] = True
+    state.drift_gap.ravel()[flat[searched[buyers] & live & ~habitual]] = 0.0
 
 
 def drop_unprofitable(state: MarketState, scenario: Scenario, tick: Tick, log: EventLog) -> None:
