@@ -200,7 +200,8 @@ def test_page_has_mesas_controls_the_lesson_selector_and_every_lever():
     buttons = [w.children[0] for w in rc.find(v.Btn).widgets]
     assert {"Reset", "▶", "Step"} <= set(buttons)
     selects = {w.label: w for w in rc.find(v.Select).widgets}
-    assert set(selects) >= {"Lesson", "Supplier the levers act on", "Strategy mix", "Kotler level of the lever supplier"}
+    assert set(selects) >= {"Lesson", "Supplier the levers act on", "Strategy mix",
+                            "Kotler level of the lever supplier"}
     assert selects["Lesson"].items == [x.title for x in load_lessons()]
     sliders = rc.find(v.Slider).widgets
     assert len(sliders) == 2 + 6  # speed, steps per redraw; price, switching, orientation, KAMs, beta, buyers
@@ -263,3 +264,14 @@ def test_each_page_builds_its_own_model():
     assert markets[0] and markets[1]
     # the harness shares no state between the two renders; the browser test checks two sessions
     # on one server (test_two_sessions_never_move_each_others_market)
+
+
+def test_the_scenario_given_to_relsim_app_comes_first(monkeypatch):
+    from sim.mesa.classroom.page import SCENARIO_ENV, available_lessons
+
+    monkeypatch.setenv(SCENARIO_ENV, str(ROOT / "scenarios" / "low_price_entrant.toml"))
+    lessons = available_lessons()
+    assert lessons[0].title == "Low-price entrant" and len(lessons) == 6
+    monkeypatch.setenv(SCENARIO_ENV, str(LESSONS_DIR / "5-loyalty-in-a-fish-market.toml"))
+    lessons = available_lessons()
+    assert lessons[0].key == "5-loyalty-in-a-fish-market" and len(lessons) == 5  # not twice

@@ -147,7 +147,7 @@ def buyers_option(model: ClassroomMarket, selected: int | None = None) -> dict[s
         series.append({"name": "selected", "type": "scatter", "symbolSize": 14, "animation": False,
                        "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "#000", "borderWidth": 2},
                        "data": [[int(x[selected]), int(y[selected]), int(selected)]], "silent": True})
-    return {"animation": False, "tooltip": {"trigger": "item", "formatter": "buyer #{@[2]}"},
+    return {"animation": False,
             "legend": {"top": 0, "data": ["no supplier", *(s.label for s in ACTIVE_STAGES)]},
             "grid": {"left": 10, "right": 10, "top": 30, "bottom": 30},
             "xAxis": {"type": "value", "show": False, "min": -1, "max": layout["width"] + 1},
