@@ -1,4 +1,4 @@
-"""The Mesa face of the engine (docs/ODD.md, "Design concepts: observation"): our scenario out of
+"""The Mesa face of the engine (docs/ODD.md, section 4, "Observation"): our scenario out of
 Mesa's slot, agents made on first access, one step counter, a DataCollector surface that Mesa's
 SolaraViz can plot."""
 
