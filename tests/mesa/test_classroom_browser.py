@@ -8,6 +8,7 @@ committed docs/classroom/*.png were made)."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -105,17 +106,18 @@ class OfflinePage:
     def pick_lesson(self, title: str, steps: int) -> None:
         self.page.locator(".v-select").first.click()
         self.page.get_by_role("option", name=title).click()
-        self.page.get_by_text(f"Step 0 of {steps}").wait_for()
+        self.page.locator("strong", has_text=re.compile(rf"^\w+ 0 of {steps}$")).wait_for()
 
     def step(self, times: int = 1) -> None:
         button = self.page.get_by_role("button", name="Step")
         for _ in range(times):
             before = self.step_count()
             button.click()
-            self.page.wait_for_function(f"() => !document.body.innerText.includes('Step {before} of')")
+            self.page.wait_for_function(f"() => !document.body.innerText.match(/(Month|Day|Step) {before} of/)")
 
     def step_count(self) -> int:
-        text = self.page.get_by_text("Step ").filter(has_text=" of ").first.inner_text()
+        """The step the page shows ("Month 3 of 84")."""
+        text = self.page.locator("strong", has_text=re.compile(r"^\w+ \d+ of \d+$")).first.inner_text()
         return int(text.split()[1])
 
     def chart_pixels(self, k: int) -> str:
