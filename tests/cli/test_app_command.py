@@ -52,3 +52,12 @@ def test_the_server_is_told_to_stay_offline_and_open_the_given_scenario():
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False" and env["SOLARA_ASSETS_PROXY"] == "True"
     assert env["RELSIM_APP_SCENARIO"] == str((SCENARIOS / "low_price_entrant.toml").resolve())
     assert "RELSIM_APP_SCENARIO" not in app.server_environment(None)
+
+
+def test_without_lessons_or_a_scenario_it_says_where_it_looked(capsys, tmp_path, monkeypatch):
+    from sim.mesa.classroom import lessons
+
+    monkeypatch.setattr(lessons, "LESSONS_DIR", tmp_path / "classroom")
+    assert main(["app"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'classroom'}: no lessons here" in err and "relsim app SCENARIO" in err

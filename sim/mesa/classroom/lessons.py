@@ -86,7 +86,8 @@ def load_lesson(scenario_path: str | Path) -> Lesson:
     return lesson
 
 
-def load_lessons(folder: str | Path = LESSONS_DIR) -> list[Lesson]:
-    """Every lesson in ``folder`` (its ``*.toml`` files), in file-name order."""
-    folder = Path(folder)
+def load_lessons(folder: str | Path | None = None) -> list[Lesson]:
+    """Every lesson in ``folder`` (default :data:`LESSONS_DIR`; its ``*.toml`` files), in
+    file-name order."""
+    folder = Path(LESSONS_DIR if folder is None else folder)
     return [load_lesson(path) for path in sorted(folder.glob("*.toml"))]

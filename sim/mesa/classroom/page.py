@@ -18,7 +18,7 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from sim.mesa.classroom import views
-from sim.mesa.classroom.lessons import Lesson, load_lesson
+from sim.mesa.classroom.lessons import LESSONS_DIR, Lesson, load_lesson
 from sim.mesa.classroom.market import LEVERS, ClassroomMarket, lesson_settings, shipped_lessons, supplier_names
 
 #: `relsim app SCENARIO` passes its scenario here: it becomes the first lesson on the page
@@ -40,7 +40,7 @@ def to_html(text: str) -> str:
 def available_lessons() -> list[Lesson]:
     """The lessons offered: the scenario given on the command line (if any), then the shipped ones."""
     extra = os.environ.get(SCENARIO_ENV)
-    lessons = shipped_lessons()
+    lessons = shipped_lessons() if LESSONS_DIR.is_dir() else []
     if extra:
         mine = load_lesson(Path(extra))
         lessons = [mine] + [x for x in lessons if x.scenario_path.resolve() != mine.scenario_path.resolve()]
