@@ -78,14 +78,18 @@ def server_environment(scenario: Path | None) -> dict[str, str]:
 
 
 def command(args: argparse.Namespace) -> int:
-    from sim.mesa.classroom.lessons import load_lesson
+    from sim.mesa.classroom import lessons
 
     scenario = None
     if args.scenario:
         scenario = Path(args.scenario)
         if not scenario.is_file():
             raise ScenarioError(f"{scenario}: no such scenario file")
-        load_lesson(scenario)  # every problem in the file (or its lesson text) now, exit 2
+        lessons.load_lesson(scenario)  # every problem in the file (or its lesson text) now, exit 2
+    shipped = lessons.load_lessons()   # the same, for the shipped lessons
+    if not shipped and scenario is None:
+        raise ScenarioError(f"{lessons.LESSONS_DIR}: no lessons here (relsim's scenarios/classroom/); "
+                            f"give a scenario: relsim app SCENARIO")
     check_port_free(args.host, args.port)
     cmd = [sys.executable, "-m", "solara", "run", PAGE, "--host", args.host, "--port", str(args.port),
            "--production", "--no-open", "--no-check-version", "--log-level", "warning"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from sim.engine.phases.economics import ACCOUNTS
@@ -70,10 +71,15 @@ class MarketDataCollector:
             # DataCollector has them once a model collects in its __init__).
             return pd.DataFrame(columns=self.empty_columns(), index=pd.RangeIndex(0, name="Step"), dtype=float)
         market = market.set_index("step").rename_axis("Step")
-        suppliers = self._recorder.supplier_frame()
-        wide = suppliers.pivot(index="step", columns="supplier", values=list(self.SUPPLIER_SERIES))
-        wide.columns = [f"{series}: {supplier}" for series, supplier in wide.columns]
-        return market.join(wide.rename_axis("Step"))
+        # straight from the recorder's per-step rows (steps x suppliers per series): the same
+        # numbers as pivoting supplier_frame(), without building the long table every step
+        rows = self._recorder.supplier_rows
+        columns = {}
+        for series in self.SUPPLIER_SERIES:
+            block = np.stack([row[series] for row in rows])
+            for k, supplier in enumerate(self._recorder.supplier_names):
+                columns[f"{series}: {supplier}"] = block[:, k]
+        return pd.concat([market, pd.DataFrame(columns, index=market.index)], axis=1)
 
     def empty_columns(self) -> list[str]:
         """The columns of the model-vars frame before anything is recorded. A test checks they

@@ -3,7 +3,7 @@
 ``agents_by_type``, AgentSet, ``datacollector``, SolaraViz) works while the step itself runs
 over whole arrays.
 
-Three rules keep it cheap and honest (docs/ODD.md, "Design concepts: observation"):
+Three rules keep it cheap and honest (docs/ODD.md, section 4, "Observation"):
 
 - Our scenario is ``self.market_scenario``. Mesa's ``Model`` owns a ``scenario`` slot and sets
   ``scenario.model = self``; ours kept there would drag the whole live model into every result,

@@ -3,6 +3,8 @@ Solara's test harness (no browser; tests/mesa/test_classroom_browser.py has the 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from support import ROOT
@@ -27,7 +29,8 @@ def test_the_five_lessons_ship_with_a_text_that_names_their_mechanism():
     assert LESSONS_DIR == ROOT / "scenarios" / "classroom"
     assert [x.key for x in lessons] == LESSON_KEYS
     for lesson in lessons:
-        assert lesson.mechanism and lesson.measured and lesson.follow
+        assert lesson.mechanism and lesson.measured
+        assert len(ClassroomMarket(lesson, buyers=100).followed) >= 2  # the class compares suppliers
         for section in ("## What to watch", "## What to change", "## What to ask the class"):
             assert section in lesson.text, (lesson.key, section)
         load_scenario(lesson.scenario_path)  # a lesson is an ordinary scenario too
@@ -192,7 +195,7 @@ def prose(rc) -> list[str]:
 
 
 def step_text(rc) -> str:
-    return next(html for html in prose(rc) if html.startswith("<p><strong>Step "))
+    return next(html for html in prose(rc) if re.match(r"<p><strong>(Month|Day|Step) \d+ of \d+", html))
 
 
 def test_page_has_mesas_controls_the_lesson_selector_and_every_lever():
@@ -213,10 +216,10 @@ def test_step_advances_the_model_and_redraws_the_figures():
     charts = [w for w in rc.find(v.VuetifyTemplate).widgets if type(w).__name__ == "EchartsWidget"]
     assert len(charts) == 5
     before = [c.option for c in charts]
-    assert "Step 0 of 60" in step_text(rc)
+    assert "Month 0 of 60" in step_text(rc)
     rc.find(v.Btn, children=["Step"]).widget.click()
     rc.find(v.Btn, children=["Step"]).widget.click()
-    assert "Step 2 of 60" in step_text(rc)
+    assert "Month 2 of 60" in step_text(rc)
     after = [c.option for c in charts]
     assert all(a != b for a, b in zip(after, before))
     assert len(after[1]["series"][0]["data"]) == 2  # two steps of the stage mix
@@ -225,7 +228,7 @@ def test_step_advances_the_model_and_redraws_the_figures():
 def test_a_lesson_picked_shows_its_text_and_resets_the_levers_to_its_values():
     rc, model = render_page()
     rc.find(v.Select, label="Lesson").widget.v_model = "Complacency and the new entrant"
-    assert "Step 0 of 84" in step_text(rc)
+    assert "Month 0 of 84" in step_text(rc)
     assert any("<strong>Newcomer</strong> enters" in html for html in prose(rc))
     assert rc.find(v.Select, label="Kotler level of the lever supplier").widget.v_model == "accountable"
     assert rc.find(v.Select, label="Supplier the levers act on").widget.v_model == "Steady"
@@ -264,3 +267,14 @@ def test_each_page_builds_its_own_model():
     assert markets[0] and markets[1]
     # the harness shares no state between the two renders; the browser test checks two sessions
     # on one server (test_two_sessions_never_move_each_others_market)
+
+
+def test_the_scenario_given_to_relsim_app_comes_first(monkeypatch):
+    from sim.mesa.classroom.page import SCENARIO_ENV, available_lessons
+
+    monkeypatch.setenv(SCENARIO_ENV, str(ROOT / "scenarios" / "low_price_entrant.toml"))
+    lessons = available_lessons()
+    assert lessons[0].title == "Low-price entrant" and len(lessons) == 6
+    monkeypatch.setenv(SCENARIO_ENV, str(LESSONS_DIR / "5-loyalty-in-a-fish-market.toml"))
+    lessons = available_lessons()
+    assert lessons[0].key == "5-loyalty-in-a-fish-market" and len(lessons) == 5  # not twice

@@ -1,4 +1,4 @@
-"""The Mesa face of the engine (docs/ODD.md, "Design concepts: observation"): our scenario out of
+"""The Mesa face of the engine (docs/ODD.md, section 4, "Observation"): our scenario out of
 Mesa's slot, agents made on first access, one step counter, a DataCollector surface that Mesa's
 SolaraViz can plot."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pickle
 
+import mesa
 import numpy as np
 import pytest
 from support import SCENARIOS
@@ -32,6 +33,16 @@ def test_a_run_keeps_no_live_model_in_its_scenario():
     assert len(pickle.dumps(model.market_scenario)) < 50_000
     assert not hasattr(model.market_scenario, "model")
     assert model.scenario.model is model  # Mesa's own slot holds Mesa's scenario, as Mesa wants
+
+
+def test_a_comparison_keeps_no_live_model(scenario):
+    comparison = sim.compare(scenario.with_overrides({"market.steps": 2}), replicates=2, workers=1)
+    assert len(pickle.dumps(comparison)) < 5_000_000
+    for value in vars(comparison).values():
+        assert not isinstance(value, mesa.Model)
+        if isinstance(value, list | tuple | dict):
+            items = value.values() if isinstance(value, dict) else value
+            assert not any(isinstance(x, mesa.Model) or hasattr(x, "model") for x in items)
 
 
 def test_agents_are_made_only_when_first_asked_for(scenario):

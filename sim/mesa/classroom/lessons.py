@@ -8,6 +8,7 @@
     follow: Steadfast, Rival          # the suppliers the class follows (the first: the levers')
     mechanism: asymmetric trust ...   # what it demonstrates, so it can be re-checked
     measured: seed 202, 72 months, relsim model of 2026-12-01
+    unit: month                       # what one step is called on the page (default: step)
     ---
 
 followed by the lesson in Markdown (what to watch, what to change, what to ask the class)."""
@@ -21,7 +22,7 @@ from sim.config import Scenario, ScenarioError, load_scenario
 
 #: The lessons shipped with relsim (the repository's scenarios/classroom/).
 LESSONS_DIR = Path(__file__).resolve().parents[3] / "scenarios" / "classroom"
-HEADER_KEYS = ("title", "follow", "mechanism", "measured")
+HEADER_KEYS = ("title", "follow", "mechanism", "measured", "unit")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ def load_lesson(scenario_path: str | Path) -> Lesson:
     return lesson
 
 
-def load_lessons(folder: str | Path = LESSONS_DIR) -> list[Lesson]:
-    """Every lesson in ``folder`` (its ``*.toml`` files), in file-name order."""
-    folder = Path(folder)
+def load_lessons(folder: str | Path | None = None) -> list[Lesson]:
+    """Every lesson in ``folder`` (default :data:`LESSONS_DIR`; its ``*.toml`` files), in
+    file-name order."""
+    folder = Path(LESSONS_DIR if folder is None else folder)
     return [load_lesson(path) for path in sorted(folder.glob("*.toml"))]

@@ -176,8 +176,9 @@ class ClassroomMarket(RelationshipMarket):
 
     @property
     def step_unit(self) -> str:
-        """What one step is called on the figures' time axis."""
-        return str(getattr(self.market_scenario.market, "step_unit", "step"))
+        """What one step is called on the page: the lesson's ``unit``, else the scenario's step
+        unit where it has one, else "step"."""
+        return self.lesson.header.get("unit") or str(getattr(self.market_scenario.market, "step_unit", "step"))
 
     @property
     def followed(self) -> list[str]:

@@ -8,6 +8,7 @@ build that ``solara-assets`` installs: nothing is fetched from a CDN)."""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from sim.mesa.classroom import views
-from sim.mesa.classroom.lessons import Lesson, load_lesson
+from sim.mesa.classroom.lessons import LESSONS_DIR, Lesson, load_lesson
 from sim.mesa.classroom.market import LEVERS, ClassroomMarket, lesson_settings, shipped_lessons, supplier_names
 
 #: `relsim app SCENARIO` passes its scenario here: it becomes the first lesson on the page
@@ -28,14 +29,18 @@ TICKER_LINES = 10
 def Prose(text: str, style: str = ""):
     """Markdown rendered here, on the server (python-markdown): Solara's Markdown component
     loads KaTeX from a CDN, which a classroom without internet does not have."""
-    return solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
-                       style=style)
+    return solara.HTML(tag="div", unsafe_innerHTML=to_html(text), style=style)
+
+
+@functools.lru_cache(maxsize=256)
+def to_html(text: str) -> str:
+    return markdown.markdown(text, extensions=["tables"])
 
 
 def available_lessons() -> list[Lesson]:
     """The lessons offered: the scenario given on the command line (if any), then the shipped ones."""
     extra = os.environ.get(SCENARIO_ENV)
-    lessons = shipped_lessons()
+    lessons = shipped_lessons() if LESSONS_DIR.is_dir() else []
     if extra:
         mine = load_lesson(Path(extra))
         lessons = [mine] + [x for x in lessons if x.scenario_path.resolve() != mine.scenario_path.resolve()]
@@ -145,6 +150,14 @@ def Ticker(model: ClassroomMarket, step: int):
 
 
 @solara.component
+def LessonText(lesson: Lesson):
+    """The lesson beside the model (its arguments do not change as the market runs, so a step
+    does not redraw it)."""
+    Prose(lesson.text + (f"\n\n*Mechanism:* {lesson.mechanism}" if lesson.mechanism else ""),
+          style="max-height: 430px; overflow-y: auto; font-size: 0.9em")
+
+
+@solara.component
 def StepCount(model: ClassroomMarket, step: int):
     Prose(f"**{model.step_unit.capitalize()} {step} of {model.market_scenario.market.steps}**")
 
@@ -197,9 +210,7 @@ def LiveView(market: ClassroomMarket, selected: solara.Reactive[int | None]):
         with solara.Column():
             with solara.Card(market.lesson.title, margin=0):
                 StepCount(market, step)
-                Prose(market.lesson.text + (f"\n\n*Mechanism:* {market.lesson.mechanism}"
-                                           if market.lesson.mechanism else ""),
-                     style="max-height: 430px; overflow-y: auto; font-size: 0.9em")
+                LessonText(market.lesson)
             Ticker(market, step)
             BuyerHistory(market, selected, step)
         with solara.Column():

@@ -21,6 +21,8 @@ STAGE_COLOURS = {"no supplier": "#bdbdbd", "pre-relationship": "#bdbdbd", "early
                  "development": "#4292c6", "long-term": "#41ab5d", "final": "#006d2c"}
 SUPPLIER_PALETTE = ("#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
                     "#7f7f7f", "#bcbd22", "#17becf")
+#: narrowest supplier block in the buyer picture, in dot columns
+MIN_BLOCK_COLUMNS = 6
 #: a problem this many steps before a buyer leaves counts as the reason it left
 SILENT_WINDOW = 12
 
@@ -97,7 +99,8 @@ def _examples(buyers: np.ndarray) -> str:
 
 def buyer_layout(model: ClassroomMarket) -> dict[str, Any]:
     """Every buyer as a dot in a block of its current supplier (one block per supplier, side
-    by side, a block's width showing its customer count; buyers without a supplier last),
+    by side, a block's width showing its customer count, MIN_BLOCK_COLUMNS at least; buyers
+    without a supplier last),
     sorted within the block by stage. Returns x, y, stage label, buyer id per dot and the
     blocks' spans."""
     state = model.state
@@ -118,7 +121,8 @@ def buyer_layout(model: ClassroomMarket) -> dict[str, Any]:
         k = np.arange(len(members))
         x[members] = column + k // rows
         y[members] = rows - 1 - k % rows
-        width = max(1, int(np.ceil(len(members) / rows)))
+        # at least a few columns wide, so a small block's name and count stay readable
+        width = max(MIN_BLOCK_COLUMNS, int(np.ceil(len(members) / rows)))
         name = "no supplier" if g == state.n_suppliers else model.supplier_names[g]
         blocks.append({"name": name, "x0": column, "x1": column + width - 1, "customers": len(members)})
         column += width + 2
@@ -147,7 +151,7 @@ def buyers_option(model: ClassroomMarket, selected: int | None = None) -> dict[s
         series.append({"name": "selected", "type": "scatter", "symbolSize": 14, "animation": False,
                        "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "#000", "borderWidth": 2},
                        "data": [[int(x[selected]), int(y[selected]), int(selected)]], "silent": True})
-    return {"animation": False, "tooltip": {"trigger": "item", "formatter": "buyer #{@[2]}"},
+    return {"animation": False,
             "legend": {"top": 0, "data": ["no supplier", *(s.label for s in ACTIVE_STAGES)]},
             "grid": {"left": 10, "right": 10, "top": 30, "bottom": 30},
             "xAxis": {"type": "value", "show": False, "min": -1, "max": layout["width"] + 1},

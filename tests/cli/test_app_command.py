@@ -1,0 +1,63 @@
+"""``relsim app``: bad input gets one clear message and exit code 2, before any server starts."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from support import SCENARIOS
+
+from sim.cli import app
+from sim.cli.main import main
+
+
+def test_a_missing_scenario_is_named(capsys, tmp_path):
+    assert main(["app", str(tmp_path / "nope.toml")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {tmp_path / 'nope.toml'}: no such scenario file" in err and "Traceback" not in err
+
+
+def test_a_broken_scenario_is_reported_like_validate_does(capsys, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[market]\nbuyers = -3\n")
+    assert main(["app", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "market.buyers" in err and "-3" in err and "Traceback" not in err
+
+
+def test_a_port_in_use_is_refused_with_a_way_out(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["app", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"--port {port}: already in use on 127.0.0.1" in err and "--port" in err
+
+
+def test_port_must_be_a_positive_number(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["app", "--port", "zero"])
+    assert exit_.value.code == 2 and "--port = 'zero': must be a whole number" in capsys.readouterr().err
+
+
+def test_the_address_printed_for_a_room_includes_this_machine():
+    assert app.addresses("127.0.0.1", 8765) == ["http://127.0.0.1:8765/"]
+    room = app.addresses("0.0.0.0", 8765)
+    assert room[0] == "http://127.0.0.1:8765/" and all(a.endswith(":8765/") for a in room)
+
+
+def test_the_server_is_told_to_stay_offline_and_open_the_given_scenario():
+    env = app.server_environment(SCENARIOS / "low_price_entrant.toml")
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False" and env["SOLARA_ASSETS_PROXY"] == "True"
+    assert env["RELSIM_APP_SCENARIO"] == str((SCENARIOS / "low_price_entrant.toml").resolve())
+    assert "RELSIM_APP_SCENARIO" not in app.server_environment(None)
+
+
+def test_without_lessons_or_a_scenario_it_says_where_it_looked(capsys, tmp_path, monkeypatch):
+    from sim.mesa.classroom import lessons
+
+    monkeypatch.setattr(lessons, "LESSONS_DIR", tmp_path / "classroom")
+    assert main(["app"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'classroom'}: no lessons here" in err and "relsim app SCENARIO" in err

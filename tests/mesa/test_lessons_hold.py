@@ -1,0 +1,64 @@
+"""Each lesson's claim, checked on the current model (scenarios/classroom/*.md say what the class
+should see). When the model's economics change, a failure here says which lesson text to
+re-check, and with which numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.mesa.classroom.market import ClassroomMarket
+
+
+def final(model: ClassroomMarket):
+    frame = model.supplier_frame()
+    return frame[frame["step"] == frame["step"].max()].set_index("supplier")
+
+
+def at(model: ClassroomMarket, supplier: str, step: int, column: str) -> float:
+    frame = model.supplier_frame()
+    return float(frame[(frame["supplier"] == supplier) & (frame["step"] == step)][column].iloc[0])
+
+
+def test_lesson_1_hunter_wins_customers_keeper_earns_more_per_customer():
+    end = final(ClassroomMarket("1-retention-vs-acquisition").run())
+    assert end.loc["Hunter", "customers"] > 3 * end.loc["Keeper", "customers"]
+    per_customer = end["cumulative_profit"] / end["customers"]
+    assert per_customer["Keeper"] > 2 * per_customer["Hunter"]
+    assert end.loc["Keeper", "mean_trust"] > end.loc["Hunter", "mean_trust"]
+
+
+def test_lesson_2_trust_falls_in_months_and_takes_longer_to_come_back():
+    model = ClassroomMarket("2-trust-lost-faster-than-won").run()
+    before, worst = at(model, "Steadfast", 23, "mean_trust"), at(model, "Steadfast", 29, "mean_trust")
+    assert before - worst > 0.2                                   # the five bad months
+    assert at(model, "Steadfast", 35, "mean_trust") < before       # six months after the fix: not yet back
+    lost = at(model, "Steadfast", 24, "customers") - at(model, "Steadfast", 36, "customers")
+    assert lost > 50
+    assert at(model, "Steadfast", 71, "customers") < at(model, "Steadfast", 24, "customers")  # never all back
+
+
+def test_lesson_3_follow_up_finds_the_silent_and_keeps_customers():
+    model = ClassroomMarket("3-silent-defection-and-kotler").run()
+    end = final(model)
+    assert end.loc["Follow-up Co", "market_share"] > 0.55
+    assert end.loc["Follow-up Co", "mean_trust"] > end.loc["Quiet Co", "mean_trust"] + 0.1
+    market = model.market_frame()
+    assert market["silent_dissatisfied"].sum() > 5 * market["complaints"].sum()
+    silent = [e for e in model.ticker if e["kind"] == "silent defection"]
+    assert sum(e["supplier"] == "Quiet Co" for e in silent) > sum(e["supplier"] == "Follow-up Co" for e in silent)
+
+
+def test_lesson_4_the_entrant_takes_from_the_complacent_incumbent():
+    model = ClassroomMarket("4-complacency-and-the-new-entrant").run()
+    lost = {name: at(model, name, 35, "customers") - at(model, name, 83, "customers")
+            for name in ("Steady", "Attentive")}
+    assert lost["Steady"] > 150 and lost["Attentive"] < 30
+    assert at(model, "Newcomer", 83, "customers") > 150
+    assert ("entry shake-up", 36) in {(e["kind"], e["step"]) for e in model.ticker}
+
+
+@pytest.mark.parametrize("beta, loyal", [(1.2, True), (0.2, False)])
+def test_lesson_5_loyalty_emerges_above_beta_c_only(beta, loyal):
+    model = ClassroomMarket("5-loyalty-in-a-fish-market", choice_intensity=beta).run()
+    concentration = model.market_frame()["loyalty_concentration"].iloc[-10:].mean()
+    assert (concentration > 0.95) if loyal else (concentration < 0.7)
