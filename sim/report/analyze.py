@@ -321,6 +321,9 @@ def fig_prim(a: SweepAnalysis):
     return fig
 
 
+FIGURE_NAMES = ("main_effects", "interactions", "heatmaps", "sobol", "morris", "prim")
+
+
 def figures(a: SweepAnalysis) -> list[tuple[str, str, str, Any]]:
     """(name, heading, caption, draw) of each figure this sweep allows."""
     out = [("main_effects", "Main effects", f"{a.label}: mean over runs at each level of each parameter.",
@@ -445,12 +448,16 @@ def write_analysis(folder: str | Path, outcome: str = "cumulative_profit", alter
         for name, _, _, draw in figures(a):
             images[name] = _png(draw(a))
             atomic_write_bytes(target / "figures" / f"{name}.png", images[name])
+    for name in set(FIGURE_NAMES) - set(images):  # an earlier analysis's, which no longer holds
+        (target / "figures" / f"{name}.png").unlink(missing_ok=True)
     tables = {"effects": pd.concat(a.effects.values(), ignore_index=True).assign(
         level=lambda f: f["level"].map(_level_text)), "points": a.per_point, "sobol": a.sobol,
         "morris": a.morris, "prim_box": a.box.limits if a.box is not None else None}
     for name, frame in tables.items():
         if frame is not None:
             atomic_write_text(target / f"{name}.csv", frame.to_csv(index=False))
+        else:
+            (target / f"{name}.csv").unlink(missing_ok=True)
     page = target / "index.html"
     atomic_write_text(page, render_page(a, images))
     return page, a

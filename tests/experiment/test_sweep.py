@@ -271,3 +271,20 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_nothing_is_lost(tmp_pat
     assert killed_mid_sweep == [True]
     assert len(runs) == 48 and not runs.duplicated(["point", "replicate"]).any()
     assert (runs["status"] == "ok").all()
+
+
+def test_ctrl_c_keeps_every_finished_run_and_the_same_command_resumes(tmp_path):
+    spec_path = write_sweep(tmp_path)
+
+    def interrupt_after_five(done, total):
+        if done == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(spec_path, tmp_path / "out", workers=1, progress=interrupt_after_five)
+    store = SweepStore(tmp_path / "out")
+    assert len(store.runs()) == 5  # the unwritten batch was written on the way out
+    assert store.read_manifest()["status"] == "interrupted"
+    resumed = sweep(spec_path, tmp_path / "out", workers=1).runs
+    whole = sweep(spec_path, tmp_path / "whole", workers=1).runs
+    pd.testing.assert_frame_equal(results_of(resumed), results_of(whole))

@@ -82,3 +82,13 @@ def test_analyze_with_an_unknown_outcome_exits_2_naming_the_outcomes(compare_sto
 def test_analyze_refuses_a_folder_that_is_not_a_sweep(tmp_path, capsys):
     assert main(["analyze", str(tmp_path)]) == 2
     assert "not a sweep store" in capsys.readouterr().err
+
+
+def test_a_new_analysis_leaves_no_table_or_figure_of_an_earlier_one_that_no_longer_holds(compare_store):
+    folder = compare_store / "analysis"
+    (folder / "figures").mkdir(parents=True, exist_ok=True)
+    (folder / "sobol.csv").write_text("left by an analysis of another design")
+    (folder / "figures" / "morris.png").write_bytes(b"old")
+    write_analysis(compare_store)
+    assert not (folder / "sobol.csv").exists() and not (folder / "figures" / "morris.png").exists()
+    assert (folder / "effects.csv").exists()
