@@ -23,6 +23,7 @@ from sim.config.schema import ScenarioError, suggest
 from sim.config.strategies import PRESETS, Strategy
 from sim.experiment.executors import process_pool, stop_now
 from sim.experiment.files import atomic_write_parquet, atomic_write_text
+from sim.experiment.guard import local_workers
 from sim.experiment.progress import ProgressOffset
 from sim.experiment.run import RunResults, package_versions, run, scenario_digest
 from sim.experiment.store import ALTERNATIVES, ResultsFolder, scenario_differences
@@ -270,6 +271,8 @@ def _compare(alts: list[Alternative], focal_names: list[str], manifest: dict[str
     results: dict[str, RunResults] = {}
     total = replicates * len(alts)
     workers = workers or os.cpu_count() or 1
+    if executor is None:
+        workers = local_workers(workers, "compare()")
     pool = executor or (process_pool(workers) if workers > 1 else None)
     try:
         for k, alt in enumerate(alts):

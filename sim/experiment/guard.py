@@ -67,3 +67,33 @@ def require_main_guard(what: str) -> None:
         f"script, which would start it again. Put the call under a main guard:\n\n"
         f'    if __name__ == "__main__":\n        ...\n\n'
         f"(or pass workers=1 to run in this process; notebooks and the REPL need no guard)")
+
+
+def local_workers(requested: int, what: str) -> int:
+    """The number of local worker processes ``what`` may start from here: ``requested``, or 1
+    (run in this process) from a script without a main guard, with a warning that says why and
+    what to add to use every core. ``sim.run`` and ``compare`` cope this way; a sweep, whose
+    thousands of runs need the pool, stops instead (:func:`require_main_guard`)."""
+    if requested <= 1:
+        return requested
+    site = unguarded_call_site()
+    if site is None:
+        return requested
+    import warnings
+
+    path, line = site
+    warnings.warn(f"{path}, line {line}: {what} runs in this process, one replicate at a time: worker "
+                  f"processes would re-import this script and start it again. To use every core, put "
+                  f'the call under `if __name__ == "__main__":`.', RuntimeWarning, stacklevel=3)
+    return 1
+
+
+def completed(futures: list):
+    """Futures in the order they finish, for ``concurrent.futures`` and Dask futures alike."""
+    import concurrent.futures
+
+    if all(isinstance(f, concurrent.futures.Future) for f in futures):
+        return concurrent.futures.as_completed(futures)
+    from distributed import as_completed  # a Dask client's futures
+
+    return as_completed(futures)

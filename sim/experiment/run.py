@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.config import Scenario, ScenarioError
 from sim.experiment.executors import process_pool, stop_now
+from sim.experiment.guard import completed, local_workers
 from sim.experiment.store import TABLES, ResultsFolder, scenario_differences
 from sim.observe.summary import summarise_by_strategy
 
@@ -219,6 +220,8 @@ def _run(scenario: Scenario, folder: ResultsFolder | None, reused: set[int], tim
 
     try:
         workers = min(workers or os.cpu_count() or 1, len(todo)) if todo else 1
+        if executor is None:
+            workers = local_workers(workers, "sim.run()")
         if executor is None and (workers <= 1 or len(todo) <= 1):
             for r in todo:
                 step_progress = None
@@ -231,8 +234,7 @@ def _run(scenario: Scenario, folder: ResultsFolder | None, reused: set[int], tim
             pool = executor or process_pool(workers)
             try:
                 futures = [pool.submit(_run_replicate_job, (scenario, r, seeds[r])) for r in todo]
-                from concurrent.futures import as_completed
-                for future in as_completed(futures):
+                for future in completed(futures):
                     collect(*future.result())
             finally:
                 if own:
