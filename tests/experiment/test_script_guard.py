@@ -42,8 +42,9 @@ def test_sim_run_from_a_guarded_script_gives_the_same_results_without_a_warning(
 
 
 def test_sim_run_accepts_a_dask_client_as_its_executor():
-    import sim
     from distributed import Client, LocalCluster
+
+    import sim
 
     scenario = sim.load_scenario(ROOT / "scenarios" / "b2b_key_accounts.toml").with_overrides(
         {"market.buyers": 200, "market.steps": 8})
