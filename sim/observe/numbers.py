@@ -33,6 +33,8 @@ def decimals_for(value: float, kind: str) -> int:
     magnitude = abs(value)
     if magnitude >= 100 or (kind == "count" and float(value).is_integer()):
         return 0
+    if kind == "count":  # a mean number of customers or orders: one decimal is enough
+        return 1
     if magnitude >= 10:
         return 1
     if magnitude >= 1 or magnitude == 0:
