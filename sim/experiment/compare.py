@@ -22,7 +22,7 @@ from sim.config import Scenario, load_scenario
 from sim.config.schema import ScenarioError, suggest
 from sim.config.strategies import PRESETS, Strategy
 from sim.experiment.executors import process_pool, stop_now
-from sim.experiment.run import RunResults, package_versions, run, scenario_digest
+from sim.experiment.run import ResultsFolder, RunResults, package_versions, run, scenario_digest
 from sim.observe import numbers
 from sim.observe.kpis import DEFAULT_UNIT, KPI, KPIS, OBJECTIVE, long_summary, replicate_outcomes
 from sim.stats.intervals import difference_interval
@@ -312,6 +312,7 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
     started = time.perf_counter()
     results: dict[str, RunResults] = {}
     total = replicates * len(alts)
+    reused = 0
     workers = workers or os.cpu_count() or 1
     pool = process_pool(workers) if workers > 1 else None
     try:
@@ -322,6 +323,9 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
                 if progress is not None:
                     progress(k * replicates + done, total)
 
+            if out_path is not None and not overwrite:  # what this command will not compute again
+                done = ResultsFolder(out_path / "alternatives" / folder_name(alt.name)).completed()
+                reused += len(done & set(range(replicates)))
             results[alt.name] = run(
                 alt.scenario, seed=alt_seed, replicates=replicates,
                 out=None if out_path is None else out_path / "alternatives" / folder_name(alt.name),
@@ -340,6 +344,10 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
     diffs = differences(metrics, names, paired=common_random_numbers)
     manifest["status"] = "complete"
     manifest["wall_time_s"] = round(time.perf_counter() - started, 3)
+    manifest["reused_replicates"] = reused
+    # the simulations' own time, however many commands it took to finish them
+    manifest["compute_time_s"] = round(sum(
+        sum(float(v) for v in (r.manifest.get("replicate_wall_time_s") or {}).values()) for r in results.values()), 3)
     comparison = Comparison(alts, focal_names, metrics, summary, diffs, results, manifest)
     if out_path is not None:
         metrics.to_parquet(out_path / "metrics.parquet", index=False)

@@ -89,6 +89,17 @@ def interval(low, high, kind: str = "count") -> str:
     return a if a == b else f"{a} to {b}"
 
 
+def difference_range(low, high, kind: str = "count") -> str:
+    """The interval of a difference: "-17.5 to 17.8 pts" for rates and shares (points, not
+    percent), "99 to 244" for money."""
+    if kind not in PERCENT_KINDS:
+        return interval(low, high, kind)
+    if not (_finite(low) and _finite(high)):
+        return "–"
+    a, b = f"{100 * float(low):,.1f}", f"{100 * float(high):,.1f}"
+    return f"{a} pts" if a == b else f"{a} to {b} pts"
+
+
 def difference(value, kind: str = "count") -> str:
     """A signed difference: "+2.3 pts" for rates and shares, "+1,200" for money."""
     if not _finite(value):
@@ -127,4 +138,5 @@ def compact(value, _pos=None) -> str:
     return "0" if round(value, 1) == 0 else f"{value:,.1f}"
 
 
-__all__ = ["decimals_for", "number", "with_interval", "interval", "difference", "percent", "compact", "spread", "KINDS"]
+__all__ = ["decimals_for", "number", "with_interval", "interval", "difference_range", "difference", "percent",
+           "compact", "spread", "KINDS"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import scenario_from_dict
-from sim.config.schema import ScenarioError
+from sim.config.schema import ScenarioError, suggest
 from sim.engine.state import Stage
 from sim.experiment.run import ResultsFolder
 from sim.observe import numbers
@@ -32,7 +32,8 @@ def objective_of(data: ReportData, objective: str | None = None) -> str:
     """The KPI to rank on: ``objective``, else the one compare recorded, else NPV of profit."""
     name = objective or data.manifest.get("objective") or OBJECTIVE
     if name not in KPIS:
-        raise ScenarioError(f"--objective {name!r}: no such outcome; known: {', '.join(KPIS)}")
+        raise ScenarioError(f"--objective {name!r}: no such outcome{suggest(name, list(KPIS))}; known: "
+                            f"{', '.join(KPIS)}")
     return name
 
 
@@ -134,7 +135,7 @@ def recommendation(data: ReportData, objective: str | None = None) -> str:
     runner = ranked[1]
     diff, half, count, ahead = pairwise(data, name, runner.group, best.group)
     gap = numbers.spread(runner.gap, k.kind, numbers.decimals_for(runner.gap, k.kind))
-    interval = numbers.interval(runner.gap - half, runner.gap + half, k.kind)
+    interval = numbers.difference_range(runner.gap - half, runner.gap + half, k.kind)
     wins = f", ahead in {ahead} of the {count} paired runs" if ahead >= 0 else ""
     if runner.status == "clear":
         rest = [r.group for r in ranked[2:] if r.status != "clear"]

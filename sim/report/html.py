@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.files import atomic_write_bytes
+from sim.experiment.run import ResultsFolder
 from sim.observe import numbers
 from sim.observe.kpis import HEADLINE, KPIS
 from sim.report import answer
@@ -50,6 +51,8 @@ def _bounded(low: float, high: float, kind: str) -> tuple[float, float]:
     runs can, and a board should not read '-28% market share'."""
     if kind in ("rate", "share", "score"):
         return max(low, 0.0), min(high, 1.0)
+    if kind == "count":  # customers, orders: never below zero
+        return max(low, 0.0), high
     return low, high
 
 
@@ -209,7 +212,7 @@ def _answer_section(data: ReportData, objective: str | None) -> dict[str, Any]:
         else:
             low, high = r.gap - r.gap_half, r.gap + r.gap_half
             gap = _text(numbers.spread(r.gap, k.kind, numbers.decimals_for(r.gap, k.kind)) + " behind",
-                        numbers.interval(low, high, k.kind) + " · " + BADGES[r.status][0])
+                        numbers.difference_range(low, high, k.kind) + " · " + BADGES[r.status][0])
         rows.append((f"{r.rank}. {r.group}", [cell(r.mean, r.half, k.kind), gap]))
     colours = {f"{r.rank}. {r.group}": data.colours.get(r.group, "") for r in answer.rank_alternatives(data, name)}
     table = _plain_table(["Alternative, best first", k.title(data.unit), "Gap to the best"], rows, colours=colours,
@@ -227,7 +230,7 @@ def _spend_section(data: ReportData) -> dict[str, Any] | None:
     rows = []
     for r in returns:
         ratio = numbers.number(r.ratio, "money") if np.isfinite(r.ratio) else "–"
-        payback = (f"by {data.unit} {r.payback + 1}" if r.paid_back and r.payback else
+        payback = (f"by {data.unit} {r.payback}" if r.paid_back and r.payback else
                    "from the start" if r.paid_back else f"not within the {int(data.suppliers['step'].max()) + 1} "
                    f"{data.unit}s simulated")
         rows.append((f"{r.more} against {r.less}", [
@@ -322,7 +325,7 @@ def _market_section(data: ReportData) -> dict[str, Any]:
     events = answer.scheduled_events(data)
     if events:
         tables.append(_plain_table([data.unit.capitalize(), "event", "under"],
-                                   [(str(step + 1), [_text(label), _text(under)]) for step, label, under in events],
+                                   [(str(step), [_text(label), _text(under)]) for step, label, under in events],
                                    title="Scheduled events (dotted lines on every time chart)"))
     definitions = [
         ("Final (settled) stage", "Ford's final stage: a settled, institutionalised relationship run by routine, "
@@ -410,9 +413,28 @@ def _facts(data: ReportData) -> list[tuple[str, str]]:
         per = first.groupby("group")["supplier"].unique()
         facts.append(("Suppliers (strategy at the start)", "; ".join(f"{g}: {', '.join(sorted(per[g]))}"
                                                                       for g in data.groups if g in per.index)))
-    if m.get("wall_time_s") is not None:
-        facts.append(("Computing time", f"{float(m['wall_time_s']):,.1f} s"))
+    facts.append(("Computing time", computing_time(data)))
     return facts
+
+
+def computing_time(data: ReportData) -> str:
+    """The simulations' own time (every replicate's, summed, whichever command ran it), and
+    how much of the last command was reused rather than computed."""
+    m = data.manifest
+    if data.kind == "compare":
+        own = m.get("compute_time_s")
+        if own is None:  # a folder from before compute_time_s: add up the alternatives' runs
+            own = sum(sum(float(v) for v in ((ResultsFolder(data.folder / str(a.get("folder", ""))).read_manifest()
+                                              or {}).get("replicate_wall_time_s") or {}).values())
+                      for a in m.get("alternatives") or [])
+    else:
+        own = sum(float(v) for v in (m.get("replicate_wall_time_s") or {}).values())
+    text = f"{float(own):,.1f} s of simulation"
+    reused = int(m.get("reused_replicates") or 0)
+    total = data.max_replicates() * len(data.groups) if data.kind == "compare" else data.max_replicates()
+    if reused:
+        text += f" ({reused} of {total} replicates reused from an earlier command)"
+    return text
 
 
 def _scenario_title(data: ReportData) -> tuple[str, str]:
