@@ -20,7 +20,7 @@ from sim.config import load_scenario
 from sim.config.schema import ScenarioError
 from sim.experiment.compare import resolve_alternatives
 from sim.observe.kpis import KPIS, replicate_outcomes
-from sim.report import answer, figures, load_report_data, write_report
+from sim.report import answer, figures, load_report_data, render_html
 from sim.stats.intervals import paired_difference_interval
 
 B2B = SCENARIOS / "b2b_key_accounts.toml"
@@ -82,8 +82,13 @@ def test_the_recommendation_agrees_with_the_ranking_and_says_under_which_conditi
         assert "250 buyers, 18 months" in text and "3 runs each" in text and "not a forecast" in text
 
 
+def page_of(data, objective=None) -> str:
+    """The page around the figures (drawing them is tested in test_report.py), as text."""
+    return html.unescape(render_html(data, {s.name: b"png" for s in figures.FIGURES}, objective))
+
+
 def test_a_report_opens_with_the_answer_ranked_on_the_chosen_objective(five):
-    page = html.unescape(write_report(five.folder, objective="customers").read_text())
+    page = page_of(five, "customers")
     assert page.index('id="answer"') < page.index('id="verdict"') < page.index("<img")
     assert answer.recommendation(five, "customers") in page
     ranked = [r.group for r in answer.rank_alternatives(five, "customers")]
@@ -203,7 +208,7 @@ def test_every_time_chart_marks_the_scheduled_events(entrant):
 
 
 def test_the_report_describes_the_market_it_ran(entrant):
-    page = html.unescape(write_report(entrant).read_text())
+    page = page_of(load_report_data(entrant))
     market = page[page.index('id="market"'):]
     scenario = load_scenario(ENTRANT)
     assert scenario.market.description in market
@@ -216,14 +221,13 @@ def test_the_report_describes_the_market_it_ran(entrant):
 
 
 def test_computing_time_is_the_simulations_own_and_says_what_was_reused(entrant):
-    before = write_report(entrant).read_text()
-    assert "replicates reused" not in before
+    assert "replicates reused" not in page_of(load_report_data(entrant))
     code = main(["compare", str(ENTRANT), "--alternative", "no entrant: events[0].step=never", "--replicates", "2",
                  "--set", "market.buyers=250", "--out", str(entrant), "--workers", "1", "--no-report"])
     assert code == 0
     data = load_report_data(entrant)
     assert data.manifest["reused_replicates"] == 4
-    page = html.unescape(write_report(entrant).read_text())
+    page = page_of(data)
     runs = sum(sum(pd.read_json(entrant / "alternatives" / a / "manifest.json", typ="series")["replicate_wall_time_s"]
                    .values()) for a in ("as-is", "no-entrant"))
     assert f"{runs:,.1f} s of simulation (4 of 4 replicates reused from an earlier command)" in page
