@@ -63,10 +63,13 @@ def number(value, kind: str = "count", decimals: int | None = None) -> str:
 
 
 def spread(half, kind: str, decimals: int) -> str:
-    """A half-width or difference size in the value's units: points for rates and shares."""
-    if kind in PERCENT_KINDS:
-        return f"{100 * abs(float(half)):,.{decimals}f} pts"
-    return f"{abs(float(half)):,.{decimals}f}"
+    """A half-width or difference size in the value's units: points for rates and shares. A
+    non-zero size that would round to nothing gets the decimals to show it ("± 0.03 pts",
+    never "± 0.0 pts" for an interval that is narrow but not empty)."""
+    size = abs(float(half)) * (100 if kind in PERCENT_KINDS else 1)
+    while size and decimals < 4 and kind_zero(f"{size:,.{decimals}f}"):
+        decimals += 1
+    return f"{size:,.{decimals}f}" + (" pts" if kind in PERCENT_KINDS else "")
 
 
 def with_interval(value, half, kind: str = "count") -> str:
