@@ -297,3 +297,12 @@ def test_the_readability_check_finds_overlaps_and_clipped_legends():
 def test_five_alternatives_keep_legends_inside_and_labels_apart(five, spec):
     assert len(five.groups) == 5
     assert readability_problems(spec.draw(five)) == []
+
+
+def test_a_malformed_what_if_on_the_command_line_exits_2_and_computes_nothing(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert main(["compare", str(ENTRANT), "--alternative", "no entrant events[0].step=never", "--replicates", "2",
+                 "--out", str(out), "--workers", "1", "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert "--alternative 'no entrant events[0].step=never': give NAME: KEY=VALUE" in err and "Traceback" not in err
+    assert not out.exists()
