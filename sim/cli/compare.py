@@ -71,6 +71,10 @@ def command(args: argparse.Namespace) -> int:
     from sim.report.text import print_comparison
 
     print_comparison(comparison, out)
+    from sim.report import load_report_data
+    from sim.report.answer import recommendation
+
+    print(f"\nanswer ({args.objective}): {recommendation(load_report_data(out), args.objective)}")
     if not args.no_report:
         from sim.report import write_report
 

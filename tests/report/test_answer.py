@@ -306,3 +306,13 @@ def test_a_malformed_what_if_on_the_command_line_exits_2_and_computes_nothing(tm
     err = capsys.readouterr().err
     assert "--alternative 'no entrant events[0].step=never': give NAME: KEY=VALUE" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_compare_prints_the_answer_the_report_opens_with(entrant, capsys):
+    assert main(["compare", str(ENTRANT), "--alternative", "no entrant: events[0].step=never", "--replicates", "2",
+                 "--set", "market.buyers=250", "--out", str(entrant), "--workers", "1", "--no-report",
+                 "--objective", "market_share"]) == 0
+    printed = capsys.readouterr().out
+    line = next(x for x in printed.splitlines() if x.startswith("answer (market_share): "))
+    assert line.removeprefix("answer (market_share): ") == answer.recommendation(load_report_data(entrant),
+                                                                                "market_share")
