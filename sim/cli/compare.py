@@ -15,9 +15,17 @@ def add_parser(sub) -> None:
                        description="Run the same market under each alternative strategy with common "
                        "random numbers and report differences with 95% confidence intervals.")
     p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="scenario file")
-    p.add_argument("--alternatives", default="transactional,relationship",
+    p.add_argument("--alternatives",
                    help="comma-separated strategy names (presets or the scenario's own) or scenario "
-                   "files (default: transactional,relationship)")
+                   "files; the first is the baseline (default: transactional,relationship, or the "
+                   "scenario as is when only --alternative what-ifs are given)")
+    p.add_argument("--alternative", action="append", metavar='"NAME: KEY=VALUE; ..."', dest="what_ifs",
+                   help='a named what-if of the market, compared like a strategy with common random '
+                   'numbers, e.g. --alternative "no entrant: events[0].step=never" (repeatable; '
+                   'settings separated by semicolons, as --set takes them)')
+    p.add_argument("--objective", default="npv_profit",
+                   help="the outcome the report ranks alternatives on (default: npv_profit, the net "
+                   "present value of profit; see the KPI names in summary.csv)")
     p.add_argument("--replicates", type=positive_int("--replicates"), default=20,
                    help="replicates per alternative (default 20)")
     p.add_argument("--seed", type=positive_int("--seed"), help="root seed (default: market.seed)")
@@ -49,11 +57,12 @@ def command(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"compare-{Path(args.scenario).stem}"
     bar = Progress(args.replicates, "replicates")
     try:
-        comparison = compare(scenario, args.alternatives, replicates=args.replicates, seed=args.seed,
+        alternatives = args.alternatives or (None if args.what_ifs else "transactional,relationship")
+        comparison = compare(scenario, alternatives, replicates=args.replicates, seed=args.seed,
                              focal=getattr(args, "focal", None), overrides=overrides, out=out,
                              workers=args.workers, overwrite=args.overwrite,
                              common_random_numbers=not getattr(args, "independent_seeds", False),
-                             progress=bar)
+                             progress=bar, what_ifs=args.what_ifs, objective=args.objective)
     except KeyboardInterrupt:
         bar.close()
         print(f"\ninterrupted: finished replicates are saved under {out}/alternatives; run the same "
@@ -68,6 +77,10 @@ def command(args: argparse.Namespace) -> int:
     from sim.report.text import print_comparison
 
     print_comparison(comparison, out)
+    from sim.report import load_report_data
+    from sim.report.answer import recommendation
+
+    print(f"\nanswer ({args.objective}): {recommendation(load_report_data(out), args.objective)}")
     if not args.no_report:
         from sim.report import write_report
 

@@ -10,13 +10,15 @@ def add_parser(sub) -> None:
                        description="Draw a self-contained HTML report and PNG figures for the output "
                        "of relsim run or relsim compare.")
     p.add_argument("results", help="results folder")
+    p.add_argument("--objective", help="the outcome a comparison's alternatives are ranked on (default: the one "
+                   "relsim compare was given, else npv_profit); any KPI name of summary.csv, e.g. market_share")
     p.set_defaults(func=command)
 
 
 def command(args: argparse.Namespace) -> int:
     from sim.report import FIGURES, write_report
 
-    page = write_report(args.results)
+    page = write_report(args.results, objective=args.objective)
     names = [f"{spec.name}.png" for spec in FIGURES
              if (page.parent / "figures" / f"{spec.name}.png").exists()]
     print(f"report: {page}")

@@ -28,7 +28,7 @@ from sim.experiment.progress import ProgressOffset
 from sim.experiment.run import RunResults, package_versions, run, scenario_digest
 from sim.experiment.store import ALTERNATIVES, ResultsFolder, scenario_differences
 from sim.observe import numbers
-from sim.observe.kpis import DEFAULT_UNIT, KPI, KPIS, long_summary, replicate_outcomes
+from sim.observe.kpis import DEFAULT_UNIT, KPI, KPIS, OBJECTIVE, long_summary, replicate_outcomes
 from sim.stats.intervals import difference_interval
 
 #: The outcomes a comparison reports: the registry's, in its order (sim.observe.kpis).
@@ -60,16 +60,70 @@ def focal_supplier_names(scenario: Scenario, entries: list[int]) -> list[str]:
     return [row["name"] for row in scenario.supplier_table() if row["spec"].name in wanted]
 
 
-def resolve_alternatives(scenario: Scenario, spec: str, focal: str | None = None,
-                         overrides: dict[str, Any] | None = None) -> tuple[list[Alternative], list[str]]:
-    """Turn ``--alternatives a,b,...`` into scenarios. A name is a strategy (a preset or
-    one of the scenario's [strategies]) given to the focal supplier entries, replacing
-    their whole strategy including inline overrides; a path ending in .toml is a whole
-    scenario file (with the same --set overrides applied)."""
-    items = [s.strip() for s in spec.split(",") if s.strip()]
-    if len(items) < 2:
+#: Values that switch a scheduled event off in a what-if: ``events[0].step=never``.
+NEVER = ("never", "none", "off")
+
+
+def what_if_alternative(scenario: Scenario, text: str) -> Alternative:
+    """A named what-if of the market: ``"no entrant: events[0].step=never"`` or ``"cheap
+    switching: buyers.switching_cost=0.05; market.discount_rate=0.02"``. The overrides (separated
+    by semicolons) are applied to the scenario as ``--set`` would; ``events[N].step=never``
+    (or ``events[N]=none``) drops that scheduled event."""
+    from sim.config import parse_override_value
+
+    name, sep, body = text.partition(":")
+    name = name.strip()
+    usage = 'give NAME: KEY=VALUE[; KEY=VALUE...], e.g. --alternative "no entrant: events[0].step=never"'
+    if not sep or not name:
+        raise ScenarioError(f"--alternative {text!r}: {usage}")
+    pairs = [p.strip() for p in body.split(";") if p.strip()]
+    if not pairs:
+        raise ScenarioError(f"--alternative {text!r}: no settings after {name!r}; {usage}")
+    values: dict[str, Any] = {}
+    dropped: set[int] = set()
+    for pair in pairs:
+        key, eq, value = (part.strip() for part in pair.partition("="))
+        if not eq or not key:
+            raise ScenarioError(f"--alternative {name!r}: {pair!r} is not KEY=VALUE; {usage}")
+        event = re.fullmatch(r"events\[(\d+)\](?:\.step)?", key)
+        if event and value.lower() in NEVER:
+            index = int(event.group(1))
+            if index >= len(scenario.events):
+                raise ScenarioError(f"--alternative {name!r}: {key}: the scenario has "
+                                    f"{len(scenario.events)} event(s) (events[0] to "
+                                    f"events[{len(scenario.events) - 1}])" if scenario.events else
+                                    f"--alternative {name!r}: {key}: the scenario has no [[events]]")
+            dropped.add(index)
+            continue
+        values[key] = parse_override_value(value)
+    alt = scenario.with_overrides(values, source=f"--alternative {name!r}") if values else scenario
+    if dropped:
+        # an entrant whose entry never comes is not in the market at all (without its entry
+        # event it would be there from the start), nor are the events that concern it
+        gone = {alt.events[i].supplier for i in dropped if alt.events[i].kind == "supplier_entry"}
+        alt = dataclasses.replace(
+            alt, events=[e for i, e in enumerate(alt.events) if i not in dropped and e.supplier not in gone],
+            suppliers=[s for s in alt.suppliers if s.name not in gone])
+        if not alt.suppliers:
+            raise ScenarioError(f"--alternative {name!r}: leaves no supplier in the market")
+    return Alternative(name, alt, "what-if: " + "; ".join(pairs))
+
+
+def resolve_alternatives(scenario: Scenario, spec: str | None, focal: str | None = None,
+                         overrides: dict[str, Any] | None = None,
+                         what_ifs: list[str] | None = None) -> tuple[list[Alternative], list[str]]:
+    """Turn ``--alternatives a,b,...`` and any ``--alternative "NAME: KEY=VALUE; ..."`` into
+    scenarios. A name is a strategy (a preset or one of the scenario's [strategies]) given to
+    the focal supplier entries, replacing their whole strategy including inline overrides; a
+    path ending in .toml is a whole scenario file (with the same --set overrides applied); a
+    named what-if changes the market itself (:func:`what_if_alternative`). The first is the
+    baseline."""
+    items = [s.strip() for s in (spec or "").split(",") if s.strip()]
+    what_ifs = [w for w in (what_ifs or []) if w.strip()]
+    if len(items) + len(what_ifs) + (0 if items else 1 if what_ifs else 0) < 2:
         raise ScenarioError(f"--alternatives {spec!r}: name at least two alternatives, separated "
-                            f"by commas, e.g. transactional,relationship")
+                            f"by commas, e.g. transactional,relationship (or add what-ifs with "
+                            f'--alternative "no entrant: events[0].step=never")')
     if len(set(items)) != len(items):
         raise ScenarioError(f"--alternatives {spec!r}: each alternative may appear only once")
     entries = focal_entries(scenario, focal)
@@ -90,11 +144,22 @@ def resolve_alternatives(scenario: Scenario, spec: str, focal: str | None = None
             for i, s in enumerate(scenario.suppliers)])
         alternatives.append(Alternative(item, alt, "preset" if item in PRESETS and item not in
                                         scenario.strategies else "scenario strategy"))
+    if not items:  # what-ifs alone: the market as the scenario has it is the baseline
+        alternatives.append(Alternative("as is", scenario, "the scenario as written"))
+    alternatives += [what_if_alternative(scenario, text) for text in what_ifs]
     names = [a.name for a in alternatives]
     if len(set(names)) != len(names):
         raise ScenarioError(f"--alternatives {spec!r}: two alternatives share the name "
                             f"{[n for n in names if names.count(n) > 1][0]!r}")
     return alternatives, focal_supplier_names(scenario, entries)
+
+
+def check_objective(objective: str) -> str:
+    """The KPI alternatives are ranked on; a ScenarioError names the known ones."""
+    if objective not in KPIS:
+        raise ScenarioError(f"--objective {objective!r}: no such outcome{suggest(objective, list(KPIS))}; "
+                            f"known: {', '.join(KPIS)}")
+    return objective
 
 
 # --------------------------------------------------------------------------- metrics
@@ -229,15 +294,19 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
             *, replicates: int = 20, seed: int | None = None, focal: str | None = None,
             overrides: dict[str, Any] | None = None, out: str | Path | None = None,
             workers: int | None = None, overwrite: bool = False, common_random_numbers: bool = True,
-            progress=None, executor: Executor | None = None) -> Comparison:
+            progress=None, executor: Executor | None = None, what_ifs: list[str] | None = None,
+            objective: str = OBJECTIVE) -> Comparison:
     """Run every alternative with the same ``replicates`` seeds (common random numbers:
     the same buyers and the same luck, so differences come from the strategy) and compare
     the focal suppliers' results. ``executor``: any ``concurrent.futures``-style pool to run
-    the replicates on (a Dask ``distributed.Client`` too); by default a local process pool."""
+    the replicates on (a Dask ``distributed.Client`` too); by default a local process pool.
+    ``what_ifs`` adds named what-ifs of the market (``"no entrant: events[0].step=never"``);
+    ``objective`` is the KPI the report ranks on."""
+    check_objective(objective)
     if overrides:
         scenario = scenario.with_overrides(overrides)
-    if isinstance(alternatives, str):
-        alts, focal_names = resolve_alternatives(scenario, alternatives, focal, overrides)
+    if isinstance(alternatives, str) or alternatives is None:
+        alts, focal_names = resolve_alternatives(scenario, alternatives, focal, overrides, what_ifs)
     else:
         alts, focal_names = alternatives, focal_supplier_names(scenario, focal_entries(scenario, focal))
     root = scenario.market.seed if seed is None else seed
@@ -248,6 +317,7 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
                           "scenario_sha256": scenario_digest(a.scenario)} for a in alts],
         "focal_suppliers": focal_names, "replicates": replicates, "root_seed": root,
         "common_random_numbers": common_random_numbers, "overrides": overrides or {},
+        "objective": objective, "discount_rate": scenario.market.discount_rate,
         "versions": package_versions(), "status": "running", "wall_time_s": None,
     }
     if out_path is None:
@@ -303,6 +373,9 @@ def _compare(alts: list[Alternative], focal_names: list[str], manifest: dict[str
     manifest["status"] = "complete"
     manifest["wall_time_s"] = round(time.perf_counter() - started, 3)
     manifest["reused_replicates"] = sum(r.manifest.get("reused_replicates", 0) for r in results.values())
+    # the simulations' own time, however many commands it took to finish them
+    manifest["compute_time_s"] = round(sum(
+        sum(float(v) for v in (r.manifest.get("replicate_wall_time_s") or {}).values()) for r in results.values()), 3)
     comparison = Comparison(alts, focal_names, metrics, summary, diffs, results, manifest)
     if folder is not None:
         atomic_write_parquet(metrics, folder.path / "metrics.parquet")

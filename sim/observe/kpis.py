@@ -106,6 +106,10 @@ class KPI:
     def unit_text(self, unit: str = DEFAULT_UNIT) -> str:
         return self.unit.format(unit=unit)
 
+    def describe(self, unit: str = DEFAULT_UNIT) -> str:
+        """The one-line definition with the scenario's step unit."""
+        return self.definition.format(unit=unit)
+
     def heading(self, unit: str = DEFAULT_UNIT) -> str:
         """The short column heading of a text table (the label when none is declared)."""
         return (self.short or self.label).format(unit=unit)
@@ -128,7 +132,7 @@ def _kpis(*items: KPI) -> dict[str, KPI]:
 
 KPIS: dict[str, KPI] = _kpis(
     KPI("npv_profit", "Net present value of profit", "money", "higher",
-        "sum over steps t of profit_t / (1 + d)^(t+1), d = market.discount_rate per step",
+        "sum over {unit}s t of profit_t / (1 + d)^(t+1), d = market.discount_rate per {unit}",
         lambda t, d: t["npv_profit"], headline=True, unit="money units", short="NPV profit"),
     KPI("cumulative_profit", "Cumulative profit", "money", "higher",
         "sum of profit over the run (revenue less every cost, acquisition included)",
@@ -137,16 +141,16 @@ KPIS: dict[str, KPI] = _kpis(
         "share of the market's volume bought from the supplier(s) in the last step",
         lambda t, d: t["end_market_share"], headline=True, short="share"),
     KPI("retention_rate", "Retention per {unit}", "rate", "higher",
-        "customers kept from one step to the next / customers at the start of the step, pooled over the run",
+        "customers kept from one {unit} to the next / customers at its start, pooled over the run",
         lambda t, d: _ratio(t["retained"], t["customers_at_start"]), headline=True, short="retention/{unit}"),
     KPI("churn_rate", "Churn per {unit}", "rate", "lower",
-        "1 - retention per step (customers who left or were dropped)",
+        "1 - retention per {unit} (customers who left or were dropped)",
         lambda t, d: 1 - _ratio(t["retained"], t["customers_at_start"]), short="churn/{unit}"),
     KPI("customers", "Customers at the end", "count", "higher",
         "buyers whose current supplier is the supplier(s) in the last step",
         lambda t, d: t["end_relationships"], headline=True, short="customers"),
     KPI("customer_lifetime_value", "Customer lifetime value", "money", "higher",
-        "m*r/(1 + d - r): margin per customer and step m, retention per step r (Gupta & Lehmann 2003)",
+        "m*r/(1 + d - r): margin per customer and {unit} m, retention per {unit} r (Gupta & Lehmann 2003)",
         lambda t, d: pd.Series(lifetime_value(customer_margin(t), t["customers"],
                                               _ratio(t["retained"], t["customers_at_start"]), d),
                                index=t.index), headline=True, unit="money units", short="CLV"),

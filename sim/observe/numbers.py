@@ -33,6 +33,8 @@ def decimals_for(value: float, kind: str) -> int:
     magnitude = abs(value)
     if magnitude >= 100 or (kind == "count" and float(value).is_integer()):
         return 0
+    if kind == "count":  # a mean number of customers or orders: one decimal is enough
+        return 1
     if magnitude >= 10:
         return 1
     if magnitude >= 1 or magnitude == 0:
@@ -61,10 +63,13 @@ def number(value, kind: str = "count", decimals: int | None = None) -> str:
 
 
 def spread(half, kind: str, decimals: int) -> str:
-    """A half-width or difference size in the value's units: points for rates and shares."""
-    if kind in PERCENT_KINDS:
-        return f"{100 * abs(float(half)):,.{decimals}f} pts"
-    return f"{abs(float(half)):,.{decimals}f}"
+    """A half-width or difference size in the value's units: points for rates and shares. A
+    non-zero size that would round to nothing gets the decimals to show it ("± 0.03 pts",
+    never "± 0.0 pts" for an interval that is narrow but not empty)."""
+    size = abs(float(half)) * (100 if kind in PERCENT_KINDS else 1)
+    while size and decimals < 4 and kind_zero(f"{size:,.{decimals}f}"):
+        decimals += 1
+    return f"{size:,.{decimals}f}" + (" pts" if kind in PERCENT_KINDS else "")
 
 
 def with_interval(value, half, kind: str = "count") -> str:
@@ -85,6 +90,17 @@ def interval(low, high, kind: str = "count") -> str:
     decimals = decimals_for(reference, kind) if reference else decimals_for(0.0, kind)
     a, b = number(low, kind, decimals), number(high, kind, decimals)
     return a if a == b else f"{a} to {b}"
+
+
+def difference_range(low, high, kind: str = "count") -> str:
+    """The interval of a difference: "-17.5 to 17.8 pts" for rates and shares (points, not
+    percent), "99 to 244" for money."""
+    if kind not in PERCENT_KINDS:
+        return interval(low, high, kind)
+    if not (_finite(low) and _finite(high)):
+        return "–"
+    a, b = f"{100 * float(low):,.1f}", f"{100 * float(high):,.1f}"
+    return f"{a} pts" if a == b else f"{a} to {b} pts"
 
 
 def difference(value, kind: str = "count") -> str:
@@ -125,4 +141,5 @@ def compact(value, _pos=None) -> str:
     return "0" if round(value, 1) == 0 else f"{value:,.1f}"
 
 
-__all__ = ["decimals_for", "number", "with_interval", "interval", "difference", "percent", "compact", "spread", "KINDS"]
+__all__ = ["decimals_for", "number", "with_interval", "interval", "difference_range", "difference", "percent",
+           "compact", "spread", "KINDS"]

@@ -78,6 +78,7 @@ class ReportData:
     compare_summary: pd.DataFrame | None = None
     differences: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    rivals: pd.DataFrame | None = None  # compare: the other suppliers' series, group = alternative
 
     @property
     def replicates(self) -> dict[str, int]:
@@ -225,8 +226,10 @@ SUPPLIER_COLUMNS = list(dict.fromkeys([*SERIES_COLUMNS, "strategy", "cumulative_
 
 
 def _load_run_folder(path: Path, group: str | None = None,
-                     focal: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[int]]:
-    """The supplier series, transition counts and relationships of one run folder. With
+                     focal: list[str] | None = None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[int], pd.DataFrame]:
+    """The supplier series, transition counts (by the buyer's segment too) and relationships
+    of one run folder, and the rivals' series (the suppliers outside ``focal``). With
     ``group``, every (focal) supplier belongs to it; otherwise to its strategy at the time."""
     folder = ResultsFolder(path)
     if not path.is_dir():
@@ -239,10 +242,11 @@ def _load_run_folder(path: Path, group: str | None = None,
         missing = [t for t in TABLES if not any((path / f"{t}.parquet").glob("rep-*.parquet"))]
         raise ScenarioError(f"{path}: no finished replicates here (expected "
                             f"{', '.join(f'{t}.parquet/rep-*.parquet' for t in missing or TABLES)})")
-    suppliers, transitions, relationships = [], [], []
+    suppliers, transitions, relationships, rivals = [], [], [], []
     for r in reps:
         s = _read(folder, "suppliers", r, SUPPLIER_COLUMNS)
         if focal is not None:
+            rivals.append(s[~s["supplier"].isin(focal)].assign(group=group))
             s = s[s["supplier"].isin(focal)]
             if s.empty:
                 raise ScenarioError(f"{folder.replicate_file('suppliers', r)}: none of the focal "
@@ -251,21 +255,31 @@ def _load_run_folder(path: Path, group: str | None = None,
         suppliers.append(s)
         key = s[["step", "supplier", "group"]]
 
-        ev = _read(folder, "events", r, ["step", "supplier", "from_stage", "to_stage", "cause"],
+        # one row per pair that ever traded (the largest table): map names through the
+        # categories rather than turning every row into text
+        rel = _read(folder, "relationships", r, ["buyer", "supplier", "current", "positioning", "net_value",
+                                                 "orders", "segment"], as_text=False)
+        segments = rel["segment"].astype("category")
+        segment_of = np.full(int(rel["buyer"].max()) + 2 if len(rel) else 1, -1, np.int64)
+        segment_of[rel["buyer"].to_numpy()] = segments.cat.codes.to_numpy()
+
+        ev = _read(folder, "events", r, ["step", "buyer", "supplier", "from_stage", "to_stage", "cause"],
                    as_text=False)
+        # the buyer's segment (a buyer in the log has traded, so it is in the relationship table;
+        # one only made aware is "–")
+        buyer = np.minimum(ev["buyer"].to_numpy(), len(segment_of) - 1)
+        codes_ = segment_of[buyer]
+        ev = ev.assign(segment=pd.Categorical.from_codes(np.where(codes_ >= 0, codes_, len(segments.cat.categories)),
+                                                         [*map(str, segments.cat.categories), "–"]))
         # count on the categorical codes first: the log holds one row per transition
-        counts = ev.groupby(["step", "supplier", "from_stage", "to_stage", "cause"],
+        counts = ev.groupby(["step", "supplier", "from_stage", "to_stage", "cause", "segment"],
                             observed=True).size()
         counts = _as_text(counts.rename("count").reset_index()).merge(key, on=["step", "supplier"])
-        counts = counts.groupby(["group", "from_stage", "to_stage", "cause"])["count"].sum()
+        counts = counts.groupby(["group", "from_stage", "to_stage", "cause", "segment"])["count"].sum()
         counts = counts.reset_index()
         counts.insert(1, "replicate", r)
         transitions.append(counts)
 
-        # one row per pair that ever traded (the largest table): map names through the
-        # categories rather than turning every row into text
-        rel = _read(folder, "relationships", r, ["supplier", "current", "positioning", "net_value",
-                                                 "orders", "segment"], as_text=False)
         last = key[s["step"] == s["step"].max()]
         group_of = dict(zip(last["supplier"], last["group"]))
         names = rel["supplier"].astype("category")
@@ -275,10 +289,11 @@ def _load_run_folder(path: Path, group: str | None = None,
                             "positioning": np.asarray(rel["positioning"], dtype=object),
                             "net_value": rel["net_value"].to_numpy(float),
                             "orders": rel["orders"].to_numpy(), "supplier": names.astype(str).to_numpy(),
-                            "segment": np.asarray(rel["segment"], dtype=object)})
+                            "segment": np.asarray(segments, dtype=object)})
         relationships.append(rel[pd.notna(rel["group"])])
     return (pd.concat(suppliers, ignore_index=True), pd.concat(transitions, ignore_index=True),
-            pd.concat(relationships, ignore_index=True), reps)
+            pd.concat(relationships, ignore_index=True), reps,
+            pd.concat(rivals, ignore_index=True) if rivals else pd.DataFrame())
 
 
 def _ordered_groups(suppliers: pd.DataFrame) -> list[str]:
@@ -311,7 +326,7 @@ def load_report_data(results_dir: str | Path) -> ReportData:
 
 
 def _load_run(path: Path, manifest: dict) -> ReportData:
-    suppliers, transitions, relationships, reps = _load_run_folder(path)
+    suppliers, transitions, relationships, reps, _ = _load_run_folder(path)
     groups = _ordered_groups(suppliers)
     notes = []
     expected = manifest.get("replicates")
@@ -367,7 +382,8 @@ def _load_compare(path: Path, manifest: dict) -> ReportData:
                       pd.concat([p[1] for p in parts], ignore_index=True),
                       pd.concat([p[2] for p in parts], ignore_index=True),
                       replicates, compare_summary=tables["summary.csv"],
-                      differences=tables["differences.csv"], notes=notes)
+                      differences=tables["differences.csv"], notes=notes,
+                      rivals=pd.concat([p[4] for p in parts], ignore_index=True))
 
 
 def _require_columns(file: Path, frame: pd.DataFrame, columns: list[str]) -> None:

@@ -82,6 +82,21 @@ def _runs_note(data: ReportData, interval: str | None = "shaded band") -> str:
     return text + (f"; {interval}: 95% confidence interval of the mean." if interval else ".") + focal
 
 
+def _mark_events(ax, data: ReportData) -> None:
+    """A dotted line and a short label at every scheduled event (entry, exit, price change,
+    shock), so a change in a line can be read against what happened in the market."""
+    from matplotlib.transforms import blended_transform_factory
+
+    from sim.report.answer import scheduled_events
+
+    transform = blended_transform_factory(ax.transData, ax.transAxes)
+    for step, label, under in scheduled_events(data):
+        ax.axvline(step, color="#52606d", ls=":", lw=1.3, zorder=1, gid=f"event:{step}")
+        text = label if under == "all" else f"{label} ({under})"
+        ax.text(step, 0.98, f" {text}", transform=transform, rotation=90, ha="right", va="top", fontsize=8.5,
+                color="#3e4c59", gid=f"event:{step}")
+
+
 def _plot_band(ax, band: pd.DataFrame, colour: str, label: str) -> None:
     x, mean, half = band["step"].to_numpy(), band["mean"].to_numpy(), band["half"].to_numpy()
     shown = np.isfinite(mean)
@@ -144,6 +159,7 @@ def fig_stage_mix(data: ReportData) -> Figure:
         ax.set_title(group, color=data.colours[group])
         ax.set_xlabel(_time_label(data))
         ax.set_xlim(frame.index.min(), frame.index.max())
+        _mark_events(ax, data)
         ax.yaxis.set_major_formatter(FuncFormatter(_money))
     axes[0].set_ylabel("Customers (relationships)")
     handles, labels = axes[0].get_legend_handles_labels()
@@ -163,6 +179,7 @@ def fig_trust_commitment(data: ReportData) -> Figure:
         ax.set_title(f"{name} of current customers")
         ax.set_xlabel(_time_label(data))
         ax.set_ylim(0, 1)
+        _mark_events(ax, data)
     axes[0].set_ylabel("Mean score (0 = none, 1 = full)")
     _band_legend(axes[1], data, loc="lower right")
     _title(fig, "Trust and commitment of customers", _runs_note(data))
@@ -176,6 +193,7 @@ def fig_cumulative_profit(data: ReportData) -> Figure:
     ax = fig.subplots()
     _plot_groups(ax, data, "cumulative_profit")
     ax.axhline(0, color="#5f6b7a", lw=0.8)
+    _mark_events(ax, data)
     ax.set_xlabel(_time_label(data))
     ax.set_ylabel(f"Cumulative profit ({MONEY})")
     ax.yaxis.set_major_formatter(FuncFormatter(_money))
@@ -195,6 +213,7 @@ def fig_retention_churn(data: ReportData) -> Figure:
         _plot_groups(ax, data, column)
         ax.set_title(name)
         ax.set_xlabel(_time_label(data))
+        _mark_events(ax, data)
     axes[0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     axes[0].set_ylabel("Share of the month's customers kept")
     axes[1].set_ylabel("Customers lost per month")
@@ -211,6 +230,7 @@ def fig_market_share(data: ReportData) -> Figure:
     fig = _figure(11, 5.2)
     ax = fig.subplots()
     band = _plot_groups(ax, data, "market_share")
+    _mark_events(ax, data)
     ax.set_xlabel(_time_label(data))
     ax.set_ylabel("Share of market volume")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

@@ -22,8 +22,10 @@ import pandas as pd
 from sim.experiment.store import ResultsFolder
 from sim.observe import numbers
 from sim.observe.kpis import HEADLINE, KPIS
+from sim.report import answer
 from sim.report.data import ReportData, load_report_data
 from sim.report.figures import _png, figures_for
+from sim.stats.intervals import mean_interval
 
 TEMPLATES = "sim.report"
 
@@ -48,6 +50,8 @@ def _bounded(low: float, high: float, kind: str) -> tuple[float, float]:
     runs can, and a board should not read '-28% market share'."""
     if kind in ("rate", "share", "score"):
         return max(low, 0.0), min(high, 1.0)
+    if kind == "count":  # customers, orders: never below zero
+        return max(low, 0.0), high
     return low, high
 
 
@@ -178,29 +182,208 @@ def _compare_tables(data: ReportData) -> list[dict[str, Any]]:
     return tables
 
 
-def _compare_sections(data: ReportData) -> list[dict[str, Any]]:
+def _section(id_: str, heading: str, *, paragraphs: list[str] | None = None, verdicts=None,
+             tables=None, definitions=None, minor: bool = False, lead: str = "") -> dict[str, Any]:
+    paras = ([{"css": "answer", "text": lead}] if lead else []) + [{"css": "", "text": t} for t in paragraphs or []]
+    return {"template": "section.html.j2", "id": id_, "heading": heading, "paragraphs": paras,
+            "verdicts": verdicts or [], "minor": minor, "tables": tables or [], "definitions": definitions or []}
+
+
+def _text(value: str, ci: str = "") -> dict[str, str]:
+    return {"value": value, "ci": ci}
+
+
+def _plain_table(head: list[str], rows: list[tuple[str, list[dict[str, str]]]], note: str = "",
+                 title: str = "", colours: dict[str, str] | None = None) -> dict[str, Any]:
+    colours = colours or {}
+    return {"head": [{"text": h, "colour": colours.get(h, ""), "sub": ""} for h in head],
+            "rows": [{"text": name, "sub": "", "colour": colours.get(name, ""), "cells": cells}
+                     for name, cells in rows], "css": "", "title": title, "note": note}
+
+
+def _answer_section(data: ReportData, objective: str | None) -> dict[str, Any]:
+    name = answer.objective_of(data, objective)
+    k = KPIS[name]
+    rows = []
+    for r in answer.rank_alternatives(data, name):
+        if r.status == "best":
+            gap = _text("best", "")
+        else:
+            low, high = r.gap - r.gap_half, r.gap + r.gap_half
+            gap = _text(numbers.spread(r.gap, k.kind, numbers.decimals_for(r.gap, k.kind)) + " behind",
+                        numbers.difference_range(low, high, k.kind) + " · " + BADGES[r.status][0])
+        rows.append((f"{r.rank}. {r.group}", [cell(r.mean, r.half, k.kind), gap]))
+    colours = {f"{r.rank}. {r.group}": data.colours.get(r.group, "") for r in answer.rank_alternatives(data, name)}
+    table = _plain_table(["Alternative, best first", k.title(data.unit), "Gap to the best"], rows, colours=colours,
+                         note=f"Ranked on {k.title(data.unit).lower()} ({k.describe(data.unit)}); the gap to the "
+                              "best is the mean of the paired differences with its 95% confidence interval. Choose "
+                              "another objective with relsim report --objective NAME (e.g. market_share).")
+    return _section("answer", "The answer", lead=answer.recommendation(data, name), tables=[table])
+
+
+def _spend_section(data: ReportData) -> dict[str, Any] | None:
+    returns = answer.spend_returns(data)
+    if not returns:
+        return None
+    money = KPIS["cumulative_profit"]
+    rows = []
+    for r in returns:
+        ratio = numbers.number(r.ratio, "money") if np.isfinite(r.ratio) else "–"
+        payback = (f"by {data.unit} {r.payback}" if r.paid_back and r.payback else
+                   "from the start" if r.paid_back else f"not within the {int(data.suppliers['step'].max()) + 1} "
+                   f"{data.unit}s simulated")
+        rows.append((f"{r.more} against {r.less}", [
+            _text(money.format_difference(r.extra_spend), numbers.interval(
+                r.extra_spend - r.extra_spend_half, r.extra_spend + r.extra_spend_half, "money")),
+            _text(money.format_difference(r.extra_profit), numbers.interval(
+                r.extra_profit - r.extra_profit_half, r.extra_profit + r.extra_profit_half, "money")),
+            _text(ratio), _text(payback)]))
+    table = _plain_table(["Pair", "Extra relationship spend", "Extra cumulative profit",
+                          "Profit per unit of extra spend", "Paid back"], rows,
+                         note="Relationship spend: key-account managers, retention spend, adaptations and the cost "
+                              "of the service level, over the run. Extra profit is after that spend; 95% intervals of "
+                              "the paired differences under each figure. Paid back: the first "
+                              f"{data.unit} from which the extra cumulative profit stays at or above zero.")
+    return _section("spend", "Return on relationship spend", tables=[table])
+
+
+def _segment_section(data: ReportData) -> dict[str, Any] | None:
+    table = answer.segment_table(data)
+    if table.empty:
+        return None
+    rows = []
+    for (segment, measure), g in table.groupby(["segment", "measure"], sort=False):
+        g = g.set_index("group")
+        rows.append((f"{segment}: {measure}", [cell(g.loc[grp, "mean"], g.loc[grp, "half"], g.loc[grp, "kind"])
+                                              for grp in data.groups]))
+    who = ("the focal suppliers (" + ", ".join(map(str, data.manifest.get("focal_suppliers", []))) + ")"
+           if data.kind == "compare" else "each strategy's suppliers")
+    t = _plain_table(["Segment and measure, per run", *data.groups], rows, colours=data.colours,
+                     note=f"For {who}, by the buyer's segment; net value is revenue less the costs of serving each "
+                          f"relationship so far (before acquisition and key-account managers). Customers who left "
+                          f"switched, drifted apart or broke off in conflict; dropped ones were let go as "
+                          f"unprofitable on purpose. {_interval_note(data)}")
+    return _section("segments", "Results by customer segment", tables=[t])
+
+
+def _rival_section(data: ReportData) -> dict[str, Any] | None:
+    table = answer.rival_table(data)
+    if table.empty:
+        return None
+    rows = []
+    for (supplier, metric), g in table.groupby(["supplier", "metric"], sort=False):
+        g = g.set_index("group")
+        k = KPIS[metric]
+        rows.append((f"{supplier}: {k.title(data.unit).lower()}",
+                     [cell(g.loc[grp, "mean"], g.loc[grp, "half"], k.kind) if grp in g.index else _text("–")
+                      for grp in data.groups]))
+    t = _plain_table(["Rival and measure", *data.groups], rows, colours=data.colours,
+                     note="How each supplier outside the focal ones fares under each alternative. "
+                          + _interval_note(data))
+    return _section("rivals", "How the rivals fare", tables=[t])
+
+
+def _market_section(data: ReportData) -> dict[str, Any]:
+    scenario = data.scenario
+    paragraphs = []
+    description = (scenario.get("market") or {}).get("description")
+    if description:
+        paragraphs.append(str(description))
+    tables = []
+    segments = scenario.get("segments") or []
+    if segments:
+        fields = ("share", "demand", "cost_to_serve", "switching_cost", "relational_orientation", "price_sensitivity")
+        shown = [f for f in fields if any(f in seg for seg in segments)]
+        tables.append(_plain_table(["Segment", *(f.replace("_", " ") for f in shown)],
+                                   [(str(seg.get("name")), [_text(_describe(seg.get(f))) for f in shown])
+                                    for seg in segments], title="Segments"))
+    suppliers = scenario.get("suppliers") or []
+    focal = set(map(str, data.manifest.get("focal_suppliers") or []))
+    if suppliers:
+        rows = []
+        for sup in suppliers:
+            name = str(sup.get("name"))
+            count = int(sup.get("count", 1))
+            members = [name] if count == 1 else [f"{name} {i + 1}" for i in range(count)]
+            role = "focal (varied)" if focal & set(members) else ("rival" if data.kind == "compare" else "")
+            rows.append((name, [_text(str(count)), _text(str(sup.get("strategy", ""))), _text(role)]))
+        tables.append(_plain_table(["Supplier entry", "count", "strategy (as written)", "role"], rows,
+                                   title="Suppliers and rivals"))
+    differ = answer.strategy_differences(data) if data.kind == "compare" else pd.DataFrame()
+    if not differ.empty:
+        tables.append(_plain_table(["Strategy field", *differ.columns],
+                                   [(field, [_text(str(v)) for v in row]) for field, row in differ.iterrows()],
+                                   title="What each alternative changes (focal suppliers' strategy fields that differ)",
+                                   colours=data.colours))
+    whatifs = [(str(a.get("name")), str(a.get("source", ""))) for a in data.manifest.get("alternatives") or []
+               if str(a.get("source", "")).startswith("what-if")]
+    if whatifs:
+        tables.append(_plain_table(["What-if", "settings"],
+                                   [(n, [_text(src[len("what-if: "):])]) for n, src in whatifs],
+                                   title="What-ifs of the market", colours=data.colours))
+    events = answer.scheduled_events(data)
+    if events:
+        tables.append(_plain_table([data.unit.capitalize(), "event", "under"],
+                                   [(str(step), [_text(label), _text(under)]) for step, label, under in events],
+                                   title="Scheduled events (dotted lines on every time chart)"))
+    definitions = [
+        ("Final (settled) stage", "Ford's final stage: a settled, institutionalised relationship run by routine, "
+                                  "not an ending. Ended relationships are counted apart."),
+        ("Customers who left / dropped on purpose", "Left: switched to a rival, drifted apart, broke off in "
+                                                    "conflict, or lost at an entry or exit. Dropped: let go by the "
+                                                    "supplier as unprofitable (a choice, not lost retention)."),
+        ("Net present value of profit", KPIS["npv_profit"].describe(data.unit)),
+        ("Customer lifetime value", KPIS["customer_lifetime_value"].describe(data.unit)),
+    ]
+    return _section("market", "The market simulated", paragraphs=paragraphs, tables=tables, definitions=definitions)
+
+
+def _describe(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "" if value is None else str(value)
+
+
+def _endings_section(data: ReportData) -> dict[str, Any]:
+    ends = answer.ended_by_reason(data)
+    rows = []
+    for column, label in (("left", "Customers who left (per run)"),
+                          ("dropped", "Customers dropped on purpose (per run)")):
+        rows.append((label, [cell(*mean_interval(ends.loc[ends["group"] == g, column].to_numpy()), "count")
+                             for g in data.groups]))
+    return _plain_table(["Relationships ended", *data.groups], rows, colours=data.colours,
+                        title="Who left and who was let go",
+                        note="Dropping unprofitable customers is a choice of the supplier, shown apart from "
+                             "customers lost; retention counts both as not kept.")
+
+
+def _compare_sections(data: ReportData, objective: str | None = None) -> list[dict[str, Any]]:
     d = data.differences
     headline = d["metric"].isin(HEADLINE)
-    sections = [{"template": "section.html.j2", "id": "verdict", "heading": "The differences that matter",
-                 "paragraphs": [], "verdicts": _verdict_items(d[headline]), "minor": False, "tables": [],
-                 "definitions": []}]
+    tables = _compare_tables(data)
+    sections = [_answer_section(data, objective),
+                _section("verdict", "The differences that matter", verdicts=_verdict_items(d[headline])),
+                _section("results", "Results per alternative", tables=[tables[0], _endings_section(data)])]
+    sections += [s for s in (_spend_section(data), _segment_section(data), _rival_section(data)) if s]
+    sections.append(_market_section(data))
     if (~headline).any():
-        sections.append({"template": "section.html.j2", "id": "other-verdicts", "heading": "Other measures",
-                         "paragraphs": [], "verdicts": _verdict_items(d[~headline]), "minor": True,
-                         "tables": [], "definitions": []})
-    sections.append({"template": "section.html.j2", "id": "results", "heading": "Results per alternative",
-                     "paragraphs": [], "verdicts": [], "minor": False, "tables": _compare_tables(data),
-                     "definitions": []})
+        sections.append(_section("other-verdicts", "Other measures", verdicts=_verdict_items(d[~headline]),
+                                 tables=tables[1:], minor=True))
     return sections
 
 
 def _run_sections(data: ReportData) -> list[dict[str, Any]]:
-    return [{"template": "section.html.j2", "id": "highlights", "heading": "At a glance",
-             "paragraphs": _run_highlights(data), "verdicts": [], "minor": False, "tables": [],
-             "definitions": []},
-            {"template": "section.html.j2", "id": "results", "heading": "Results per strategy",
-             "paragraphs": [], "verdicts": [], "minor": False, "tables": [_run_table(data)],
-             "definitions": []}]
+    highlights = _section("highlights", "At a glance")
+    highlights["paragraphs"] = _run_highlights(data)
+    sections = [highlights,
+                _section("results", "Results per strategy", tables=[_run_table(data), _endings_section(data)])]
+    segments = _segment_section(data)
+    if segments:
+        sections.append(segments)
+    sections.append(_market_section(data))
+    return sections
 
 
 # --------------------------------------------------------------------------- header
@@ -229,9 +412,28 @@ def _facts(data: ReportData) -> list[tuple[str, str]]:
         per = first.groupby("group")["supplier"].unique()
         facts.append(("Suppliers (strategy at the start)", "; ".join(f"{g}: {', '.join(sorted(per[g]))}"
                                                                       for g in data.groups if g in per.index)))
-    if m.get("wall_time_s") is not None:
-        facts.append(("Computing time", f"{float(m['wall_time_s']):,.1f} s"))
+    facts.append(("Computing time", computing_time(data)))
     return facts
+
+
+def computing_time(data: ReportData) -> str:
+    """The simulations' own time (every replicate's, summed, whichever command ran it), and
+    how much of the last command was reused rather than computed."""
+    m = data.manifest
+    if data.kind == "compare":
+        own = m.get("compute_time_s")
+        if own is None:  # a folder from before compute_time_s: add up the alternatives' runs
+            own = sum(sum(float(v) for v in ((ResultsFolder(data.folder / str(a.get("folder", ""))).read_manifest()
+                                              or {}).get("replicate_wall_time_s") or {}).values())
+                      for a in m.get("alternatives") or [])
+    else:
+        own = sum(float(v) for v in (m.get("replicate_wall_time_s") or {}).values())
+    text = f"{float(own):,.1f} s of simulation"
+    reused = int(m.get("reused_replicates") or 0)
+    total = data.max_replicates() * len(data.groups) if data.kind == "compare" else data.max_replicates()
+    if reused:
+        text += f" ({reused} of {total} replicates reused from an earlier command)"
+    return text
 
 
 def _scenario_title(data: ReportData) -> tuple[str, str]:
@@ -242,15 +444,17 @@ def _scenario_title(data: ReportData) -> tuple[str, str]:
     return str(market.get("name") or data.folder.name), str(market.get("description") or "")
 
 
-def render_html(data: ReportData, images: dict[str, bytes]) -> str:
-    """The report page: header and key facts, the verdicts (compare) or highlights (run), the
-    results table with 95% intervals, then every figure with its one-sentence caption."""
+def render_html(data: ReportData, images: dict[str, bytes], objective: str | None = None) -> str:
+    """The report page: header and key facts; for a compare the answer first (alternatives
+    ranked on ``objective`` and a recommendation), the differences that matter, results,
+    return on relationship spend, segments, rivals and the market simulated; for a run the
+    highlights, results, segments and market; then every figure with its caption."""
     title, subtitle = _scenario_title(data)
     figures = [{"name": spec.name, "heading": spec.heading,
                 "caption": spec.caption.format(groups=data.group_word),
                 "png": base64.b64encode(images[spec.name]).decode("ascii")}
                for spec in figures_for(data)]
-    sections = _compare_sections(data) if data.kind == "compare" else _run_sections(data)
+    sections = _compare_sections(data, objective) if data.kind == "compare" else _run_sections(data)
     versions = data.manifest.get("versions") or {}
     return _environment().get_template("report.html.j2").render(
         css=_css(), title=title, subtitle=subtitle, kind=data.kind, facts=_facts(data), notes=data.notes,
@@ -261,15 +465,17 @@ def render_html(data: ReportData, images: dict[str, bytes]) -> str:
 # --------------------------------------------------------------------------- entry points
 
 
-def write_report(results_dir: str | Path) -> Path:
+def write_report(results_dir: str | Path, objective: str | None = None) -> Path:
     """Draw every figure of a ``run`` or ``compare`` folder, save them as
     ``RESULTS_DIR/figures/NAME.png`` and write ``RESULTS_DIR/report.html`` (self-contained:
     the same PNGs embedded). Returns the page's path."""
     data = load_report_data(results_dir)
+    if objective is not None:
+        answer.objective_of(data, objective)  # a bad name fails before anything is drawn
     # written through the store, which records them as ours (--overwrite may remove them)
     folder = ResultsFolder(data.folder)
     images = {}
     for spec in figures_for(data):
         images[spec.name] = _png(spec.draw(data))
         folder.write_output(f"figures/{spec.name}.png", images[spec.name])
-    return folder.write_output("report.html", render_html(data, images).encode("utf-8"))
+    return folder.write_output("report.html", render_html(data, images, objective).encode("utf-8"))

@@ -84,6 +84,9 @@ def print_comparison(c, out: Path | None) -> None:
           f"{', '.join(c.focal)}, {m['replicates']} replicates each "
           f"({'common random numbers' if m['common_random_numbers'] else 'independent seeds'}), "
           f"{m['wall_time_s']} s")
+    if m.get("reused_replicates"):
+        print(f"(reused {m['reused_replicates']} finished replicate(s) from {out}; {m.get('compute_time_s')} s of "
+              f"simulation in all)")
     print(text_table(*comparison_table(c.summary, [a.name for a in c.alternatives], unit)))
     print("(mean ± half-width of the 95% confidence interval across replicates)")
     print()

@@ -90,3 +90,8 @@ def test_the_run_summary_is_the_registry_by_strategy(results):
         want = per.groupby("strategy", observed=True)[name].mean()
         np.testing.assert_allclose(summary.loc[want.index, name], want, rtol=1e-12, err_msg=name)
     assert isinstance(summary, pd.DataFrame)
+
+
+def test_a_narrow_interval_is_shown_not_rounded_to_nothing():
+    assert numbers.with_interval(0.9712, 0.0003, "rate") == "97.1% ± 0.03 pts"
+    assert numbers.with_interval(0.0, 0.0, "money") == "0.00 ± 0.00"

@@ -1,0 +1,318 @@
+"""The report a board can decide from: the answer first (ranking on the objective and a
+recommendation that agrees with it), return on relationship spend, segments, rivals, the
+market simulated with its events marked on every time chart, what-ifs of the market as
+alternatives, honest computing time, and figures that stay readable with five alternatives."""
+
+from __future__ import annotations
+
+import html
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.text import Text
+from support import SCENARIOS
+
+import sim
+from sim.cli import main
+from sim.config import load_scenario
+from sim.config.schema import ScenarioError
+from sim.experiment.compare import resolve_alternatives
+from sim.observe.kpis import KPIS, replicate_outcomes
+from sim.report import answer, figures, load_report_data, render_html
+from sim.stats.intervals import paired_difference_interval
+
+B2B = SCENARIOS / "b2b_key_accounts.toml"
+ENTRANT = SCENARIOS / "low_price_entrant.toml"
+FIVE = "transactional,relationship,segmented,basic,reactive"
+
+
+@pytest.fixture(scope="module")
+def five(tmp_path_factory):
+    out = tmp_path_factory.mktemp("answer") / "five"
+    sim.compare(load_scenario(B2B), FIVE, replicates=3, focal="Partners", workers=1, out=out,
+                overrides={"market.buyers": 250, "market.steps": 18})
+    return load_report_data(out)
+
+
+@pytest.fixture(scope="module")
+def entrant(tmp_path_factory):
+    """The low-price entrant market against the same market without the entrant."""
+    out = tmp_path_factory.mktemp("answer") / "entrant"
+    code = main(["compare", str(ENTRANT), "--alternative", "no entrant: events[0].step=never", "--replicates", "2",
+                 "--set", "market.buyers=250", "--out", str(out), "--workers", "1", "--no-report"])
+    assert code == 0
+    return out
+
+
+# --------------------------------------------------------------------------- the answer
+
+
+def test_alternatives_are_ranked_on_the_objective_best_first_with_paired_gaps(five):
+    ranked = answer.rank_alternatives(five)
+    means = five.summary.set_index("group")["npv_profit"]
+    assert [r.group for r in ranked] == list(means.sort_values(ascending=False).index)
+    best = ranked[0].group
+    o = five.outcomes
+    for r in ranked[1:]:
+        b = o[o["group"] == best].set_index("replicate")["npv_profit"].sort_index()
+        x = o[o["group"] == r.group].set_index("replicate")["npv_profit"].sort_index()
+        diff, half, _ = paired_difference_interval(x.to_numpy(), b.to_numpy())
+        assert (r.gap, r.gap_half) == pytest.approx((diff, half))
+        assert r.status == ("clear" if abs(diff) > half else "unclear")
+
+
+def test_an_objective_where_less_is_better_ranks_the_lowest_first(five):
+    ranked = answer.rank_alternatives(five, "churn_rate")
+    means = five.summary.set_index("group")["churn_rate"]
+    assert [r.group for r in ranked] == list(means.sort_values().index)
+    assert all(r.gap >= 0 for r in ranked)
+
+
+def test_the_recommendation_agrees_with_the_ranking_and_says_under_which_conditions(five):
+    for objective in ("npv_profit", "market_share", "customers"):
+        ranked = answer.rank_alternatives(five, objective)
+        text = answer.recommendation(five, objective)
+        if ranked[1].status == "clear":
+            assert text.startswith(f"Choose {ranked[0].group}.") and "clear difference" in text
+        else:
+            assert text.startswith(f"{ranked[0].group} and {ranked[1].group} cannot be told apart")
+            assert "Choose" not in text
+        assert "250 buyers, 18 months" in text and "3 runs each" in text and "not a forecast" in text
+
+
+def page_of(data, objective=None) -> str:
+    """The page around the figures (drawing them is tested in test_report.py), as text."""
+    return html.unescape(render_html(data, {s.name: b"png" for s in figures.FIGURES}, objective))
+
+
+def test_a_report_opens_with_the_answer_ranked_on_the_chosen_objective(five):
+    page = page_of(five, "customers")
+    assert page.index('id="answer"') < page.index('id="verdict"') < page.index("<img")
+    assert answer.recommendation(five, "customers") in page
+    ranked = [r.group for r in answer.rank_alternatives(five, "customers")]
+    answer_part = page[page.index('id="answer"'):page.index('id="verdict"')]
+    assert [answer_part.index(f"{i + 1}. {g}") for i, g in enumerate(ranked)] == sorted(
+        answer_part.index(f"{i + 1}. {g}") for i, g in enumerate(ranked))
+
+
+def test_an_unknown_objective_is_one_clear_message_and_exit_2(five, capsys):
+    assert main(["report", str(five.folder), "--objective", "npv_proft"]) == 2
+    err = capsys.readouterr().err
+    assert "--objective 'npv_proft': no such outcome (did you mean 'npv_profit'?)" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- spend, segments, rivals
+
+
+def test_return_on_relationship_spend_is_extra_profit_per_unit_of_extra_spend(five):
+    series = five.series.set_index(["group", "replicate", "step"])["cumulative_profit"]
+    o = five.outcomes
+    for r in answer.spend_returns(five):
+        def mean_gap(name, r=r):
+            more = o[o["group"] == r.more].set_index("replicate")[name].sort_index()
+            less = o[o["group"] == r.less].set_index("replicate")[name].sort_index()
+            return float((more - less).mean())
+        assert r.extra_spend == pytest.approx(mean_gap("relationship_spend")) and r.extra_spend >= 0
+        assert r.extra_profit == pytest.approx(mean_gap("cumulative_profit"))
+        if r.extra_spend > 0:
+            assert r.ratio == pytest.approx(r.extra_profit / r.extra_spend)
+        gap = (series.loc[r.more] - series.loc[r.less]).groupby(level="step").mean()
+        if r.paid_back:
+            assert (gap.loc[r.payback:] >= 0).all() and (r.payback == gap.index[0] or gap.loc[r.payback - 1] < 0)
+        else:
+            assert gap.iloc[-1] < 0
+
+
+def test_segment_results_add_up_to_the_focal_suppliers_relationships_and_endings(five, tmp_path):
+    per = answer.segment_outcomes(five)
+    rel = five.relationships
+    for (group, replicate), g in per.groupby(["group", "replicate"]):
+        mine = rel[(rel["group"] == group) & (rel["replicate"] == replicate)]
+        assert g["net_value"].sum() == pytest.approx(mine["net_value"].sum())
+        assert g["customers"].sum() == mine["current"].sum()
+    events = pd.read_parquet(five.folder / "alternatives" / "relationship" / "events.parquet")
+    dropped = events[(events["cause"] == "dropped_unprofitable") & events["supplier"].astype(str).isin(
+        five.manifest["focal_suppliers"])]
+    got = per[per["group"] == "relationship"].groupby("replicate")["dropped"].sum()
+    assert got.to_dict() == dropped.groupby("replicate").size().reindex(got.index, fill_value=0).to_dict()
+    assert set(per["segment"]) == {"key accounts", "small business"}
+
+
+def test_each_rival_is_reported_under_each_alternative(five):
+    table = answer.rival_table(five)
+    assert set(table["group"]) == set(five.groups)
+    assert set(table["supplier"]) == {"PriceLine 1", "PriceLine 2"}
+    suppliers = pd.read_parquet(five.folder / "alternatives" / "basic" / "suppliers.parquet")
+    mine = suppliers[suppliers["supplier"].astype(str) == "PriceLine 1"]
+    want = replicate_outcomes(mine, None, 0.01)["npv_profit"].mean()
+    got = table[(table["group"] == "basic") & (table["supplier"] == "PriceLine 1") & (table["metric"] == "npv_profit")]
+    assert float(got["mean"].iloc[0]) == pytest.approx(want)
+
+
+def test_the_strategy_table_shows_only_fields_that_differ_between_alternatives(five):
+    differ = answer.strategy_differences(five)
+    assert list(differ.columns) == five.groups
+    assert (differ.nunique(axis=1) > 1).all()
+    assert differ.loc["strategy"].tolist() == five.groups
+    assert "accounts_per_manager" not in differ.index  # the same in every preset here
+
+
+# --------------------------------------------------------------------------- what-ifs of the market
+
+
+def test_a_named_what_if_drops_the_entrant_and_its_events():
+    scenario = load_scenario(ENTRANT)
+    alternatives, _ = resolve_alternatives(scenario, None, what_ifs=["no entrant: events[0].step=never"])
+    assert [a.name for a in alternatives] == ["as is", "no entrant"]
+    assert alternatives[0].scenario is scenario
+    without = alternatives[1].scenario
+    assert "Newcomer" not in [s.name for s in without.suppliers]
+    assert not any(e.supplier == "Newcomer" for e in without.events)
+    cheap, = resolve_alternatives(scenario, "relationship", what_ifs=["cheap: market.discount_rate=0.02"])[0][1:]
+    assert cheap.scenario.market.discount_rate == 0.02 and cheap.source == "what-if: market.discount_rate=0.02"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("no entrant", "give NAME: KEY=VALUE"),
+    ("x: events[5].step=never", "events[5].step: the scenario has 1 event(s)"),
+    ("x: market.discount_rat=0.1", "discount_rat"),
+    ("x:", "no settings after 'x'"),
+])
+def test_a_malformed_what_if_is_one_clear_message(text, message):
+    with pytest.raises(ScenarioError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")
+                       .replace(")", r"\)")):
+        resolve_alternatives(load_scenario(ENTRANT), "relationship", what_ifs=[text])
+
+
+def test_what_ifs_share_random_numbers_and_the_baseline_is_the_plain_run(entrant):
+    compared = pd.read_parquet(entrant / "metrics.parquet")
+    plain = sim.run(load_scenario(ENTRANT).with_overrides({"market.buyers": 250}), replicates=2, workers=1)
+    want = replicate_outcomes(plain.suppliers, ["Steady"], 0.01, relationships=plain.relationships)
+    got = compared[compared["alternative"] == "as is"].reset_index(drop=True)
+    for name in KPIS:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-12, err_msg=name)
+
+
+def test_every_time_chart_marks_the_scheduled_events(entrant):
+    data = load_report_data(entrant)
+    assert answer.scheduled_events(data) == [(60, "Newcomer enters", "as is")]
+    for draw in (figures.fig_stage_mix, figures.fig_trust_commitment, figures.fig_cumulative_profit,
+                 figures.fig_retention_churn, figures.fig_market_share):
+        fig = draw(data)
+        for ax in [a for a in fig.axes if a.get_visible() and a.has_data()]:
+            marks = [line for line in ax.get_lines() if line.get_gid() == "event:60"]
+            assert marks and marks[0].get_xdata()[0] == 60, draw.__name__
+            assert any(t.get_gid() == "event:60" and "Newcomer enters" in t.get_text() for t in ax.texts)
+
+
+def test_the_report_describes_the_market_it_ran(entrant):
+    page = page_of(load_report_data(entrant))
+    market = page[page.index('id="market"'):]
+    scenario = load_scenario(ENTRANT)
+    assert scenario.market.description in market
+    for segment in scenario.segments:
+        assert segment.name in market
+    for supplier in scenario.suppliers:
+        assert supplier.name in market
+    assert "no entrant" in market and "events[0].step=never" in market and "Newcomer enters" in market
+    assert "Final (settled) stage" in market and "not an ending" in market
+
+
+def test_computing_time_is_the_simulations_own_and_says_what_was_reused(entrant):
+    assert "replicates reused" not in page_of(load_report_data(entrant))
+    code = main(["compare", str(ENTRANT), "--alternative", "no entrant: events[0].step=never", "--replicates", "2",
+                 "--set", "market.buyers=250", "--out", str(entrant), "--workers", "1", "--no-report"])
+    assert code == 0
+    data = load_report_data(entrant)
+    assert data.manifest["reused_replicates"] == 4
+    page = page_of(data)
+    runs = sum(sum(pd.read_json(entrant / "alternatives" / a / "manifest.json", typ="series")["replicate_wall_time_s"]
+                   .values()) for a in ("as-is", "no-entrant"))
+    assert f"{runs:,.1f} s of simulation (4 of 4 replicates reused from an earlier command)" in page
+
+
+# --------------------------------------------------------------------------- five alternatives stay readable
+
+
+def _labels(fig) -> list[Text]:
+    """The texts a reader reads around the data: figure texts, legends, and per panel its
+    title, axis labels and the tick labels actually drawn (within the view)."""
+    texts = list(fig.texts)
+    for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]:
+        texts += [*legend.get_texts(), legend.get_title()]
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label]
+        for axis, (low, high) in ((ax.xaxis, sorted(ax.get_xlim())), (ax.yaxis, sorted(ax.get_ylim()))):
+            span = (high - low) * 1e-9
+            texts += [tick.label1 for tick in axis.get_major_ticks()
+                      if tick.label1.get_visible() and low - span <= tick.get_loc() <= high + span]
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def readability_problems(fig) -> list[str]:
+    """Legends or labels outside the figure, and level labels whose boxes overlap."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox
+    problems = []
+
+    def inside(box) -> bool:
+        return box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1 and box.y0 >= frame.y0 - 1 and box.y1 <= frame.y1 + 1
+
+    for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]:
+        if not inside(legend.get_window_extent(renderer)):
+            problems.append("legend outside the figure")
+    boxes = [(t, t.get_window_extent(renderer)) for t in _labels(fig)]
+    problems += [f"{t.get_text()!r} clipped" for t, box in boxes if not inside(box)]
+    # a rotated label's box is not its footprint (slanted labels share box corners by design)
+    level = [(t, b) for t, b in boxes if t.get_rotation() % 180 in (0, 90)]
+    for (a, box_a), (b, box_b) in itertools.combinations(level, 2):
+        width = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+        height = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+        if width > 1 and height > 1:
+            problems.append(f"{a.get_text()!r} overlaps {b.get_text()!r}")
+    return problems
+
+
+def test_the_readability_check_finds_overlaps_and_clipped_legends():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], label="a long legend entry")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.5, 1.0))
+    ax.set_title("Overlapping title")
+    fig.text(0.5, 0.9, "Overlapping title", ha="center")
+    problems = readability_problems(fig)
+    assert "legend outside the figure" in problems and any("overlaps" in p for p in problems)
+
+
+@pytest.mark.parametrize("spec", [s for s in figures.FIGURES], ids=lambda s: s.name)
+def test_five_alternatives_keep_legends_inside_and_labels_apart(five, spec):
+    assert len(five.groups) == 5
+    assert readability_problems(spec.draw(five)) == []
+
+
+def test_a_malformed_what_if_on_the_command_line_exits_2_and_computes_nothing(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert main(["compare", str(ENTRANT), "--alternative", "no entrant events[0].step=never", "--replicates", "2",
+                 "--out", str(out), "--workers", "1", "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert "--alternative 'no entrant events[0].step=never': give NAME: KEY=VALUE" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_compare_prints_the_answer_the_report_opens_with(entrant, capsys):
+    assert main(["compare", str(ENTRANT), "--alternative", "no entrant: events[0].step=never", "--replicates", "2",
+                 "--set", "market.buyers=250", "--out", str(entrant), "--workers", "1", "--no-report",
+                 "--objective", "market_share"]) == 0
+    printed = capsys.readouterr().out
+    line = next(x for x in printed.splitlines() if x.startswith("answer (market_share): "))
+    assert line.removeprefix("answer (market_share): ") == answer.recommendation(load_report_data(entrant),
+                                                                                "market_share")
