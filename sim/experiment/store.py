@@ -90,6 +90,9 @@ class ResultsFolder:
             raise ScenarioError(f"{path}: damaged results manifest (not valid JSON: {exc.msg}, line "
                                 f"{exc.lineno}); delete the folder and run again, or choose another "
                                 f"folder") from None
+        except RecursionError:
+            raise ScenarioError(f"{path}: damaged results manifest (nested too deeply to be one); "
+                                f"delete the folder and run again, or choose another folder") from None
         except OSError as exc:
             raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
         if not isinstance(data, dict):
