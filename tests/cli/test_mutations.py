@@ -189,7 +189,7 @@ def check_one_case(tmp_path: Path, capsys, data) -> None:
     check_outcome(code, err, argv, out)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=RELAXED)
+@settings(max_examples=80, deadline=None, suppress_health_check=RELAXED)
 @given(data=st.data())
 def test_any_scenario_and_command_line_runs_finite_or_gets_one_message_per_problem(tmp_path, capsys, data):
     check_one_case(tmp_path, capsys, data)
