@@ -97,7 +97,13 @@ class ResultsFolder:
             raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
         if not isinstance(data, dict):
             raise ScenarioError(f"{path}: damaged results manifest (expected a JSON object)")
+        if data.get("status") == "running" and not self.being_written():
+            data["status"] = "interrupted"  # its writer was killed before it could say so
         return data
+
+    def being_written(self) -> bool:
+        """Whether a live process holds this folder's lock now."""
+        return FolderLock(self.path).held_by_another()
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         atomic_write_json(self.manifest_path(), manifest)

@@ -281,3 +281,14 @@ def test_run_refuses_a_folder_that_is_a_file(tmp_path, scenario_file):
     target.write_text("x")
     with pytest.raises(ScenarioError, match="exists and is not a folder"):
         run(load_scenario(scenario_file), out=target)
+
+
+def test_a_manifest_left_running_by_a_killed_writer_reads_as_interrupted(tmp_path, scenario_file):
+    out = tmp_path / "killed"
+    run(load_scenario(scenario_file), out=out, workers=1)
+    folder = ResultsFolder(out)
+    manifest = folder.read_manifest()
+    folder.write_manifest({**manifest, "status": "running"})  # what a SIGKILL leaves
+    assert folder.read_manifest()["status"] == "interrupted"
+    with FolderLock(out, "relsim run"):  # while a writer holds the folder, it is running
+        assert ResultsFolder(out).read_manifest()["status"] == "running"
