@@ -65,14 +65,16 @@ def check_fits(scenario: Scenario, workers: int = 1, available: int | None = Non
     have = available_bytes() if available is None else available
     if have is None or need <= have:
         return
-    share = f" ({workers} markets at once, one per worker)" if workers > 1 else ""
+    share = f", {workers} markets at once (one per worker)" if workers > 1 else ""
     hints = ["fewer buyers (market.buyers)", "fewer suppliers"]
     if workers > 1:
         hints.insert(0, "fewer --workers")
+    if replicates > 1:  # every replicate's tables are held until the run ends
+        hints.insert(0, "fewer replicates")
     if scenario.market.record_events:
         hints.append("market.record_events = false")
     raise ScenarioError(
-        f"{scenario.source}: this market needs about {gib(need)} GiB{share} "
+        f"{scenario.source}: this market needs about {gib(need)} GiB "
         f"({scenario.market.buyers:,} buyers x {sum(s.count for s in scenario.suppliers):,} suppliers, "
-        f"{replicates} replicate(s)); this machine has {gib(have)} GiB available. Use "
+        f"{replicates} replicate(s){share}); this machine has {gib(have)} GiB available. Use "
         + ", ".join(hints[:-1]) + f" or {hints[-1]}")
