@@ -23,7 +23,7 @@ EVENT_FIELDS = {
 def unused_event_fields(data: dict, where: str, source: str) -> list[str]:
     """Messages for the fields of an ``[[events]]`` table that its kind does not use."""
     kind = data.get("kind", "price_change")
-    if kind not in EVENT_FIELDS:
+    if not isinstance(kind, str) or kind not in EVENT_FIELDS:
         return []  # the kind itself is reported by the loader
     allowed = ("step", "kind", *EVENT_FIELDS[kind])
     return [f"{source}: {where}.{key} = {show(value)}: a {kind} event does not use {key}; its "

@@ -6,8 +6,8 @@ supplier pair (eight float32 relationship arrays, two int8, three int16, a bool)
 again for the working arrays of one step (choice utilities, awareness draws), a few hundred
 bytes per buyer, and the event log, which grows with the pairs that become aware and the
 stage transitions. Each worker holds one market; the coordinator holds every replicate's
-tables until the run ends. Measured on a 100,000 x 20 market: 180 MiB peak for an estimate of
-about 250 MiB, so the estimate errs on the safe side."""
+tables until the run ends. benchmarks/bench_memory.py compares the estimate with the
+measured peak (it must not be below it)."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ def market_bytes(scenario: Scenario) -> tuple[int, int]:
     suppliers = sum(s.count for s in scenario.suppliers)
     pairs = m.buyers * suppliers
     buyers = m.buyers * (BUYER_BYTES + 8 * m.peers_per_buyer)
-    # becoming aware is an event for every pair at most once; transitions about a tenth of a
-    # buyer per step
-    events = (pairs + m.buyers * m.steps // 10) if m.record_events else 0
+    # becoming aware is an event for every pair at most once; stage transitions are about a
+    # quarter of a buyer per step (measured: benchmarks/bench_memory.py)
+    events = (pairs + m.buyers * m.steps // 4) if m.record_events else 0
     tables = events * EVENT_BYTES + pairs // 4 * 60 + m.steps * (suppliers + 1) * 400
     running = int(pairs * PAIR_BYTES * WORKING_FACTOR) + buyers + tables
     return running, tables
@@ -65,14 +65,16 @@ def check_fits(scenario: Scenario, workers: int = 1, available: int | None = Non
     have = available_bytes() if available is None else available
     if have is None or need <= have:
         return
-    share = f" ({workers} markets at once, one per worker)" if workers > 1 else ""
+    share = f", {workers} markets at once (one per worker)" if workers > 1 else ""
     hints = ["fewer buyers (market.buyers)", "fewer suppliers"]
     if workers > 1:
         hints.insert(0, "fewer --workers")
+    if replicates > 1:  # every replicate's tables are held until the run ends
+        hints.insert(0, "fewer replicates")
     if scenario.market.record_events:
         hints.append("market.record_events = false")
     raise ScenarioError(
-        f"{scenario.source}: this market needs about {gib(need)} GiB{share} "
+        f"{scenario.source}: this market needs about {gib(need)} GiB "
         f"({scenario.market.buyers:,} buyers x {sum(s.count for s in scenario.suppliers):,} suppliers, "
-        f"{replicates} replicate(s)); this machine has {gib(have)} GiB available. Use "
+        f"{replicates} replicate(s){share}); this machine has {gib(have)} GiB available. Use "
         + ", ".join(hints[:-1]) + f" or {hints[-1]}")

@@ -406,7 +406,11 @@ def _prepare_compare_folder(folder: ResultsFolder, manifest: dict[str, Any], ove
                 if old.get("scenario_sha256") != new["scenario_sha256"]:
                     before = ResultsFolder(folder.path / old.get("folder", "")).read_manifest() or {}
                     after = next(a.scenario for a in alts if a.name == new["name"])
-                    lines = scenario_differences(before.get("scenario") or {}, _without_replicates(after))
+                    old_scenario = before.get("scenario") if isinstance(before.get("scenario"), dict) else {}
+                    old_market = old_scenario.get("market") or {}
+                    old_scenario = {**old_scenario,
+                                    "market": {k: v for k, v in old_market.items() if k != "replicates"}}
+                    lines = scenario_differences(old_scenario, _without_replicates(after))
                     differ.append(f"alternative {new['name']}: " + ("; ".join(lines) or "its scenario"))
         for key, label in (("root_seed", "root seed"), ("common_random_numbers", "common random numbers"),
                            ("focal_suppliers", "focal suppliers")):

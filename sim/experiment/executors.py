@@ -65,9 +65,46 @@ def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
 def stop_now(pool: Executor) -> None:
     """Stop a pool this program started, without waiting for running jobs (Ctrl-C, errors)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         try:
             process.kill()
         except Exception:  # already gone
             pass
+    for process in processes:
+        try:
+            process.join(1.0)
+        except Exception:
+            pass
+    if manager is not None:
+        _release_manager(pool, manager)
+
+
+def _release_manager(pool: Executor, manager: threading.Thread, limit_s: float = 3.0) -> None:
+    """Let the pool's manager thread end. A worker killed halfway through sending its result
+    leaves part of a message in the result pipe, and the manager thread would wait forever
+    for the rest (and the interpreter for that thread at exit: Ctrl-C that never returns).
+    Completing the message with zeros makes it fail to unpickle: the thread then sees a
+    broken pool and ends, as it does at once when no message was cut short."""
+    manager.join(0.2)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if not manager.is_alive() or writer is None:
+        return
+    try:
+        fd = os.dup(writer.fileno())
+    except (OSError, ValueError):
+        return
+    try:
+        os.set_blocking(fd, False)
+        deadline = time.monotonic() + limit_s
+        while manager.is_alive() and time.monotonic() < deadline:
+            try:
+                os.write(fd, bytes(1 << 16))
+            except BlockingIOError:
+                pass
+            except OSError:
+                break
+            manager.join(0.05)
+    finally:
+        os.close(fd)

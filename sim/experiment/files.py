@@ -87,7 +87,15 @@ class FolderLock:
         path = self.folder / LOCK_NAME
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # a reader's probe (held_by_another) holds the lock for a moment: try a few times
+            for attempt in range(5):
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.05)
         except BlockingIOError:
             holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "another process"
             os.close(fd)
@@ -97,6 +105,22 @@ class FolderLock:
         os.pwrite(fd, f"{self.command}, pid {os.getpid()}, since {time.strftime('%H:%M:%S')}".encode(), 0)
         self._fd = fd
         return self
+
+    def held_by_another(self) -> bool:
+        """Whether another live process holds the lock (never creates the folder or the file)."""
+        if self._fd is not None:
+            return False
+        try:
+            fd = os.open(self.folder / LOCK_NAME, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops the probe's shared lock
 
     def release(self) -> None:
         if self._fd is not None:

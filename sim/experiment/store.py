@@ -90,11 +90,20 @@ class ResultsFolder:
             raise ScenarioError(f"{path}: damaged results manifest (not valid JSON: {exc.msg}, line "
                                 f"{exc.lineno}); delete the folder and run again, or choose another "
                                 f"folder") from None
+        except RecursionError:
+            raise ScenarioError(f"{path}: damaged results manifest (nested too deeply to be one); "
+                                f"delete the folder and run again, or choose another folder") from None
         except OSError as exc:
             raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
         if not isinstance(data, dict):
             raise ScenarioError(f"{path}: damaged results manifest (expected a JSON object)")
+        if data.get("status") == "running" and not self.being_written():
+            data["status"] = "interrupted"  # its writer was killed before it could say so
         return data
+
+    def being_written(self) -> bool:
+        """Whether a live process holds this folder's lock now."""
+        return FolderLock(self.path).held_by_another()
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         atomic_write_json(self.manifest_path(), manifest)

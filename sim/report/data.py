@@ -206,11 +206,7 @@ def _finished_replicates(folder: ResultsFolder) -> list[int]:
 
 def _read(folder: ResultsFolder, table: str, replicate: int, columns: list[str],
           as_text: bool = True) -> pd.DataFrame:
-    path = folder.replicate_file(table, replicate)
-    try:
-        frame = pd.read_parquet(path, columns=columns)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ScenarioError(f"{path}: cannot read columns {', '.join(columns)}: {exc}") from None
+    frame = folder.read_replicate_table(table, replicate, columns)  # names a damaged file
     return _as_text(frame) if as_text else frame
 
 

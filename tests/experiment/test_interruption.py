@@ -101,7 +101,8 @@ def kill_and_check(command: list[str], signum: int, delay: float, out: Path) -> 
         # 130, or death by SIGINT itself when the signal lands inside an import (CPython then
         # reports the interrupt that way at exit, as the shell convention wants)
         assert proc.returncode in (0, 130, -signal.SIGINT), text
-        assert took < 3.0, f"Ctrl-C took {took:.1f} s"
+        # about a second on an idle machine; the limit leaves room for a machine shared by others
+        assert took < 5.0, f"Ctrl-C took {took:.1f} s after {delay:.2f} s: {text}"
         if proc.returncode != 0:
             assert "interrupted" in text
     for folder in [out, *sorted((out / "alternatives").glob("*"))]:
@@ -144,8 +145,8 @@ def random_kills(tmp_path: Path, kills: int, seed: int) -> dict[str, int]:
 
 
 def test_random_kills_leave_no_process_a_consistent_folder_and_resume_bit_identically(tmp_path):
-    counts = random_kills(tmp_path, kills=12, seed=2026)
-    assert counts["killed"] >= 6  # most kills landed while the command was computing
+    counts = random_kills(tmp_path, kills=10, seed=2026)
+    assert counts["killed"] >= 5  # most kills landed while the command was computing
 
 
 @pytest.mark.slow
