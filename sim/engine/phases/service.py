@@ -15,7 +15,7 @@ from sim.engine.tick import Tick
 
 def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
     """Reads performance and expectations of the served orders; writes expectation,
-    dissatisfaction, escalation, last problem step, drift gap, wallet share, and the
+    dissatisfaction, escalation, last problem step, drift gap, and the
     trust evidence (``tick.evidence``) and contact flags the learning phase uses.
 
     Evidence = clip(scale*(performance - expectation + tolerance), -1, 1): a shortfall
@@ -31,7 +31,7 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     shortfall = expectation - perf
     dissatisfaction = np.maximum(0.0, shortfall - b.tolerance_zone)
     evidence = np.clip(b.disconfirmation_scale * (b.tolerance_zone - shortfall), -1.0, 1.0)
-    level, treated = treatment_level(state, buyers, suppliers)
+    level, treated = treatment_level(state, buyers, suppliers, tick.key_account)
     unhappy = tick.problem | (dissatisfaction > 0)
     recovered = np.zeros(len(flat), bool)
     # per-buyer draws (one row per use), so a buyer meets the same luck in every
@@ -76,17 +76,16 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         calm = tick.step - state.last_problem.ravel()[flat[tense]]
         eased = flat[tense[(calm > 0) & (calm % b.calm_steps_to_ease == 0)]]
         state.escalation.ravel()[eased] -= 1
-    state.dissatisfaction[buyers] = dissatisfaction
+    # a multi-sourcing buyer is as dissatisfied as its worst delivery this step
+    state.dissatisfaction[buyers] = 0.0
+    np.maximum.at(state.dissatisfaction, buyers, dissatisfaction)
     if mech.expectation_adaptation:
         state.expectation.ravel()[flat] = expectation + b.expectation_rate * (perf - expectation)
-    attentive = (level >= PROACTIVE) | state.key_account[buyers]
+    attentive = (level >= PROACTIVE) | tick.key_account
     if mech.complacency:
         noticed = chance(3, attentive, b.drift_notice_probability)
         state.drift_gap.ravel()[flat[noticed]] = 0.0
-    staying = tick.previous_current[buyers] == suppliers
-    wallet = np.where(staying, state.wallet_share[buyers], b.base_wallet_share)
-    state.wallet_share[buyers] = np.minimum(1.0, wallet + b.wallet_share_gain * (level >= PROACTIVE))
     tick.evidence = evidence
-    tick.contact = (level >= ACCOUNTABLE) | state.key_account[buyers]
+    tick.contact = (level >= ACCOUNTABLE) | tick.key_account
     tick.treated = treated
     tick.level = level
