@@ -29,6 +29,9 @@ def add_parser(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace results already in --out")
     p.add_argument("--focal", help="the [[suppliers]] entry whose strategy varies (default: the entry "
                    "marked focal = true, else the first)")
+    p.add_argument("--focal-all", action="store_true",
+                   help="vary every copy of a focal entry with count > 1 (default: only its first "
+                   "copy, so the others stay rivals)")
     p.add_argument("--independent-seeds", action="store_true",
                    help="give each alternative its own seeds instead of common random numbers "
                    "(wider intervals; for teaching why common random numbers matter)")
@@ -44,7 +47,8 @@ def print_comparison(c, out: Path | None) -> None:
 
     m = c.manifest
     print(f"{m['scenario_name']}: {len(c.alternatives)} alternatives for "
-          f"{', '.join(c.focal)}, {m['replicates']} replicates each "
+          f"{', '.join(c.focal)} (the supplier varied; every other supplier is unchanged), "
+          f"{m['replicates']} replicates each "
           f"({'common random numbers' if m['common_random_numbers'] else 'independent seeds'}), "
           f"{m['wall_time_s']} s")
     table = c.summary.pivot(index="metric", columns="alternative", values="mean")
@@ -88,7 +92,7 @@ def command(args: argparse.Namespace) -> int:
                              focal=getattr(args, "focal", None), overrides=overrides, out=out,
                              workers=args.workers, overwrite=args.overwrite,
                              common_random_numbers=not getattr(args, "independent_seeds", False),
-                             progress=bar.update)
+                             progress=bar.update, focal_all=getattr(args, "focal_all", False))
     except KeyboardInterrupt:
         bar.close()
         print(f"\ninterrupted: finished replicates are saved under {out}/alternatives; run the same "

@@ -105,6 +105,16 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
         available = np.take(state.stage, searchers, axis=0) != Stage.UNAWARE
         available &= ~np.take(state.barred, searchers, axis=0)
         available &= state.active[None, :]
+        # a multi-sourcing buyer with room in its portfolio looks for an additional source:
+        # it chooses among the suppliers it does not buy from yet (where there are any)
+        adding = np.flatnonzero(state.max_suppliers[searchers] > 1)
+        if len(adding):
+            stage = np.take(state.stage, searchers[adding], axis=0)
+            live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
+            room = (live.sum(axis=1) < state.max_suppliers[searchers[adding]]) & live.any(axis=1)
+            others = available[adding] & ~live
+            room &= others.any(axis=1)
+            available[adding[room]] = others[room]
         # Gumbel-max: argmax(beta*U + Gumbel) samples the logit choice exactly. Gumbel noise
         # -log(-log(r + eps) + eps), worked out in place.
         gumbel = rng.random(score.shape, dtype=np.float32)
