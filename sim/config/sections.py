@@ -181,7 +181,7 @@ class Behaviour:
     wallet_commitment_weight: float = param(4.0, "How strongly commitment draws share of wallet: "
                                             "target share proportional to exp(weight x "
                                             "commitment).", "", 0.0, 100.0)
-    premium_acceptance: float = param(0.5, "Share of the price penalty a fully committed, fully "
+    premium_acceptance: float = param(0.2, "Share of the price penalty a fully committed, fully "
                                       "relational buyer no longer feels for its own supplier "
                                       "(the price premium committed customers accept).", "",
                                       0.0, 1.0)
