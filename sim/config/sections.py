@@ -181,6 +181,10 @@ class Behaviour:
     wallet_commitment_weight: float = param(4.0, "How strongly commitment draws share of wallet: "
                                             "target share proportional to exp(weight x "
                                             "commitment).", "", 0.0, 100.0)
+    cost_per_new_customer: float = param(0.0, "Sales time and onboarding to open an account, paid "
+                                         "by the supplier for every customer it wins, per unit "
+                                         "of the buyer's demand per step; part of acquisition "
+                                         "spend.", "money/unit", 0.0, 1e6)
     premium_acceptance: float = param(0.2, "Share of the price penalty a fully committed, fully "
                                       "relational buyer no longer feels for its own supplier "
                                       "(the price premium committed customers accept).", "",

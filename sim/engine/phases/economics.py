@@ -86,7 +86,10 @@ def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
         "adaptation_spend": per_supplier(adaptation),
         "late_payment_cost": per_supplier(late_cost),
         "key_account_cost": key_account_cost,
-        "acquisition_spend": tick.acquisition_cost.copy(),
+        # prospecting (awareness phase) plus opening the accounts won this step
+        "acquisition_spend": tick.acquisition_cost + per_supplier(
+            b.cost_per_new_customer * state.demand[buyers]
+            * (tick.opening[served] if not served.all() else tick.opening)),
         "customers": np.bincount(suppliers, minlength=S).astype(float),
         # the buyers' side, computed from the buyers' own quantities (the money check)
         "buyer_spend": per_supplier(tick.price[served] * tick.volume[served]),
