@@ -29,12 +29,21 @@ def paired(scenario: Scenario, alternatives: str, replicates: int, seed: int = 7
     out: dict[str, dict[str, float]] = {}
     for name, g in c.metrics.groupby("alternative", sort=False):
         out[name] = {"profit": float(g["cumulative_profit"].mean()),
-                     "retention": float(g["retention_rate"].mean())}
+                     "retention": float(g["retention_rate"].mean()),
+                     "acquisition_per_new_customer": float(g["acquisition_cost_per_customer"].mean()),
+                     "cost_to_serve_per_customer_step": float(g["cost_to_serve_per_customer"].mean())}
     d = c.differences[c.differences["metric"] == "cumulative_profit"]
     for _, row in d.iterrows():
         out[row["alternative"]]["relative_advantage"] = float(row["relative_difference"])
         out[row["alternative"]]["relative_half_width"] = float(row["relative_half_width"])
     return out
+
+
+def keep_versus_win(result: dict[str, float], steps_per_year: int = 12) -> float:
+    """How many times more it costs to win a customer than to keep one for a year: acquisition
+    spend per new customer over the cost of keeping a customer a year (cost to serve,
+    retention spend, key-account managers and adaptations per customer-step, x 12)."""
+    return result["acquisition_per_new_customer"] / (steps_per_year * result["cost_to_serve_per_customer_step"])
 
 
 def annual(retention_per_step: float, steps_per_year: int = 12) -> float:

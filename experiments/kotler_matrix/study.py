@@ -11,10 +11,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from experiments.common import paired, save_figure
 from sim.config import scenario_from_dict
 from sim.config.strategies import LEVELS
-
-from experiments.common import paired, save_figure
 
 HERE = Path(__file__).resolve().parent
 

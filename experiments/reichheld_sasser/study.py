@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from experiments.common import annual, b2b, paired, save_figure
+from experiments.common import annual, b2b, keep_versus_win, paired, save_figure
 
 HERE = Path(__file__).resolve().parent
 #: Reichheld & Sasser's sources of a customer's growing value, as [mechanisms] switches;
@@ -32,6 +32,7 @@ def effect(quick: bool, replicates: int, **overrides) -> dict:
     gain = r["retained"]["relative_advantage"]
     points = 100 * (after - before)
     return {"annual_retention": before, "retention_points": points, "profit_gain": gain,
+            "keep_versus_win": keep_versus_win(r["relationship"]),
             "profit_gain_per_5_points": 5 * gain / points if points > 0 else float("nan")}
 
 
@@ -64,6 +65,7 @@ def main(quick: bool = False) -> dict:
     ax.legend(loc="lower right", fontsize=8)
     save_figure(fig, HERE / "figure.png")
     return {"annual_retention": rows[0]["annual_retention"],
+            "keep_versus_win": rows[0]["keep_versus_win"],
             "profit_gain_per_5_points": full,
             "shares": {r["switched_off"]: r["share_of_effect"] for r in rows[1:]}}
 

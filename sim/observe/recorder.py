@@ -97,6 +97,12 @@ class Recorder:
                                                               self.discount_rate))
         row["loyalty_concentration"] = loyalty_concentration(state.loyalty)
         row["key_accounts"] = int(state.key_account.sum())
+        # share of wallet: how many suppliers a buyer splits its demand among, and the
+        # main supplier's share of it (1 for every single-sourcing buyer)
+        live_per_buyer = np.count_nonzero(state.live(), axis=1)
+        some = live_per_buyer > 0
+        row["suppliers_per_buyer"] = float(live_per_buyer[some].mean()) if some.any() else float("nan")
+        row["main_wallet_share"] = float(state.wallet_share[buyers].mean()) if len(buyers) else float("nan")
         row["switching_cost_scale"] = state.switching_cost_scale
         self.market_rows.append(row)
 
@@ -126,6 +132,11 @@ class Recorder:
         for s in ACTIVE_STAGES:
             per[s.label.replace("-", "_")] = pair_stage[:, s]
         per["key_accounts"] = np.bincount(suppliers[state.key_account[buyers]], minlength=S)
+        # mean share of its customers' wallets (over every live relationship, main or not)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            live = state.live()
+            per["share_of_wallet"] = (np.where(live, state.wallet, 0).sum(axis=0, dtype=np.float64)
+                                      / np.count_nonzero(live, axis=0))
         per["acquisition_cost_per_new_customer"] = acquisition_cost_per_new_customer(
             accounts["acquisition_spend"], per["new_customers"])
         margin = accounts["revenue"] - sum(accounts[k] for k in MARGIN_ACCOUNTS[1:])

@@ -1,9 +1,8 @@
 """Study (c) in its small version: basic pays with many small low-margin customers, a higher
 level with few large high-margin ones, and margin changes the answer."""
 
-from sim.config.strategies import LEVELS
-
 from experiments.kotler_matrix.study import main
+from sim.config.strategies import LEVELS
 
 
 def test_the_most_profitable_level_depends_on_customers_and_margin():
