@@ -23,7 +23,7 @@ PRICE_DRIVEN = {"buyers.price_sensitivity": 6.0, "buyers.quality_sensitivity": 1
 def main(quick: bool = False) -> dict:
     costs = [0.0, 0.6] if quick else [0.0, 0.2, 0.4, 0.6]
     orientations = [0.0, 0.9] if quick else [0.0, 0.3, 0.6, 0.9]
-    replicates = 3 if quick else 8
+    replicates = 3 if quick else 6
     rows = []
     for cost in costs:
         for rho in orientations:
@@ -63,7 +63,9 @@ def main(quick: bool = False) -> dict:
     fig.colorbar(im, ax=ax, label="relationship vs transactional profit, %")
     ax.set_title("Relationship advantage of the focal supplier")
     save_figure(fig, HERE / "figure.png")
-    return {"advantage_at_zero": float(grid[0, 0]), "advantage_at_high_cost_zero_orientation": float(grid[-1, 0]),
+    half = {(r["switching_cost"], r["relational_orientation"]): r["half_width"] for r in rows}
+    return {"advantage_at_zero": float(grid[0, 0]),
+            "advantage_at_zero_half_width": float(half[(costs[0], orientations[0])]), "advantage_at_high_cost_zero_orientation": float(grid[-1, 0]),
             "advantage_at_zero_cost_high_orientation": float(grid[0, -1]),
             "advantage_at_both_high": float(grid[-1, -1]),
             "advantage_at_zero_with_onboarding_cost": corner["relative_advantage"]}

@@ -154,7 +154,7 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
 def wallet_split(state: MarketState, scenario: Scenario, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(live pairs, share of wallet) of the given multi-sourcing buyers' rows, the split
     having moved one step toward its target (growing purchases): target share of supplier j
-    proportional to exp(w_C * C_ij) over the buyer's live suppliers, W <- W + lambda_W*(target - W);
+    proportional to exp(w_C * rho_i * C_ij) over the buyer's live suppliers, W <- W + lambda_W*(target - W);
     a proactive supplier's offers then add ``wallet_share_gain``. Rows are renormalised to 1,
     so what one supplier gains the buyer's others lose (demand is conserved)."""
     b, mech = scenario.behaviour, scenario.mechanisms
@@ -162,8 +162,11 @@ def wallet_split(state: MarketState, scenario: Scenario, rows: np.ndarray) -> tu
     live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL) & state.active[None, :]
     wallet = np.where(live, np.take(state.wallet, rows, axis=0), np.float32(0))
     if mech.growing_purchases and b.wallet_growth_rate:
-        pull = np.where(live, np.exp(np.float32(b.wallet_commitment_weight)
-                                     * np.take(state.commitment, rows, axis=0)), np.float32(0))
+        # as far as the buyer weighs the relationship at all (rho): a purely transactional
+        # buyer's split does not follow its commitments
+        weight = (b.wallet_commitment_weight * state.relational_orientation[rows]).astype(np.float32)
+        pull = np.where(live, np.exp(weight[:, None] * np.take(state.commitment, rows, axis=0)),
+                        np.float32(0))
         total = pull.sum(axis=1, keepdims=True)
         target = np.divide(pull, total, out=np.zeros_like(pull), where=total > 0)
         wallet += np.float32(b.wallet_growth_rate) * (target - wallet)
