@@ -21,6 +21,9 @@ PRICE_DRIVEN = {"buyers.price_sensitivity": 6.0, "buyers.quality_sensitivity": 1
 
 
 def main(quick: bool = False) -> dict:
+    # the small version writes beside the full one, never over the published figure
+    out = HERE / "quick" if quick else HERE
+    out.mkdir(exist_ok=True)
     costs = [0.0, 0.6] if quick else [0.0, 0.2, 0.4, 0.6]
     orientations = [0.0, 0.9] if quick else [0.0, 0.3, 0.6, 0.9]
     replicates = 3 if quick else 6
@@ -41,7 +44,7 @@ def main(quick: bool = False) -> dict:
                                                   "buyers.relational_orientation": 0.0,
                                                   "behaviour.cost_per_new_customer": 1.0}),
                     "transactional,relationship", replicates)["relationship"]
-    with open(HERE / "table.csv", "w", newline="") as fh:
+    with open(out / "table.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
@@ -62,7 +65,7 @@ def main(quick: bool = False) -> dict:
             ax.text(j, i, f"{100 * grid[i, j]:+.0f}%", ha="center", va="center", fontsize=9)
     fig.colorbar(im, ax=ax, label="relationship vs transactional profit, %")
     ax.set_title("Relationship advantage of the focal supplier")
-    save_figure(fig, HERE / "figure.png")
+    save_figure(fig, out / "figure.png")
     half = {(r["switching_cost"], r["relational_orientation"]): r["half_width"] for r in rows}
     return {"advantage_at_zero": float(grid[0, 0]),
             "advantage_at_zero_half_width": float(half[(costs[0], orientations[0])]), "advantage_at_high_cost_zero_orientation": float(grid[-1, 0]),

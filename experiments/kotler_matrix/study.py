@@ -39,6 +39,9 @@ def market(buyers: int, demand: float, markup: float, steps: int):
 
 
 def main(quick: bool = False) -> dict:
+    # the small version writes beside the full one, never over the published figure
+    out = HERE / "quick" if quick else HERE
+    out.mkdir(exist_ok=True)
     steps, replicates = (48, 2) if quick else (120, 6)
     rows, best = [], {}
     for size, (buyers, demand) in SIZES.items():
@@ -51,7 +54,7 @@ def main(quick: bool = False) -> dict:
             best[(size, margin)] = winner
             rows.append({"customers": size, "margin": margin, "markup": markup, "best_level": winner,
                          **{f"profit_{level}": round(p, 2) for level, p in profits.items()}})
-    with open(HERE / "table.csv", "w", newline="") as fh:
+    with open(out / "table.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
@@ -68,7 +71,7 @@ def main(quick: bool = False) -> dict:
     ax.set_xticks(range(len(margins)), margins)
     ax.set_yticks(range(len(sizes)), sizes)
     ax.set_title("Most profitable Kotler level for the focal supplier")
-    save_figure(fig, HERE / "figure.png")
+    save_figure(fig, out / "figure.png")
     return {f"{s}, {m}": best[(s, m)] for s in sizes for m in margins}
 
 
