@@ -151,3 +151,20 @@ def test_committed_buyers_accept_a_price_premium():
     off = utility(state, scenario.with_overrides({"mechanisms.price_premium": False}), buyers)
     assert np.all(u[:, 1] > off[:, 1])
     np.testing.assert_allclose(u[:, 0], off[:, 0])
+
+
+def test_rip_offs_lose_customers_to_noticed_price_rises_where_switching_is_cheap():
+    """Klemperer's bargains then rip-offs: the price rise at the end of the introductory offer
+    makes the locked-in look around, so the harvest keeps fewer customers than it would if
+    buyers only noticed at their next random search."""
+    def customers_kept(noticed: bool) -> float:
+        scenario = small_scenario(
+            [{"name": "K", "strategy": "bargains_then_ripoffs", "initial_awareness": 1.0},
+             {"name": "T", "strategy": "transactional", "initial_awareness": 1.0}],
+            buyers=600, steps=30, segment={"switching_cost": 0.02, "search_propensity": 0.02},
+            mechanisms={"price_rise_search": noticed})
+        e = engine(scenario)
+        for _ in range(30):
+            e.step()
+        return float(np.mean(e.state.current == 0))
+    assert customers_kept(True) < customers_kept(False) - 0.03
