@@ -68,7 +68,8 @@ def main(quick: bool = False) -> dict:
     save_figure(fig, out / "figure.png")
     half = {(r["switching_cost"], r["relational_orientation"]): r["half_width"] for r in rows}
     return {"advantage_at_zero": float(grid[0, 0]),
-            "advantage_at_zero_half_width": float(half[(costs[0], orientations[0])]), "advantage_at_high_cost_zero_orientation": float(grid[-1, 0]),
+            "advantage_at_zero_half_width": float(half[(costs[0], orientations[0])]),
+            "advantage_at_high_cost_zero_orientation": float(grid[-1, 0]),
             "advantage_at_zero_cost_high_orientation": float(grid[0, -1]),
             "advantage_at_both_high": float(grid[-1, -1]),
             "advantage_at_zero_with_onboarding_cost": corner["relative_advantage"]}
