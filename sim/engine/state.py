@@ -206,5 +206,22 @@ class MarketState:
         """N x S: pairs in a live relationship (early to final)."""
         return (self.stage >= Stage.EARLY) & (self.stage <= Stage.FINAL)
 
+    def live_by_row(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(live relationships per supplier, per buyer, the multi-sourcing buyers, their rows of
+        live pairs) without a pass over all N x S pairs: a single-sourcing buyer's only live
+        relationship is the one with ``current``, so only multi-sourcing rows are scanned."""
+        S = self.n_suppliers
+        single = self.max_suppliers <= 1
+        has = single & (self.current >= 0)
+        per_buyer = has.astype(np.int64)
+        per_supplier = np.bincount(self.current[has], minlength=S)
+        multi = np.flatnonzero(~single)
+        stage = np.take(self.stage, multi, axis=0)
+        live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
+        if len(multi):
+            per_buyer[multi] = live.sum(axis=1)
+            per_supplier = per_supplier + live.sum(axis=0)
+        return per_supplier, per_buyer, multi, live
+
     def nbytes(self) -> int:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))

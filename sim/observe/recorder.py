@@ -99,7 +99,7 @@ class Recorder:
         row["key_accounts"] = int(state.key_account.sum())
         # share of wallet: how many suppliers a buyer splits its demand among, and the
         # main supplier's share of it (1 for every single-sourcing buyer)
-        live_per_buyer = np.count_nonzero(state.live(), axis=1)
+        live_per_supplier, live_per_buyer, multi, multi_live = state.live_by_row()
         some = live_per_buyer > 0
         row["suppliers_per_buyer"] = float(live_per_buyer[some].mean()) if some.any() else float("nan")
         row["main_wallet_share"] = float(state.wallet_share[buyers].mean()) if len(buyers) else float("nan")
@@ -133,10 +133,13 @@ class Recorder:
             per[s.label.replace("-", "_")] = pair_stage[:, s]
         per["key_accounts"] = np.bincount(suppliers[state.key_account[buyers]], minlength=S)
         # mean share of its customers' wallets (over every live relationship, main or not)
+        # a single-sourcing buyer's one live relationship has all of its wallet
+        single = (state.max_suppliers <= 1) & (state.current >= 0)
+        wallet = np.bincount(state.current[single], minlength=S).astype(np.float64)
+        if len(multi):
+            wallet += np.where(multi_live, np.take(state.wallet, multi, axis=0), 0).sum(axis=0, dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            live = state.live()
-            per["share_of_wallet"] = (np.where(live, state.wallet, 0).sum(axis=0, dtype=np.float64)
-                                      / np.count_nonzero(live, axis=0))
+            per["share_of_wallet"] = wallet / live_per_supplier
         per["acquisition_cost_per_new_customer"] = acquisition_cost_per_new_customer(
             accounts["acquisition_spend"], per["new_customers"])
         margin = accounts["revenue"] - sum(accounts[k] for k in MARGIN_ACCOUNTS[1:])

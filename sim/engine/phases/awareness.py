@@ -79,9 +79,10 @@ def word_of_mouth(state: MarketState, scenario: Scenario) -> np.ndarray:
 def prospects_per_supplier(state: MarketState) -> np.ndarray:
     """For each active supplier, the buyers it does not sell to (unaware of it, aware, or
     lost, but not barred): the prospects its acquisition effort is spent on."""
-    live = (state.stage >= Stage.EARLY) & (state.stage <= Stage.FINAL)
-    closed = live | state.barred
-    return np.where(state.active, state.n_buyers - np.count_nonzero(closed, axis=0), 0)
+    live, _, _, _ = state.live_by_row()
+    barred = np.bincount(np.flatnonzero(state.barred.ravel()) % state.n_suppliers,
+                         minlength=state.n_suppliers)  # barred pairs are ended, never live
+    return np.where(state.active, state.n_buyers - live - barred, 0)
 
 
 def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick,
@@ -108,11 +109,11 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
     tick.acquisition_cost += contacts * prospects_per_supplier(state) * b.cost_per_contact
     with_word_of_mouth = scenario.mechanisms.word_of_mouth and state.peers.shape[1] > 0
     terms = word_of_mouth_terms(state, scenario) if with_word_of_mouth else None
-    approach_rivals_customers(state, scenario, rng, contacts, terms)
     unaware = state.stage == Stage.UNAWARE
     if not state.active.all():
         unaware[:, ~state.active] = False
     flat = np.flatnonzero(unaware.ravel())
+    approach_rivals_customers(state, scenario, rng, contacts, terms, flat)
     if len(flat) == 0:
         return
     suppliers = flat - (flat // S) * S  # flat % S, cheaper
@@ -149,22 +150,34 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
 
 
 def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.random.Generator,
-                              contacts: np.ndarray, terms: tuple[np.ndarray, np.ndarray] | None) -> None:
+                              contacts: np.ndarray, terms: tuple[np.ndarray, np.ndarray] | None,
+                              unaware_flat: np.ndarray) -> None:
     """Buyers who know a supplier they do not buy from are approached by its prospecting
-    and, with referrals, by its committed customers' recommendations (sets ``contacted``)."""
+    and, with referrals, by its committed customers' recommendations (sets ``contacted``).
+    The contacts a buyer receives from suppliers it knows but does not buy from are every
+    active supplier's minus those of the suppliers it is unaware of, buys from or is barred
+    from, worked out without an N x S pass."""
     b = scenario.behaviour
-    known = (state.stage == Stage.PRE_RELATIONSHIP) | (state.stage == Stage.ENDED)
-    known &= ~state.barred
-    if not state.active.all():
-        known[:, ~state.active] = False
-    hazard = np.zeros(state.n_buyers)
+    N, S = state.n_buyers, state.n_suppliers
+    hazard = np.zeros(N)
     if b.awareness_per_contact and np.any(contacts > 0):
-        hazard += b.awareness_per_contact * (known.astype(np.float32) @ contacts.astype(np.float32))
+        received = np.full(N, contacts.sum())
+        received -= np.bincount(unaware_flat // S, weights=contacts[unaware_flat % S], minlength=N)
+        single = (state.max_suppliers <= 1) & (state.current >= 0)
+        received[single] -= contacts[state.current[single]]
+        _, _, multi, live = state.live_by_row()
+        if len(multi):
+            received[multi] -= live @ contacts
+        barred = np.flatnonzero(state.barred.ravel())
+        received -= np.bincount(barred // S, weights=contacts[barred % S], minlength=N)
+        hazard += b.awareness_per_contact * np.maximum(received, 0.0)
     if terms is not None and scenario.mechanisms.referrals and b.word_of_mouth_strength:
         pairs, weights = terms
-        at_known = known.ravel()[pairs]
-        pairs, sums = sum_by_pair(pairs[at_known], weights[at_known])
+        stage = state.stage.ravel()[pairs]
+        known = (((stage == Stage.PRE_RELATIONSHIP) | (stage == Stage.ENDED))
+                 & ~state.barred.ravel()[pairs] & state.active[pairs % S])
+        pairs, sums = sum_by_pair(pairs[known], weights[known])
         praised = sums > 0
         hazard += b.word_of_mouth_strength * np.bincount(
-            pairs[praised] // state.n_suppliers, weights=sums[praised], minlength=state.n_buyers)
-    state.contacted |= rng.random(state.n_buyers) < -np.expm1(-hazard)
+            pairs[praised] // S, weights=sums[praised], minlength=N)
+    state.contacted |= rng.random(N) < -np.expm1(-hazard)
