@@ -113,10 +113,11 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
     if not state.active.all():
         unaware[:, ~state.active] = False
     flat = np.flatnonzero(unaware.ravel())
-    approach_rivals_customers(state, scenario, rng, contacts, terms, flat)
+    listeners = flat // S
+    suppliers = flat - listeners * S  # flat % S, cheaper
+    approach_rivals_customers(state, scenario, rng, contacts, terms, listeners, suppliers)
     if len(flat) == 0:
         return
-    suppliers = flat - (flat // S) * S  # flat % S, cheaper
     # Without word of mouth the hazard is the supplier's alone: one value per supplier.
     contact_hazard = b.awareness_per_contact * contacts
     draws = rng.random(len(flat))
@@ -151,7 +152,7 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
 
 def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.random.Generator,
                               contacts: np.ndarray, terms: tuple[np.ndarray, np.ndarray] | None,
-                              unaware_flat: np.ndarray) -> None:
+                              unaware_buyers: np.ndarray, unaware_suppliers: np.ndarray) -> None:
     """Buyers who know a supplier they do not buy from are approached by its prospecting
     and, with referrals, by its committed customers' recommendations (sets ``contacted``).
     The contacts a buyer receives from suppliers it knows but does not buy from are every
@@ -162,7 +163,7 @@ def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.ra
     hazard = np.zeros(N)
     if b.awareness_per_contact and np.any(contacts > 0):
         received = np.full(N, contacts.sum())
-        received -= np.bincount(unaware_flat // S, weights=contacts[unaware_flat % S], minlength=N)
+        received -= np.bincount(unaware_buyers, weights=contacts[unaware_suppliers], minlength=N)
         single = (state.max_suppliers <= 1) & (state.current >= 0)
         received[single] -= contacts[state.current[single]]
         _, _, multi, live = state.live_by_row()
