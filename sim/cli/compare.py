@@ -37,6 +37,9 @@ def add_parser(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace results already in --out")
     p.add_argument("--focal", help="the [[suppliers]] entry whose strategy varies (default: the entry "
                    "marked focal = true, else the first)")
+    p.add_argument("--focal-all", action="store_true",
+                   help="vary every copy of a focal entry with count > 1 (default: only its first "
+                   "copy, so the others stay rivals)")
     p.add_argument("--independent-seeds", action="store_true",
                    help="give each alternative its own seeds instead of common random numbers "
                    "(wider intervals; for teaching why common random numbers matter)")
@@ -62,7 +65,8 @@ def command(args: argparse.Namespace) -> int:
                              focal=getattr(args, "focal", None), overrides=overrides, out=out,
                              workers=args.workers, overwrite=args.overwrite,
                              common_random_numbers=not getattr(args, "independent_seeds", False),
-                             progress=bar, what_ifs=args.what_ifs, objective=args.objective)
+                             progress=bar, what_ifs=args.what_ifs, objective=args.objective,
+                             focal_all=getattr(args, "focal_all", False))
     except KeyboardInterrupt:
         bar.close()
         print(f"\ninterrupted: finished replicates are saved under {out}/alternatives; run the same "

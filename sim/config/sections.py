@@ -126,10 +126,13 @@ class Behaviour:
                                      "recovery).", "", -1.0, 1.0)
     drift_notice_probability: float = param(0.5, "Chance per step that a proactive supplier or a "
                                             "key-account manager notices drifted needs.", "", 0.0, 1.0)
-    base_wallet_share: float = param(0.6, "Share of its demand a buyer places with a new "
-                                     "supplier.", "", 0.0, 1.0)
-    wallet_share_gain: float = param(0.02, "Share of wallet gained per step from proactive "
-                                     "offers of improvements.", "1/step", 0.0, 1.0)
+    base_wallet_share: float = param(0.3, "Share of its demand a multi-sourcing buyer first "
+                                     "gives a supplier it adds to its portfolio (taken from "
+                                     "the others; a single-sourcing buyer places all of it).",
+                                     "", 0.0, 1.0)
+    wallet_share_gain: float = param(0.02, "Share of wallet a proactive supplier's offers of "
+                                     "improvements win per step, at the buyer's other "
+                                     "suppliers' expense.", "1/step", 0.0, 1.0)
     awareness_per_contact: float = param(0.03, "Bass p: awareness hazard per acquisition contact.",
                                          "1/contact", 0.0, 10.0)
     word_of_mouth_strength: float = param(0.4, "Bass q: awareness hazard per unit of net "
@@ -166,6 +169,24 @@ class Behaviour:
                                 "reviewing profitability.", "", 0.0, 1.0)
     imitation_probability: float = param(0.3, "Chance per review that a supplier compares itself "
                                          "with a random rival (replicator dynamics).", "", 0.0, 1.0)
+    # --- relationship economics (acquisition, share of wallet, value with tenure)
+    search_from_price_rise: float = param(1.0, "Search probability per unit of relative price "
+                                          "rise times the buyer's price sensitivity "
+                                          "(opportunism is noticed).", "1/utility", 0.0, 100.0)
+    wallet_growth_rate: float = param(0.1, "Speed at which a multi-sourcing buyer's split of "
+                                      "its demand follows its commitment to each supplier.",
+                                      "1/step", 0.0, 1.0)
+    wallet_commitment_weight: float = param(4.0, "How strongly commitment draws share of wallet: "
+                                            "target share proportional to exp(weight x "
+                                            "commitment).", "", 0.0, 100.0)
+    cost_per_new_customer: float = param(0.0, "Sales time and onboarding to open an account, paid "
+                                         "by the supplier for every customer it wins, per unit "
+                                         "of the buyer's demand per step; part of acquisition "
+                                         "spend.", "money/unit", 0.0, 1e6)
+    premium_acceptance: float = param(0.2, "Share of the price penalty a fully committed, fully "
+                                      "relational buyer no longer feels for its own supplier "
+                                      "(the price premium committed customers accept).", "",
+                                      0.0, 1.0)
 
     # --- stages, loss cycle (issue 8: stages that ripen, a loss cycle that completes)
     development_needs_investment: bool = param(
@@ -203,6 +224,18 @@ class Mechanisms:
     capacity_limits: bool = param(True, "Supplier capacity rations orders.")
     stage_progression: bool = param(True, "Relationships move through Ford's stages.")
     supplier_learning: bool = param(False, "Suppliers imitate more profitable rivals' strategies.")
+    # --- relationship economics: Reichheld & Sasser's (1990) sources of value with tenure
+    growing_purchases: bool = param(True, "A multi-sourcing buyer moves share of wallet toward "
+                                    "the suppliers it is committed to (at the others' expense).")
+    habitual_cost_saving: bool = param(True, "Long-term and final relationships cost less to "
+                                       "serve (habitual_cost_discount).")
+    referrals: bool = param(True, "Committed customers' recommendations approach buyers who "
+                            "already know the supplier: referral-won customers cost no "
+                            "prospecting.")
+    price_premium: bool = param(True, "Committed, relational buyers feel less of their own "
+                                "supplier's price (premium_acceptance).")
+    price_rise_search: bool = param(True, "A price rise makes the buyer look around, by the size "
+                                    "of the rise and its price sensitivity.")
 
 
 @dataclass
@@ -237,6 +270,10 @@ class Segment:
     cultural_position: Distribution = dist_param(Distribution("uniform", low=0.0, high=1.0),
                                                  "Position on the cultural/technological line.",
                                                  "", 0.0, 1.0)
+    # --- relationship economics
+    max_suppliers: int = param(1, "Suppliers a buyer of this segment splits its demand among "
+                               "(multi-sourcing; key accounts typically keep two or three).",
+                               "suppliers", 1, 20)
 
 
 @dataclass

@@ -42,6 +42,12 @@ class Strategy:
                                "habitual (long-term, final) relationships.", "", 0.0, 1.0)
     serves_loyal_first: bool = param(False, "When capacity binds, serve loyal customers first "
                                      "(Kirman & Vriend).")
+    # --- relationship economics: tenure-dependent prices (Klemperer's bargains then rip-offs)
+    introductory_discount: float = param(0.0, "Price cut offered to prospects and to customers "
+                                         "in their first introductory_steps steps (an "
+                                         "introductory offer).", "fraction", 0.0, 1.0)
+    introductory_steps: int = param(0, "Steps of tenure the introductory price lasts.", "steps",
+                                    0, 10_000)
 
 
 _TRANSACTIONAL = Strategy(
@@ -75,4 +81,16 @@ PRESETS: dict[str, Strategy] = {
         _RELATIONSHIP, treatment="key_accounts", markup=0.25, acquisition_contacts=1.5,
         description="Relationship treatment (proactive, retention spend, adaptations) for key "
                     "accounts only; transactional treatment for everyone else."),
+    "key_account_management": dataclasses.replace(
+        _RELATIONSHIP, treatment="key_accounts", level="partnership", markup=0.3,
+        acquisition_contacts=1.0, key_account_managers=4, accounts_per_manager=5,
+        retention_spend=0.2, adaptation_investment=0.03, drops_unprofitable=False,
+        description="Key-account management: dedicated managers and partnership-level care "
+                    "(joint problem solving, adaptations, retention spend) for the largest "
+                    "accounts only; basic service for the rest."),
+    "bargains_then_ripoffs": dataclasses.replace(
+        _TRANSACTIONAL, markup=0.5, introductory_discount=0.25, introductory_steps=6,
+        description="Klemperer's bargains then rip-offs: a low introductory price (25% off for "
+                    "prospects and a customer's first 6 steps) to win buyers, then a high "
+                    "markup on the locked-in; basic service."),
 }

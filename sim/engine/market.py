@@ -84,11 +84,13 @@ class MarketEngine:
         state.peers = rng.integers(0, N, size=(N, K), dtype=np.int64 if N > 2**31 else np.int32
                                    ).astype(np.intp)
         state.current = np.full(N, -1, np.int64)
-        state.wallet_share = np.full(N, scenario.behaviour.base_wallet_share)
+        state.wallet_share = np.ones(N)  # the main supplier's share of the buyer's demand
         for name in ("dissatisfaction", "last_price_paid", "recent_value"):
             setattr(state, name, np.zeros(N))
         state.contacted = np.zeros(N, bool)
         state.key_account = np.zeros(N, bool)
+        state.max_suppliers = np.array([s.max_suppliers for s in scenario.segments],
+                                       np.int16)[state.segment]
 
         specs = [row["spec"] for row in table]
         strategies = [row["strategy"] for row in table]
@@ -110,6 +112,8 @@ class MarketEngine:
             setattr(state, name, np.array([getattr(s, name) for s in strategies], float))
         state.drops_unprofitable = np.array([s.drops_unprofitable for s in strategies])
         state.serves_loyal_first = np.array([s.serves_loyal_first for s in strategies])
+        state.introductory_discount = np.array([s.introductory_discount for s in strategies], float)
+        state.introductory_steps = np.array([s.introductory_steps for s in strategies], np.int64)
         state.cumulative_profit = np.zeros(S)
         state.review_profit = np.zeros(S)
         state.allocate_pairs()

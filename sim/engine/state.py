@@ -129,12 +129,13 @@ class MarketState:
     cultural_position: np.ndarray = field(default=None)
     peers: np.ndarray = field(default=None)            # N x K peer indices
     current: np.ndarray = field(default=None)          # current supplier, -1 none
-    wallet_share: np.ndarray = field(default=None)     # share of demand placed with current
+    wallet_share: np.ndarray = field(default=None)     # share of demand placed with current (main)
     dissatisfaction: np.ndarray = field(default=None)  # last shortfall beyond tolerance
     last_price_paid: np.ndarray = field(default=None)
     recent_value: np.ndarray = field(default=None)     # EWMA net value to current supplier
     contacted: np.ndarray = field(default=None)        # a rival approached this step
     key_account: np.ndarray = field(default=None)      # key account of its current supplier
+    max_suppliers: np.ndarray = field(default=None)    # suppliers it splits its demand among
 
     # suppliers (S)
     active: np.ndarray = field(default=None)
@@ -159,6 +160,8 @@ class MarketState:
     serves_loyal_first: np.ndarray = field(default=None)
     cumulative_profit: np.ndarray = field(default=None)
     review_profit: np.ndarray = field(default=None)    # profit since the last review
+    introductory_discount: np.ndarray = field(default=None)  # price cut for prospects, new customers
+    introductory_steps: np.ndarray = field(default=None)     # tenure the introductory price lasts
 
     # pairs (N x S)
     stage: np.ndarray = field(default=None)
@@ -177,6 +180,8 @@ class MarketState:
     net_value: np.ndarray = field(default=None)    # customer net value to the supplier, to date
     last_problem: np.ndarray = field(default=None)
     drift_gap: np.ndarray = field(default=None)    # unnoticed gap between needs and offer
+    wallet: np.ndarray = field(default=None)       # share of the buyer's demand; rows sum to 1
+    price_paid: np.ndarray = field(default=None)   # unit price of the pair's last order
 
     @property
     def price(self) -> np.ndarray:
@@ -188,7 +193,7 @@ class MarketState:
         self.barred = np.zeros(shape, bool)
         self.complained = np.zeros(shape, bool)
         for name in ("trust", "commitment", "preference", "loyalty", "adaptation",
-                     "expectation", "net_value", "drift_gap"):
+                     "expectation", "net_value", "drift_gap", "wallet", "price_paid"):
             setattr(self, name, np.zeros(shape, PAIR_FLOAT))
         self.escalation = np.zeros(shape, np.int8)
         self.start_step = np.zeros(shape, np.int16)
@@ -200,6 +205,27 @@ class MarketState:
         """(buyers with a current supplier, flat pair index of that relationship)."""
         buyers = np.flatnonzero(self.current >= 0)
         return buyers, buyers * self.n_suppliers + self.current[buyers]
+
+    def live(self) -> np.ndarray:
+        """N x S: pairs in a live relationship (early to final)."""
+        return (self.stage >= Stage.EARLY) & (self.stage <= Stage.FINAL)
+
+    def live_by_row(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(live relationships per supplier, per buyer, the multi-sourcing buyers, their rows of
+        live pairs) without a pass over all N x S pairs: a single-sourcing buyer's only live
+        relationship is the one with ``current``, so only multi-sourcing rows are scanned."""
+        S = self.n_suppliers
+        single = self.max_suppliers <= 1
+        has = single & (self.current >= 0)
+        per_buyer = has.astype(np.int64)
+        per_supplier = np.bincount(self.current[has], minlength=S)
+        multi = np.flatnonzero(~single)
+        stage = np.take(self.stage, multi, axis=0)
+        live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
+        if len(multi):
+            per_buyer[multi] = live.sum(axis=1)
+            per_supplier = per_supplier + live.sum(axis=0)
+        return per_supplier, per_buyer, multi, live
 
     def nbytes(self) -> int:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))

@@ -28,6 +28,13 @@ class Tick:
     treated: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))   # gets the strategy's care
     level: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # Kotler level received
     buyer_payoff: np.ndarray = field(default_factory=lambda: np.zeros(0))    # surplus per unit
+    # per order: the pair was not a live relationship at the start of the step; the order is
+    # with the buyer's main supplier after the step; the buyer is that supplier's key account
+    opening: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    main: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    key_account: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    price: np.ndarray = field(default_factory=lambda: np.zeros(0))  # unit price charged
+    replaces: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # pair it ends, -1
     new_by_supplier: np.ndarray | None = None  # customers won this step, per supplier
     supplier_accounts: dict = field(default_factory=dict)  # per-supplier money flows this step
     counts: dict = field(default_factory=dict)   # named event counters for the metrics

@@ -109,14 +109,33 @@ def what_if_alternative(scenario: Scenario, text: str) -> Alternative:
     return Alternative(name, alt, "what-if: " + "; ".join(pairs))
 
 
+def split_focal_copy(scenario: Scenario, entries: list[int]) -> tuple[Scenario, list[int]]:
+    """A comparison varies one supplier, "you": a focal entry with ``count > 1`` is split into
+    one entry per copy (named as the copies were: "Partners 1", "Partners 2", ...) and only
+    the first copy is varied; the other copies stay the rivals they were."""
+    suppliers, varied = [], []
+    for i, spec in enumerate(scenario.suppliers):
+        if i in entries and spec.count > 1:
+            varied.append(len(suppliers))
+            suppliers += [dataclasses.replace(spec, name=f"{spec.name} {k + 1}", count=1,
+                                              focal=k == 0) for k in range(spec.count)]
+        else:
+            if i in entries:
+                varied.append(len(suppliers))
+            suppliers.append(spec)
+    return dataclasses.replace(scenario, suppliers=suppliers), varied
+
+
 def resolve_alternatives(scenario: Scenario, spec: str | None, focal: str | None = None,
                          overrides: dict[str, Any] | None = None,
-                         what_ifs: list[str] | None = None) -> tuple[list[Alternative], list[str]]:
+                         what_ifs: list[str] | None = None,
+                         focal_all: bool = False) -> tuple[list[Alternative], list[str]]:
     """Turn ``--alternatives a,b,...`` and any ``--alternative "NAME: KEY=VALUE; ..."`` into
     scenarios. A name is a strategy (a preset or one of the scenario's [strategies]) given to
-    the focal supplier entries, replacing their whole strategy including inline overrides; a
-    path ending in .toml is a whole scenario file (with the same --set overrides applied); a
-    named what-if changes the market itself (:func:`what_if_alternative`). The first is the
+    the focal supplier, replacing its whole strategy including inline overrides; of a focal
+    entry with ``count > 1`` only the first copy is varied unless ``focal_all`` (see
+    :func:`split_focal_copy`); a path ending in .toml is a whole scenario file (with the
+    same --set overrides applied); a named what-if changes the market itself (:func:`what_if_alternative`). The first is the
     baseline."""
     items = [s.strip() for s in (spec or "").split(",") if s.strip()]
     what_ifs = [w for w in (what_ifs or []) if w.strip()]
@@ -127,6 +146,8 @@ def resolve_alternatives(scenario: Scenario, spec: str | None, focal: str | None
     if len(set(items)) != len(items):
         raise ScenarioError(f"--alternatives {spec!r}: each alternative may appear only once")
     entries = focal_entries(scenario, focal)
+    if not focal_all:
+        scenario, entries = split_focal_copy(scenario, entries)
     known = sorted(set(PRESETS) | set(scenario.strategies))
     alternatives = []
     for item in items:
@@ -295,10 +316,11 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
             overrides: dict[str, Any] | None = None, out: str | Path | None = None,
             workers: int | None = None, overwrite: bool = False, common_random_numbers: bool = True,
             progress=None, executor: Executor | None = None, what_ifs: list[str] | None = None,
-            objective: str = OBJECTIVE) -> Comparison:
+            objective: str = OBJECTIVE, focal_all: bool = False) -> Comparison:
     """Run every alternative with the same ``replicates`` seeds (common random numbers:
     the same buyers and the same luck, so differences come from the strategy) and compare
-    the focal suppliers' results. ``executor``: any ``concurrent.futures``-style pool to run
+    the focal supplier's results. Only one supplier is varied: the focal entry's first copy,
+    or every copy with ``focal_all``. ``executor``: any ``concurrent.futures``-style pool to run
     the replicates on (a Dask ``distributed.Client`` too); by default a local process pool.
     ``what_ifs`` adds named what-ifs of the market (``"no entrant: events[0].step=never"``);
     ``objective`` is the KPI the report ranks on."""
@@ -306,9 +328,12 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
     if overrides:
         scenario = scenario.with_overrides(overrides)
     if isinstance(alternatives, str) or alternatives is None:
-        alts, focal_names = resolve_alternatives(scenario, alternatives, focal, overrides, what_ifs)
+        alts, focal_names = resolve_alternatives(scenario, alternatives, focal, overrides, what_ifs, focal_all)
     else:
-        alts, focal_names = alternatives, focal_supplier_names(scenario, focal_entries(scenario, focal))
+        entries = focal_entries(scenario, focal)
+        if not focal_all:
+            scenario, entries = split_focal_copy(scenario, entries)
+        alts, focal_names = alternatives, focal_supplier_names(scenario, entries)
     root = scenario.market.seed if seed is None else seed
     out_path = Path(out) if out is not None else None
     manifest = {

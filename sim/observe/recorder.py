@@ -78,6 +78,12 @@ class Recorder:
                                                               self.discount_rate))
         row["loyalty_concentration"] = loyalty_concentration(state.loyalty)
         row["key_accounts"] = int(state.key_account.sum())
+        # share of wallet: how many suppliers a buyer splits its demand among, and the
+        # main supplier's share of it (1 for every single-sourcing buyer)
+        live_per_supplier, live_per_buyer, multi, multi_live = state.live_by_row()
+        some = live_per_buyer > 0
+        row["suppliers_per_buyer"] = float(live_per_buyer[some].mean()) if some.any() else float("nan")
+        row["main_wallet_share"] = float(state.wallet_share[buyers].mean()) if len(buyers) else float("nan")
         row["switching_cost_scale"] = state.switching_cost_scale
         self.market_rows.append(row)
 
@@ -107,6 +113,14 @@ class Recorder:
         for s in ACTIVE_STAGES:
             per[s.label.replace("-", "_")] = pair_stage[:, s]
         per["key_accounts"] = np.bincount(suppliers[state.key_account[buyers]], minlength=S)
+        # mean share of its customers' wallets (over every live relationship, main or not)
+        # a single-sourcing buyer's one live relationship has all of its wallet
+        single = (state.max_suppliers <= 1) & (state.current >= 0)
+        wallet = np.bincount(state.current[single], minlength=S).astype(np.float64)
+        if len(multi):
+            wallet += np.where(multi_live, np.take(state.wallet, multi, axis=0), 0).sum(axis=0, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per["share_of_wallet"] = wallet / live_per_supplier
         per["acquisition_cost_per_new_customer"] = acquisition_cost_per_new_customer(
             accounts["acquisition_spend"], per["new_customers"])
         margin = accounts["revenue"] - sum(accounts[k] for k in MARGIN_ACCOUNTS[1:])

@@ -81,7 +81,8 @@ def print_comparison(c, out: Path | None) -> None:
     m = c.manifest
     unit = step_unit(c.alternatives[0].scenario) if c.alternatives else "month"
     print(f"{m['scenario_name']}: {len(c.alternatives)} alternatives for "
-          f"{', '.join(c.focal)}, {m['replicates']} replicates each "
+          f"{', '.join(c.focal)} (the supplier varied; every other supplier is unchanged), "
+          f"{m['replicates']} replicates each "
           f"({'common random numbers' if m['common_random_numbers'] else 'independent seeds'}), "
           f"{m['wall_time_s']} s")
     if m.get("reused_replicates"):

@@ -297,3 +297,27 @@ def test_progress_shows_a_bar_on_a_terminal_once_the_job_lasts():
         bar.update(k, 4)
     bar.close()
     assert "replicates" in stream.getvalue() and "4/4" in stream.getvalue()
+
+
+def test_params_lists_the_presets_strategists_reach_for(capsys):
+    assert main(["params"]) == 0
+    reference = capsys.readouterr().out
+    for name in ("key_account_management", "bargains_then_ripoffs", "introductory_discount",
+                 "max_suppliers", "price_rise_search"):
+        assert name in reference
+
+
+def test_compare_says_which_one_supplier_it_varied(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code = main(["compare", str(SCENARIO), "--replicates", "2", "--steps", "6", "--workers", "1",
+                 "--set", "market.buyers=200", "--out", str(out), "--no-report"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "alternatives for Partners 1 (the supplier varied" in printed
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["focal_suppliers"] == ["Partners 1"]
+    code = main(["compare", str(SCENARIO), "--replicates", "2", "--steps", "6", "--workers", "1",
+                 "--set", "market.buyers=200", "--out", str(tmp_path / "all"), "--no-report",
+                 "--focal-all"])
+    assert code == 0
+    assert "alternatives for Partners 1, Partners 2" in capsys.readouterr().out

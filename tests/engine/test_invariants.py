@@ -255,7 +255,7 @@ def check_series(model) -> None:
                        .reindex(market["step"]).to_numpy() == 0)
     for column in market.select_dtypes("number"):
         nan = market[column].isna()
-        if column in ("mean_trust", "mean_commitment"):
+        if column in ("mean_trust", "mean_commitment", "suppliers_per_buyer", "main_wallet_share"):
             assert (nan == nobody).all(), column
         elif column == "loyalty_concentration":
             assert (nan == no_loyalty).all(), column
@@ -275,6 +275,9 @@ def check_series(model) -> None:
             assert (nan == (per_supplier["customers_at_start"] == 0)).all()
         elif column in ("mean_trust", "mean_commitment"):
             assert (nan == (customers_now == 0)).all(), column
+        elif column == "share_of_wallet":  # over every live relationship, main or not
+            assert (customers_now[nan] == 0).all(), column
+            assert per_supplier[column].dropna().between(0, 1 + 1e-6).all(), column
         elif column == "acquisition_cost_per_new_customer":
             assert (nan == (per_supplier["new_customers"] == 0)).all(), column
         elif column == "customer_lifetime_value":

@@ -367,7 +367,8 @@ def test_adaptations_raise_switching_costs():
              {"name": "B", "strategy": "basic", "adaptation_investment": investment}],
             buyers=400, steps=60, seed=seed, segment={"search_propensity": 0.3},
             behaviour={"adaptation_benefit": 0.0},
-            mechanisms={"awareness_diffusion": False, "complacency": False})
+            mechanisms={"awareness_diffusion": False, "complacency": False,
+                        "price_premium": False})  # the premium commitment earns is another hold
         model = run(scenario)
         assert (model.state.adaptation > 0).any() == (investment > 0)
         return model.market_frame()["switches"].iloc[30:].sum()

@@ -87,12 +87,19 @@ def test_alternatives_share_buyers_and_seeds(small_market):
 
 
 def test_the_alternative_is_given_to_the_focal_supplier_only(small_market):
-    alts, focal = resolve_alternatives(small_market, "basic,partnership")
-    assert focal == ["PriceLine 1", "PriceLine 2"]
+    """One supplier, "you", is varied: of an entry with count = 2 only the first copy, and
+    its twin stays the rival it was (unless every copy is asked for)."""
+    alts, focal = resolve_alternatives(small_market, "basic,partnership")  # the file marks Partners
+    assert focal == ["Partners 1"]
     for alt in alts:
         strategies = [s.strategy for s in alt.scenario.suppliers]
-        assert strategies == [alt.name, "relationship"]
-    alts, focal = resolve_alternatives(small_market, "basic,partnership", focal="Partners")
+        assert strategies == ["transactional", alt.name, "relationship"]
+        names = [row["name"] for row in alt.scenario.supplier_table()]
+        assert names == [row["name"] for row in small_market.supplier_table()]
+    alts, focal = resolve_alternatives(small_market, "basic,partnership", focal="PriceLine")
+    assert focal == ["PriceLine 1"]
+    assert [s.strategy for s in alts[0].scenario.suppliers] == ["basic", "transactional", "relationship"]
+    alts, focal = resolve_alternatives(small_market, "basic,partnership", focal="Partners", focal_all=True)
     assert focal == ["Partners 1", "Partners 2"]
     assert [s.strategy for s in alts[0].scenario.suppliers] == ["transactional", "basic"]
 

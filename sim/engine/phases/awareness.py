@@ -76,37 +76,55 @@ def word_of_mouth(state: MarketState, scenario: Scenario) -> np.ndarray:
     return np.bincount(pairs, weights=weights, minlength=N * S).reshape(N, S).astype(PAIR_FLOAT)
 
 
+def prospects_per_supplier(state: MarketState) -> np.ndarray:
+    """For each active supplier, the buyers it does not sell to (unaware of it, aware, or
+    lost, but not barred): the prospects its acquisition effort is spent on."""
+    live, _, _, _ = state.live_by_row()
+    barred = np.bincount(np.flatnonzero(state.barred.ravel()) % state.n_suppliers,
+                         minlength=state.n_suppliers)  # barred pairs are ended, never live
+    return np.where(state.active, state.n_buyers - live - barred, 0)
+
+
 def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick,
            log: EventLog) -> None:
     """Reads stage, acquisition contacts, current relationships; writes stage (unaware ->
     pre-relationship), trust and expectation of the newly aware pairs, ``contacted`` and the
-    acquisition cost per supplier. P(aware this step) = 1 - exp(-(p*a_i + q*max(w_ji, 0)));
-    a warning lowers the newly aware buyer's initial trust."""
+    acquisition cost per supplier.
+
+    Acquisition effort is spent on every prospect, whether or not it converts: a supplier
+    pays ``acquisition_contacts`` x ``cost_per_contact`` a step for every buyer it does not
+    sell to, an unaware one or a rival's customer alike. An unaware buyer becomes aware with
+    P = 1 - exp(-(p*a_i + q*max(w_ji, 0))); a warning lowers its initial trust. A buyer who
+    knows a supplier but does not buy from it is approached (``contacted``, which prompts a
+    search) with P = 1 - exp(-(p*sum_j a_j + q*sum_j max(w_ij, 0))) over those suppliers,
+    the word-of-mouth part (referrals: committed customers bring others at no prospecting
+    cost) only with ``mechanisms.referrals``."""
     state.contacted[:] = False
     if not scenario.mechanisms.awareness_diffusion:
         make_everyone_aware(state, scenario, log)
         return
     b = scenario.behaviour
     S = state.n_suppliers
+    contacts = np.where(state.active, state.acquisition_contacts, 0.0)
+    tick.acquisition_cost += contacts * prospects_per_supplier(state) * b.cost_per_contact
+    with_word_of_mouth = scenario.mechanisms.word_of_mouth and state.peers.shape[1] > 0
+    terms = word_of_mouth_terms(state, scenario) if with_word_of_mouth else None
     unaware = state.stage == Stage.UNAWARE
     if not state.active.all():
         unaware[:, ~state.active] = False
     flat = np.flatnonzero(unaware.ravel())
+    listeners = flat // S
+    suppliers = flat - listeners * S  # flat % S, cheaper
+    approach_rivals_customers(state, scenario, rng, contacts, terms, listeners, suppliers)
     if len(flat) == 0:
         return
-    contacts = np.where(state.active, state.acquisition_contacts, 0.0)
-    suppliers = flat - (flat // S) * S  # flat % S, cheaper
-    # Suppliers pay for contacts with every buyer who does not know them yet.
-    unaware_per_supplier = np.bincount(suppliers, minlength=S)
-    tick.acquisition_cost += contacts * unaware_per_supplier * b.cost_per_contact
     # Without word of mouth the hazard is the supplier's alone: one value per supplier.
     contact_hazard = b.awareness_per_contact * contacts
     draws = rng.random(len(flat))
     newly = draws < (-np.expm1(-contact_hazard))[suppliers]
-    with_word_of_mouth = scenario.mechanisms.word_of_mouth and state.peers.shape[1] > 0
     if with_word_of_mouth:
         # w only at the unaware pairs some peer spoke about (heard: positions in flat)
-        pairs, weights = word_of_mouth_terms(state, scenario)
+        pairs, weights = terms
         at_unaware = unaware.ravel()[pairs]
         pairs, sums = sum_by_pair(pairs[at_unaware], weights[at_unaware])
         heard, w_heard = np.searchsorted(flat, pairs), sums.astype(PAIR_FLOAT)
@@ -130,3 +148,37 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
     approached = state.current[buyers] != chosen - buyers * S
     state.contacted[buyers[approached]] = True
     tick.count("became_aware", len(chosen))
+
+
+def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.random.Generator,
+                              contacts: np.ndarray, terms: tuple[np.ndarray, np.ndarray] | None,
+                              unaware_buyers: np.ndarray, unaware_suppliers: np.ndarray) -> None:
+    """Buyers who know a supplier they do not buy from are approached by its prospecting
+    and, with referrals, by its committed customers' recommendations (sets ``contacted``).
+    The contacts a buyer receives from suppliers it knows but does not buy from are every
+    active supplier's minus those of the suppliers it is unaware of, buys from or is barred
+    from, worked out without an N x S pass."""
+    b = scenario.behaviour
+    N, S = state.n_buyers, state.n_suppliers
+    hazard = np.zeros(N)
+    if b.awareness_per_contact and np.any(contacts > 0):
+        received = np.full(N, contacts.sum())
+        received -= np.bincount(unaware_buyers, weights=contacts[unaware_suppliers], minlength=N)
+        single = (state.max_suppliers <= 1) & (state.current >= 0)
+        received[single] -= contacts[state.current[single]]
+        _, _, multi, live = state.live_by_row()
+        if len(multi):
+            received[multi] -= live @ contacts
+        barred = np.flatnonzero(state.barred.ravel())
+        received -= np.bincount(barred // S, weights=contacts[barred % S], minlength=N)
+        hazard += b.awareness_per_contact * np.maximum(received, 0.0)
+    if terms is not None and scenario.mechanisms.referrals and b.word_of_mouth_strength:
+        pairs, weights = terms
+        stage = state.stage.ravel()[pairs]
+        known = (((stage == Stage.PRE_RELATIONSHIP) | (stage == Stage.ENDED))
+                 & ~state.barred.ravel()[pairs] & state.active[pairs % S])
+        pairs, sums = sum_by_pair(pairs[known], weights[known])
+        praised = sums > 0
+        hazard += b.word_of_mouth_strength * np.bincount(
+            pairs[praised] // S, weights=sums[praised], minlength=N)
+    state.contacted |= rng.random(N) < -np.expm1(-hazard)

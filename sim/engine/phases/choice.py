@@ -8,14 +8,30 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import Scenario
+from sim.config.strategies import PROACTIVE
+from sim.engine.pricing import offer_prices, order_price
 from sim.engine.state import MarketState, Stage
 from sim.engine.tick import Tick
+
+
+def price_rise(state: MarketState, buyers: np.ndarray, suppliers: np.ndarray) -> np.ndarray:
+    """Relative rise of the price each buyer is charged now over what it last paid the
+    supplier (0 where it never paid or the price did not rise)."""
+    flat = buyers * state.n_suppliers + suppliers
+    last = state.price_paid.ravel()[flat].astype(float)
+    now = order_price(state, buyers, suppliers)
+    rise = np.where(last > 0, np.maximum(0.0, now - last) / np.where(last > 0, last, 1.0), 0.0)
+    rise[rise < 1e-6] = 0.0  # the float32 record of the last price is no rise
+    return rise
 
 
 def search_probability(state: MarketState, scenario: Scenario, buyers: np.ndarray,
                        flat: np.ndarray) -> np.ndarray:
     """P(search) = clip(s0*h + s_d*dissatisfaction + s_e*escalation + s_c*contacted, 0, 1)
-    * (1 - rho*commitment), for buyers with a current supplier (pairs at ``flat``).
+    * (1 - rho*commitment), for buyers with a current supplier (pairs at ``flat``); with
+    ``price_rise_search`` the urge also grows by s_p * b_p * (relative price rise): a buyer
+    notices a supplier's opportunism at once, by the size of the rise and how much it minds
+    price, not only through the trust it erodes.
 
     Commitment keeps a buyer from looking around only as far as the buyer weighs the
     relationship at all (relational orientation rho: a purely transactional buyer is not
@@ -29,6 +45,9 @@ def search_probability(state: MarketState, scenario: Scenario, buyers: np.ndarra
             + b.search_from_dissatisfaction * state.dissatisfaction[buyers]
             + b.search_from_escalation * state.escalation.ravel()[flat]
             + b.search_when_contacted * state.contacted[buyers])
+    if scenario.mechanisms.price_rise_search and b.search_from_price_rise:
+        urge = urge + (b.search_from_price_rise * state.price_sensitivity[buyers]
+                       * price_rise(state, buyers, state.current[buyers]))
     held = state.relational_orientation[buyers] * state.commitment.ravel()[flat]
     return np.clip(urge, 0.0, 1.0) * (1.0 - held)
 
@@ -37,13 +56,16 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
             switching_costs: bool = True) -> np.ndarray:
     """U_ij for the given buyers (rows) and every supplier (columns):
     -b_p*price + b_q*(E[q] - [i = current]*drift gap) + rho*(w_T*trust + w_J*J)
-    - [i != current]*(switching cost + adaptations).
-    ``switching_costs=False`` leaves the last term out (how the offers compare in themselves)."""
+    - [i != current]*(switching cost + adaptations), the price being what each supplier offers
+    the buyer (an introductory price to a prospect). With ``price_premium`` a buyer feels only
+    (1 - a*rho*C) of its current supplier's price (a = premium_acceptance, C its commitment):
+    committed customers accept a premium. ``switching_costs=False`` leaves the switching term
+    out (how the offers compare in themselves)."""
     b = scenario.behaviour
     S = state.n_suppliers
-    price = state.price.astype(np.float32)
+    price = offer_prices(state, buyers)
     # np.take of whole rows: the same values as fancy indexing, gathered faster
-    u = -state.price_sensitivity[buyers, None].astype(np.float32) * price[None, :]
+    u = -state.price_sensitivity[buyers, None].astype(np.float32) * price
     u += state.quality_sensitivity[buyers, None].astype(np.float32) * np.take(state.expectation, buyers, axis=0)
     # the buyer feels how far its current supplier's offer has fallen behind its drifted
     # needs; the gap is not learnt into what it expects of the offer, so it is gone from the
@@ -64,6 +86,14 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
                      + state.adaptation.ravel()[buyers[has] * S + current[has]])
         u -= cost[:, None]
         u.ravel()[has * S + current[has]] += cost[has]  # staying costs nothing
+    if scenario.mechanisms.price_premium and b.premium_acceptance:
+        current = state.current[buyers]
+        has = np.flatnonzero(current >= 0)
+        pair = buyers[has] * S + current[has]
+        relief = (b.premium_acceptance * state.relational_orientation[buyers[has]]
+                  * state.commitment.ravel()[pair] * state.price_sensitivity[buyers[has]]
+                  * price[has, current[has]])
+        u.ravel()[has * S + current[has]] += relief.astype(np.float32)
     return u
 
 
@@ -84,6 +114,16 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
         available = np.take(state.stage, searchers, axis=0) != Stage.UNAWARE
         available &= ~np.take(state.barred, searchers, axis=0)
         available &= state.active[None, :]
+        # a multi-sourcing buyer with room in its portfolio looks for an additional source:
+        # it chooses among the suppliers it does not buy from yet (where there are any)
+        adding = np.flatnonzero(state.max_suppliers[searchers] > 1)
+        if len(adding):
+            stage = np.take(state.stage, searchers[adding], axis=0)
+            live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
+            room = (live.sum(axis=1) < state.max_suppliers[searchers[adding]]) & live.any(axis=1)
+            others = available[adding] & ~live
+            room &= others.any(axis=1)
+            available[adding[room]] = others[room]
         # Gumbel-max: argmax(beta*U + Gumbel) samples the logit choice exactly. Gumbel noise
         # -log(-log(r + eps) + eps), worked out in place.
         gumbel = rng.random(score.shape, dtype=np.float32)
@@ -102,13 +142,97 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
         choice[searchers] = picked
     tick.searched = len(searchers)
     tick.searchers = searchers
-    ordering = np.flatnonzero(choice >= 0)
-    suppliers = choice[ordering]
-    staying = suppliers == current[ordering]
-    share = np.where(staying, state.wallet_share[ordering], scenario.behaviour.base_wallet_share)
-    volume = state.demand[ordering] * share
-    tick.buyers, tick.suppliers, tick.volume = ordering, suppliers, volume
-    tick.served = ration(state, scenario, rng, ordering, suppliers, volume)
+    multi = state.max_suppliers > 1
+    single = np.flatnonzero((choice >= 0) & ~multi)
+    suppliers = choice[single]
+    flat_single = single * state.n_suppliers + suppliers
+    stage = state.stage.ravel()[flat_single]
+    opening = ~((stage >= Stage.EARLY) & (stage <= Stage.FINAL))
+    # a single-sourcing buyer places all its demand with the one supplier it buys from;
+    # the relationship it leaves ends once the new order is served (stages)
+    replaces = np.where(opening & (current[single] >= 0), single * state.n_suppliers + current[single], -1)
+    state.wallet.ravel()[flat_single[opening]] = 1.0
+    buyers, suppliers, share, opening, main, replaces = _portfolio_orders(
+        state, scenario, np.flatnonzero(multi), choice, (single, suppliers, np.ones(len(single)),
+                                                         opening, np.ones(len(single), bool), replaces))
+    tick.buyers, tick.suppliers, tick.volume = buyers, suppliers, state.demand[buyers] * share
+    tick.opening, tick.main, tick.replaces = opening, main, replaces
+    tick.price = order_price(state, buyers, suppliers)
+    tick.served = ration(state, scenario, rng, buyers, suppliers, tick.volume)
+
+
+def wallet_split(state: MarketState, scenario: Scenario, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(live pairs, share of wallet) of the given multi-sourcing buyers' rows, the split
+    having moved one step toward its target (growing purchases): target share of supplier j
+    proportional to exp(w_C * rho_i * C_ij) over the buyer's live suppliers, W <- W + lambda_W*(target - W);
+    a proactive supplier's offers then add ``wallet_share_gain``. Rows are renormalised to 1,
+    so what one supplier gains the buyer's others lose (demand is conserved)."""
+    b, mech = scenario.behaviour, scenario.mechanisms
+    stage = np.take(state.stage, rows, axis=0)
+    live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL) & state.active[None, :]
+    wallet = np.where(live, np.take(state.wallet, rows, axis=0), np.float32(0))
+    if mech.growing_purchases and b.wallet_growth_rate:
+        # as far as the buyer weighs the relationship at all (rho): a purely transactional
+        # buyer's split does not follow its commitments
+        weight = (b.wallet_commitment_weight * state.relational_orientation[rows]).astype(np.float32)
+        pull = np.where(live, np.exp(weight[:, None] * np.take(state.commitment, rows, axis=0)),
+                        np.float32(0))
+        total = pull.sum(axis=1, keepdims=True)
+        target = np.divide(pull, total, out=np.zeros_like(pull), where=total > 0)
+        wallet += np.float32(b.wallet_growth_rate) * (target - wallet)
+    if b.wallet_share_gain:
+        # proactive offers reach every customer, or a segmented supplier's key accounts only
+        offers = np.broadcast_to((state.level >= PROACTIVE) & ~state.key_accounts_only,
+                                 live.shape).copy()
+        keyed = np.flatnonzero(state.key_account[rows] & (state.current[rows] >= 0))
+        main = state.current[rows[keyed]]
+        offers[keyed, main] |= state.level[main] >= PROACTIVE
+        wallet += np.float32(b.wallet_share_gain) * (live & offers)
+    total = wallet.sum(axis=1, keepdims=True)
+    np.divide(wallet, total, out=wallet, where=total > 0)
+    return live, wallet
+
+
+def _portfolio_orders(state: MarketState, scenario: Scenario, multi: np.ndarray, choice: np.ndarray,
+                      single: tuple) -> tuple[np.ndarray, ...]:
+    """The orders of the multi-sourcing buyers (``multi``), appended to the single-sourcing
+    ones: one order per supplier in the buyer's portfolio, sized by its share of wallet. A
+    supplier the buyer chose and does not buy from yet joins with ``base_wallet_share`` (all
+    of it for a buyer with no supplier), taken from the others in proportion; a full
+    portfolio (max_suppliers) drops its smallest supplier to make room. The main supplier
+    (``current``) is the one with the largest share."""
+    if len(multi) == 0:
+        return single
+    S = state.n_suppliers
+    live, wallet = wallet_split(state, scenario, multi)
+    pick = choice[multi]
+    rows = np.flatnonzero(pick >= 0)
+    rows = rows[~live[rows, pick[rows]]]
+    replaces = np.full(len(multi), -1, np.int64)
+    if len(rows):
+        count = live[rows].sum(axis=1)
+        full = count >= state.max_suppliers[multi[rows]]
+        if full.any():
+            at = rows[full]
+            smallest = np.argmin(np.where(live[at], wallet[at], np.inf), axis=1)
+            wallet[at, smallest] = 0
+            replaces[at] = multi[at] * S + smallest
+        entry = np.where(count > full, scenario.behaviour.base_wallet_share, 1.0).astype(np.float32)
+        others = wallet[rows].sum(axis=1)
+        scale = np.divide(1.0 - entry, others, out=np.zeros_like(others), where=others > 0)
+        wallet[rows] *= scale[:, None]
+        wallet[rows, pick[rows]] = np.where(others > 0, entry, 1.0)
+    state.wallet[multi] = wallet
+    r, c = np.nonzero(wallet > 0)
+    main = c == np.argmax(wallet, axis=1)[r]
+    state.wallet_share[multi] = wallet.max(axis=1)
+    opening = ~live[r, c]
+    rep = np.where(opening, replaces[r], -1)
+    buyers_s, suppliers_s, share_s, opening_s, main_s, replaces_s = single
+    return (np.concatenate([buyers_s, multi[r]]), np.concatenate([suppliers_s, c]),
+            np.concatenate([share_s, wallet[r, c].astype(float)]),
+            np.concatenate([opening_s, opening]), np.concatenate([main_s, main]),
+            np.concatenate([replaces_s, rep]))
 
 
 def ration(state: MarketState, scenario: Scenario, rng: np.random.Generator, buyers: np.ndarray,

@@ -29,25 +29,32 @@ def by_supplier_largest_first(suppliers: np.ndarray, values: np.ndarray, n_suppl
 
 def assign_key_accounts(state: MarketState, scenario: Scenario, tick: Tick) -> None:
     """Each supplier's managers take on its largest ordering customers, up to
-    managers x accounts per manager (key-account management). Writes ``key_account``."""
+    managers x accounts per manager (key-account management), ranked by the volume they buy
+    from it. Writes ``tick.key_account`` (per served order: a multi-sourcing buyer may be a key
+    account of several suppliers) and ``key_account`` (of the buyer's main supplier)."""
     state.key_account[:] = False
+    buyers, suppliers, _ = tick.served_orders(state.n_suppliers)
+    tick.key_account = np.zeros(len(buyers), bool)
     if not scenario.mechanisms.key_accounts or not np.any(state.key_account_managers):
         return
-    buyers, suppliers, _ = tick.served_orders(state.n_suppliers)
     slots = state.key_account_managers * state.accounts_per_manager
-    managed = slots[suppliers] > 0
-    buyers, suppliers = buyers[managed], suppliers[managed]
-    order = by_supplier_largest_first(suppliers, state.demand[buyers], state.n_suppliers)
-    s_sorted = suppliers[order]
+    managed = np.flatnonzero(slots[suppliers] > 0)
+    volume = tick.volume[tick.served] if not tick.served.all() else tick.volume
+    order = by_supplier_largest_first(suppliers[managed], volume[managed], state.n_suppliers)
+    s_sorted = suppliers[managed][order]
     group_start = np.r_[0, np.flatnonzero(np.diff(s_sorted)) + 1]
     rank = np.arange(len(order)) - np.repeat(group_start, np.diff(np.r_[group_start, len(order)]))
-    state.key_account[buyers[order[rank < slots[s_sorted]]]] = True
+    tick.key_account[managed[order[rank < slots[s_sorted]]]] = True
+    main = tick.main[tick.served] if not tick.served.all() else tick.main
+    state.key_account[buyers[tick.key_account & main]] = True
 
 
-def treatment_level(state: MarketState, buyers: np.ndarray, suppliers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def treatment_level(state: MarketState, buyers: np.ndarray, suppliers: np.ndarray,
+                    key_account: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(Kotler level each customer actually gets, whether it is treated at all): a segmented
-    supplier gives its level only to key accounts, basic treatment to the rest."""
-    treated = ~state.key_accounts_only[suppliers] | state.key_account[buyers]
+    supplier gives its level only to its key accounts (``key_account``, per order), basic
+    treatment to the rest."""
+    treated = ~state.key_accounts_only[suppliers] | key_account
     return np.where(treated, state.level[suppliers], BASIC), treated
 
 
@@ -57,11 +64,17 @@ def deliver(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
     assign_key_accounts(state, scenario, tick)
     b = scenario.behaviour
     buyers, suppliers, flat = tick.served_orders(state.n_suppliers)
+    # one draw per buyer for its main supplier's delivery (common random numbers across
+    # alternatives), and one per order for a multi-sourcing buyer's other suppliers
+    noise = rng.standard_normal(state.n_buyers)[buyers]
+    main = tick.main[tick.served] if not tick.served.all() else tick.main
+    if not main.all():
+        noise[~main] = rng.standard_normal(int((~main).sum()))
     performance = (state.quality[suppliers]
-                   + b.key_account_benefit * state.key_account[buyers]
+                   + b.key_account_benefit * tick.key_account
                    + b.adaptation_benefit * state.adaptation.ravel()[flat]
                    - state.drift_gap.ravel()[flat]
-                   + state.quality_noise[suppliers] * rng.standard_normal(state.n_buyers)[buyers])
+                   + state.quality_noise[suppliers] * noise)
     tick.performance = performance
     tick.problem = performance < b.problem_threshold
     tick.count("problems", tick.problem.sum())

@@ -14,7 +14,8 @@ from sim.engine.tick import Tick
 #: The per-supplier money flows of a step, in the order the supplier series reports them.
 ACCOUNTS = ("volume", "revenue", "cost_of_goods", "cost_to_serve", "retention_spend",
             "adaptation_spend", "late_payment_cost", "key_account_cost", "acquisition_spend",
-            "profit", "buyer_spend", "buyer_surplus", "customers", "unserved_volume")
+            "profit", "buyer_spend", "buyer_surplus", "customers", "unserved_volume",
+            "introductory_discount")
 
 
 def invest_in_adaptations(state: MarketState, scenario: Scenario, buyers: np.ndarray,
@@ -52,21 +53,24 @@ def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
     served = tick.served
     buyers, suppliers, flat = tick.served_orders(S)
     volume = tick.volume[served]
-    price = state.price[suppliers]
+    price = tick.price[served]  # the list price, or the introductory price of an offer
     revenue = price * volume
     cost_of_goods = state.unit_cost[suppliers] * volume
     late = rng.random(state.n_buyers)[buyers] >= state.payment_reliability[buyers]
     late_cost = late * b.late_payment_cost * revenue
     level_cost = np.asarray(b.level_costs)[tick.level]
     stage = state.stage.ravel()[flat]
-    habitual = (stage == Stage.LONG_TERM) | (stage == Stage.FINAL)
+    habitual = ((stage == Stage.LONG_TERM) | (stage == Stage.FINAL)) & scenario.mechanisms.habitual_cost_saving
     cost_to_serve = (level_cost * b.cost_to_serve_scale * state.cost_to_serve[buyers]
                      * (1.0 - b.habitual_cost_discount * habitual))
     retention = state.retention_spend[suppliers] * tick.treated
     adaptation = invest_in_adaptations(state, scenario, buyers, suppliers, flat, tick.treated)
     net = revenue - cost_of_goods - late_cost - cost_to_serve - retention - adaptation
     state.net_value.ravel()[flat] += net.astype(np.float32)
-    state.recent_value[buyers] = (1 - b.value_memory) * state.recent_value[buyers] + b.value_memory * net
+    # the recent value a supplier reviews is the main supplier's (``current``)
+    main = tick.main[served] if not served.all() else tick.main
+    mb = buyers[main]
+    state.recent_value[mb] = (1 - b.value_memory) * state.recent_value[mb] + b.value_memory * net[main]
 
     def per_supplier(values: np.ndarray) -> np.ndarray:
         return np.bincount(suppliers, weights=values, minlength=S)
@@ -82,10 +86,16 @@ def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
         "adaptation_spend": per_supplier(adaptation),
         "late_payment_cost": per_supplier(late_cost),
         "key_account_cost": key_account_cost,
-        "acquisition_spend": tick.acquisition_cost.copy(),
+        # prospecting (awareness phase) plus opening the accounts won this step
+        "acquisition_spend": tick.acquisition_cost + per_supplier(
+            b.cost_per_new_customer * state.demand[buyers]
+            * (tick.opening[served] if not served.all() else tick.opening)),
         "customers": np.bincount(suppliers, minlength=S).astype(float),
         # the buyers' side, computed from the buyers' own quantities (the money check)
-        "buyer_spend": per_supplier(state.price[suppliers] * tick.volume[served]),
+        "buyer_spend": per_supplier(tick.price[served] * tick.volume[served]),
+        # revenue forgone on introductory offers (already out of revenue): part of what
+        # winning a customer costs
+        "introductory_discount": per_supplier((state.price[suppliers] - price) * volume),
         "buyer_surplus": per_supplier(tick.buyer_payoff * volume),
         "unserved_volume": np.bincount(tick.suppliers[~served], weights=tick.volume[~served],
                                        minlength=S),

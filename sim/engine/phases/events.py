@@ -29,9 +29,23 @@ def end_relationships(state: MarketState, flat: np.ndarray, cause: Cause, log: E
     state.last_problem.ravel()[flat] = -10_000  # a won-back customer starts with a clean record
     if bar:
         state.barred.ravel()[flat] = True
+    state.wallet.ravel()[flat] = 0
     was_current = state.current[buyers] == suppliers
     state.current[buyers[was_current]] = -1
     state.key_account[buyers[was_current]] = False
+    # a multi-sourcing buyer splits its demand among the suppliers it still has; the largest
+    # of them becomes its main supplier
+    multi = np.unique(buyers[state.max_suppliers[buyers] > 1])
+    if len(multi):
+        stage = np.take(state.stage, multi, axis=0)
+        live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
+        wallet = np.where(live, np.take(state.wallet, multi, axis=0), np.float32(0))
+        total = wallet.sum(axis=1, keepdims=True)
+        np.divide(wallet, total, out=wallet, where=total > 0)
+        state.wallet[multi] = wallet
+        orphan = (state.current[multi] < 0) & (total[:, 0] > 0)
+        state.current[multi[orphan]] = np.argmax(wallet[orphan], axis=1)
+        state.wallet_share[multi] = wallet.max(axis=1)
 
 
 def suppliers_matching(names: list[str], base_names: list[str], target: str) -> np.ndarray:

@@ -14,7 +14,8 @@ from sim.engine.tick import Tick
 STRATEGY_ARRAYS = ("strategy_id", "markup", "acquisition_contacts", "level", "key_accounts_only",
                    "key_account_managers", "accounts_per_manager", "retention_spend",
                    "retention_benefit", "adaptation_investment", "drops_unprofitable",
-                   "complacency", "serves_loyal_first")
+                   "complacency", "serves_loyal_first", "introductory_discount",
+                   "introductory_steps")
 
 
 def imitate(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> list[tuple[int, int, int]]:

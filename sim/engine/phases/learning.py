@@ -35,14 +35,18 @@ def learn(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     trust += b.shared_values_gain * shared_values * (1.0 - trust)
     # Opportunism: a price rise on a buyer already buying from the supplier (Klemperer's
     # harvesting of locked-in customers) erodes trust.
-    price = state.price[suppliers]
-    repeat = tick.previous_current[buyers] == suppliers
-    last = state.last_price_paid[buyers]
+    served = tick.served
+    price = tick.price[served] if not served.all() else tick.price
+    repeat = ~(tick.opening[served] if not served.all() else tick.opening)
+    last = state.price_paid.ravel()[flat].astype(float)
     rise = np.where(repeat & (last > 0), np.maximum(0.0, price - last) / np.where(last > 0, last, 1), 0.0)
+    rise[rise < 1e-6] = 0.0  # the float32 record of the last price is no rise
     trust -= b.opportunism_loss * rise * trust
     trust = np.clip(trust, 0.0, 1.0)
     state.trust.ravel()[flat] = trust
-    state.last_price_paid[buyers] = price
+    state.price_paid.ravel()[flat] = price.astype(np.float32)
+    main = tick.main[served] if not served.all() else tick.main
+    state.last_price_paid[buyers[main]] = price[main]
     rationed = ~tick.served
     if rationed.any():
         rflat = tick.buyers[rationed] * S + tick.suppliers[rationed]

@@ -13,8 +13,8 @@ from sim.engine.state import MarketState
 from sim.engine.tick import Tick
 
 
-def rescue_escalated(state: MarketState, scenario: Scenario, tick: Tick, buyers: np.ndarray,
-                     flat: np.ndarray, level: np.ndarray, lucky: np.ndarray) -> None:
+def rescue_escalated(state: MarketState, scenario: Scenario, tick: Tick, flat: np.ndarray,
+                     level: np.ndarray, key_account: np.ndarray, lucky: np.ndarray) -> None:
     """The key-client loss cycle (seed 003): repeated problems (escalation 1), open
     dissatisfaction (``warning_escalation``, 2: the client's staff warn others and monitor
     failures), pressure to change supplier, an ultimatum (one level below
@@ -26,7 +26,7 @@ def rescue_escalated(state: MarketState, scenario: Scenario, tick: Tick, buyers:
     problem record and the unnoticed drift that caused it cleared."""
     b = scenario.behaviour
     escalation = state.escalation.ravel()[flat]
-    hears = np.where((level >= ACCOUNTABLE) | state.key_account[buyers],
+    hears = np.where((level >= ACCOUNTABLE) | key_account,
                      escalation >= b.warning_escalation,
                      (level >= REACTIVE) & (escalation >= b.escalation_exit_level - 1))
     settled = flat[hears & lucky]
@@ -38,7 +38,7 @@ def rescue_escalated(state: MarketState, scenario: Scenario, tick: Tick, buyers:
 
 def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
     """Reads performance and expectations of the served orders; writes expectation,
-    dissatisfaction, escalation, last problem step, drift gap, wallet share, and the
+    dissatisfaction, escalation, last problem step, drift gap, and the
     trust evidence (``tick.evidence``) and contact flags the learning phase uses.
 
     Evidence = clip(scale*(performance - expectation + tolerance), -1, 1): a shortfall
@@ -54,7 +54,7 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     shortfall = expectation - perf
     dissatisfaction = np.maximum(0.0, shortfall - b.tolerance_zone)
     evidence = np.clip(b.disconfirmation_scale * (b.tolerance_zone - shortfall), -1.0, 1.0)
-    level, treated = treatment_level(state, buyers, suppliers)
+    level, treated = treatment_level(state, buyers, suppliers, tick.key_account)
     unhappy = tick.problem | (dissatisfaction > 0)
     recovered = np.zeros(len(flat), bool)
     # per-buyer draws (one row per use), so a buyer meets the same luck in every
@@ -101,23 +101,22 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         eased = flat[tense[(calm > 0) & (calm % b.calm_steps_to_ease == 0)]]
         state.escalation.ravel()[eased] -= 1
         escalated = state.escalation.ravel()[flat] > 0
-        rescue_escalated(state, scenario, tick, buyers, flat, level,
+        rescue_escalated(state, scenario, tick, flat, level, tick.key_account,
                          chance(4, escalated, b.escalation_rescue_probability))
-    state.dissatisfaction[buyers] = dissatisfaction
+    # a multi-sourcing buyer is as dissatisfied as its worst delivery this step
+    state.dissatisfaction[buyers] = 0.0
+    np.maximum.at(state.dissatisfaction, buyers, dissatisfaction)
     if mech.expectation_adaptation:
         # Expectations learn what the supplier's offer delivers; the unnoticed drift of the
         # buyer's needs is a shortfall against those needs, felt as dissatisfaction and lost
         # trust, not a lower standard the buyer comes to accept.
         offer = perf + state.drift_gap.ravel()[flat]
         state.expectation.ravel()[flat] = expectation + b.expectation_rate * (offer - expectation)
-    attentive = (level >= PROACTIVE) | state.key_account[buyers]
+    attentive = (level >= PROACTIVE) | tick.key_account
     if mech.complacency:
         noticed = chance(3, attentive, b.drift_notice_probability)
         state.drift_gap.ravel()[flat[noticed]] = 0.0
-    staying = tick.previous_current[buyers] == suppliers
-    wallet = np.where(staying, state.wallet_share[buyers], b.base_wallet_share)
-    state.wallet_share[buyers] = np.minimum(1.0, wallet + b.wallet_share_gain * (level >= PROACTIVE))
     tick.evidence = evidence
-    tick.contact = (level >= ACCOUNTABLE) | state.key_account[buyers]
+    tick.contact = (level >= ACCOUNTABLE) | tick.key_account
     tick.treated = treated
     tick.level = level

@@ -57,39 +57,42 @@ def invests_in_relationship(state: MarketState, buyers: np.ndarray, suppliers: n
 
 
 def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: EventLog) -> None:
-    """Served orders: a buyer that bought from a new supplier ends its old relationship
-    (switched away) and opens the early stage with the new one (first order, or won back)."""
+    """Served orders: an order that opens a relationship (first order, or won back) moves it
+    to the early stage and ends the relationship it replaces (switched away: a
+    single-sourcing buyer's old supplier, or the smallest supplier of a full multi-sourcing
+    portfolio). The buyer's main supplier becomes ``current``."""
     S = state.n_suppliers
     step = tick.step
     buyers, suppliers, all_flat = tick.served_orders(S)
-    previous = tick.previous_current[buyers]
-    moved = previous != suppliers
-    left = moved & (previous >= 0) & (state.current[buyers] == previous)
-    leaving = buyers[left] * S + previous[left]
+    served = tick.served
+    opening = tick.opening[served] if not served.all() else tick.opening
+    replaces = tick.replaces[served] if not served.all() else tick.replaces
+    main = tick.main[served] if not served.all() else tick.main
+    left = replaces[opening & (replaces >= 0)]
+    left = left[(state.stage.ravel()[left] >= Stage.EARLY) & (state.stage.ravel()[left] <= Stage.FINAL)]
     # seed 002: most customers who leave never said a word
-    tick.count("silent_leavers", (~state.complained.ravel()[leaving]).sum())
-    end_relationships(state, leaving, Cause.SWITCHED_AWAY, log, step)
-    new_buyers, new_suppliers = buyers[moved], suppliers[moved]
-    flat = new_buyers * S + new_suppliers
+    tick.count("silent_leavers", int((~state.complained.ravel()[left]).sum()))
+    end_relationships(state, left, Cause.SWITCHED_AWAY, log, step)
+    new_buyers, new_suppliers = buyers[opening], suppliers[opening]
+    flat = all_flat[opening]
     stage = state.stage.ravel()[flat]
-    opening = (stage == Stage.PRE_RELATIONSHIP) | (stage == Stage.ENDED)
-    first = opening & (state.orders.ravel()[flat] == 0)
+    first = state.orders.ravel()[flat] == 0
     log.record(step, new_buyers[first], new_suppliers[first], stage[first], Stage.EARLY,
                Cause.FIRST_ORDER)
-    back = opening & ~first
-    log.record(step, new_buyers[back], new_suppliers[back], stage[back], Stage.EARLY, Cause.WON_BACK)
-    state.stage.ravel()[flat[opening]] = Stage.EARLY
+    log.record(step, new_buyers[~first], new_suppliers[~first], stage[~first], Stage.EARLY,
+               Cause.WON_BACK)
+    state.stage.ravel()[flat] = Stage.EARLY
     state.start_step.ravel()[flat] = step
     state.stage_start.ravel()[flat] = step
     state.complained.ravel()[flat] = False
     state.escalation.ravel()[flat] = 0
     state.drift_gap.ravel()[flat] = 0
-    state.recent_value[new_buyers] = 0.0
-    state.current[buyers] = suppliers
+    state.recent_value[buyers[opening & main]] = 0.0
+    state.current[buyers[main]] = suppliers[main]
     state.orders.ravel()[all_flat] = np.minimum(state.orders.ravel()[all_flat] + 1, 32_000)
-    tick.count("new_customers", moved.sum())
+    tick.count("new_customers", opening.sum())
     tick.new_by_supplier = np.bincount(new_suppliers, minlength=S)
-    tick.count("switches", left.sum())
+    tick.count("switches", len(left))
 
 
 def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick,
@@ -99,7 +102,8 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
     b, mech = scenario.behaviour, scenario.mechanisms
     S, step = state.n_suppliers, tick.step
     buyers, suppliers, flat = tick.served_orders(S)
-    still = state.current[buyers] == suppliers
+    stage = state.stage.ravel()[flat]
+    still = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)  # not ended this step
     if not still.all():
         buyers, suppliers, flat = buyers[still], suppliers[still], flat[still]
     stage = state.stage.ravel()[flat]

@@ -1,0 +1,39 @@
+"""Run every study under experiments/ (each experiments/NAME/study.py's ``main``) and print
+its headline numbers. ``--quick`` runs the small versions the tests use (seconds each)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def studies() -> list[str]:
+    return sorted(p.parent.name for p in HERE.glob("*/study.py"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small versions (seconds each)")
+    parser.add_argument("names", nargs="*", help="studies to run (default: all)")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(HERE.parent))
+    names = args.names or studies()
+    unknown = sorted(set(names) - set(studies()))
+    if unknown:
+        print(f"no such study: {', '.join(unknown)}; studies: {', '.join(studies())}", file=sys.stderr)
+        return 2
+    for name in names:
+        started = time.perf_counter()
+        headline = importlib.import_module(f"experiments.{name}.study").main(quick=args.quick)
+        print(f"{name} ({time.perf_counter() - started:.0f} s): {json.dumps(headline, default=str)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
