@@ -135,8 +135,8 @@ def resolve_alternatives(scenario: Scenario, spec: str | None, focal: str | None
     the focal supplier, replacing its whole strategy including inline overrides; of a focal
     entry with ``count > 1`` only the first copy is varied unless ``focal_all`` (see
     :func:`split_focal_copy`); a path ending in .toml is a whole scenario file (with the
-    same --set overrides applied); a named what-if changes the market itself (:func:`what_if_alternative`). The first is the
-    baseline."""
+    same --set overrides applied); a named what-if changes the market itself
+    (:func:`what_if_alternative`). The first is the baseline."""
     items = [s.strip() for s in (spec or "").split(",") if s.strip()]
     what_ifs = [w for w in (what_ifs or []) if w.strip()]
     if len(items) + len(what_ifs) + (0 if items else 1 if what_ifs else 0) < 2:
