@@ -44,14 +44,15 @@ def close_alternatives(state: MarketState, scenario: Scenario, buyers: np.ndarra
     return close.sum(axis=1)
 
 
-def invests_in_relationship(state: MarketState, buyers: np.ndarray, suppliers: np.ndarray) -> np.ndarray:
+def invests_in_relationship(state: MarketState, buyers: np.ndarray, suppliers: np.ndarray,
+                            key_account: np.ndarray) -> np.ndarray:
     """Whether the supplier makes the relationship investments Ford (1990) describes for the
     development stage for this customer: it keeps in contact after the sale (accountable
     level or above, or a key-account manager), spends on retaining it, or is prepared to
     adapt to it. A basic supplier with none of these sells and goes: trust alone does not
     develop such a relationship beyond the early stage."""
-    level, treated = treatment_level(state, buyers, suppliers)
-    return (((level >= ACCOUNTABLE) | state.key_account[buyers])
+    level, treated = treatment_level(state, buyers, suppliers, key_account)
+    return (((level >= ACCOUNTABLE) | key_account)
             | (treated & ((state.retention_spend[suppliers] > 0)
                           | (state.adaptation_investment[suppliers] > 0))))
 
@@ -102,10 +103,12 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
     b, mech = scenario.behaviour, scenario.mechanisms
     S, step = state.n_suppliers, tick.step
     buyers, suppliers, flat = tick.served_orders(S)
+    key_account = tick.key_account  # per served order
     stage = state.stage.ravel()[flat]
     still = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)  # not ended this step
     if not still.all():
         buyers, suppliers, flat = buyers[still], suppliers[still], flat[still]
+        key_account = key_account[still]
     stage = state.stage.ravel()[flat]
     if mech.stage_progression:
         # each test reads the pair arrays only for the relationships in the stage it concerns
@@ -115,7 +118,7 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
                               & (state.orders.ravel()[flat[at]] >= b.development_orders))
         if b.development_needs_investment:
             at = np.flatnonzero(to_development)
-            to_development[at] = invests_in_relationship(state, buyers[at], suppliers[at])
+            to_development[at] = invests_in_relationship(state, buyers[at], suppliers[at], key_account[at])
         to_long_term = stage == Stage.DEVELOPMENT
         at = np.flatnonzero(to_long_term)
         to_long_term[at] = state.commitment.ravel()[flat[at]] >= b.long_term_commitment
