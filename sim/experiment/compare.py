@@ -145,6 +145,7 @@ def resolve_alternatives(scenario: Scenario, spec: str | None, focal: str | None
                             f'--alternative "no entrant: events[0].step=never")')
     if len(set(items)) != len(items):
         raise ScenarioError(f"--alternatives {spec!r}: each alternative may appear only once")
+    market = scenario  # what-ifs change the market as the file writes it
     entries = focal_entries(scenario, focal)
     if not focal_all:
         scenario, entries = split_focal_copy(scenario, entries)
@@ -166,8 +167,8 @@ def resolve_alternatives(scenario: Scenario, spec: str | None, focal: str | None
         alternatives.append(Alternative(item, alt, "preset" if item in PRESETS and item not in
                                         scenario.strategies else "scenario strategy"))
     if not items:  # what-ifs alone: the market as the scenario has it is the baseline
-        alternatives.append(Alternative("as is", scenario, "the scenario as written"))
-    alternatives += [what_if_alternative(scenario, text) for text in what_ifs]
+        alternatives.append(Alternative("as is", market, "the scenario as written"))
+    alternatives += [what_if_alternative(market, text) for text in what_ifs]
     names = [a.name for a in alternatives]
     if len(set(names)) != len(names):
         raise ScenarioError(f"--alternatives {spec!r}: two alternatives share the name "

@@ -258,22 +258,23 @@ def test_a_broken_manifest_is_a_message_in_run_and_report(tmp_path, scenario_fil
 
 
 def test_time_left_counts_only_this_sessions_replicates():
+    import io
+
     from sim.experiment.progress import Progress
 
-    class Stream:
-        text = ""
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
 
-        def write(self, s):
-            Stream.text += s
-
-        def flush(self):
-            pass
-
-    bar = Progress(20, "replicates", delay=0.0, stream=Stream())
-    bar.reused(18)  # finished before this session
-    bar.start -= 10.0  # this session has run 10 s ...
-    bar.update(19, 20)  # ... for one replicate of its own
-    assert "~10s left" in Stream.text
+    stream = Terminal()
+    bar = Progress(20, "replicates", delay=0.0, stream=stream, refresh=0)
+    bar.reused(18)  # finished before this session: shown as done, not part of the rate
+    bar.bar.start_t -= 10.0  # this session has run 10 s ...
+    bar.bar.last_print_t -= 10.0
+    bar.update(19, 20)  # ... for one replicate of its own: one more takes about 10 s
+    bar.close()
+    shown = [line for line in stream.getvalue().split("\r") if "19/20" in line]
+    assert shown and "<00:10" in shown[-1], stream.getvalue()
 
 
 def test_run_refuses_a_folder_that_is_a_file(tmp_path, scenario_file):

@@ -143,7 +143,8 @@ def test_segment_results_add_up_to_the_focal_suppliers_relationships_and_endings
 def test_each_rival_is_reported_under_each_alternative(five):
     table = answer.rival_table(five)
     assert set(table["group"]) == set(five.groups)
-    assert set(table["supplier"]) == {"PriceLine 1", "PriceLine 2"}
+    # only "you" (Partners 1) is varied: the other copy of the entry is a rival like PriceLine
+    assert set(table["supplier"]) == {"Partners 2", "PriceLine 1", "PriceLine 2"}
     suppliers = pd.read_parquet(five.folder / "alternatives" / "basic" / "suppliers.parquet")
     mine = suppliers[suppliers["supplier"].astype(str) == "PriceLine 1"]
     want = replicate_outcomes(mine, None, 0.01)["npv_profit"].mean()

@@ -60,11 +60,13 @@ def run_data(run_folder) -> report.ReportData:
 
 @pytest.fixture(scope="module")
 def compare_folder(tmp_path_factory) -> Path:
-    """What ``relsim compare`` writes for the Partners entry as relationship vs transactional
-    (the report is tested on the real thing, not a folder built to look like it)."""
+    """What ``relsim compare --focal Partners --focal-all`` writes: both copies of the Partners
+    entry as relationship vs transactional (the report is tested on the real thing, not a
+    folder built to look like it; --focal-all so that the two focal suppliers are the only
+    holders of the relationship strategy, which the run-summary comparison below relies on)."""
     out = tmp_path_factory.mktemp("report") / "compare"
     sim.compare(load_scenario(SCENARIO), "relationship,transactional", replicates=REPLICATES,
-                focal="Partners", overrides=SMALL, out=out, workers=1)
+                focal="Partners", overrides=SMALL, out=out, workers=1, focal_all=True)
     return out
 
 
