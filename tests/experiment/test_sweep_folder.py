@@ -8,29 +8,19 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-from support import ROOT
+from support import ROOT, relsim_in_process, tree
 from sweep_support import BASE_SCENARIO, GRID, write_sweep
 
-from sim.cli.main import main
 from sim.experiment.store import LEDGER
 from sim.experiment.sweep import sweep
 from sim.experiment.sweep_store import SweepStore
 
 
 def relsim(capsys, *argv: str) -> tuple[int, str]:
-    code = main(list(argv))
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
+    code, _, err = relsim_in_process(capsys, *argv)
     return code, err
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    """Every file's content, but the lock's (which names its latest holder)."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != ".relsim.lock"}
 
 
 def test_a_sweep_into_a_folder_with_a_users_file_is_refused_and_the_file_survives(tmp_path, capsys):
@@ -41,7 +31,7 @@ def test_a_sweep_into_a_folder_with_a_users_file_is_refused_and_the_file_survive
     for extra in ([], ["--overwrite"]):
         code, err = relsim(capsys, "sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress", *extra)
         assert code == 2 and "chapter1.tex" in err
-    assert tree(out) == {"chapter1.tex": b"three months of writing"}  # not even a lock file
+    assert tree(out, lock=False) == {"chapter1.tex": b"three months of writing"}  # not even a lock file
 
 
 def test_overwrite_of_a_sweep_with_a_users_file_in_it_is_refused_and_deletes_nothing(tmp_path, capsys):
@@ -50,11 +40,11 @@ def test_overwrite_of_a_sweep_with_a_users_file_in_it_is_refused_and_deletes_not
     sweep(spec, out, workers=1)
     (out / "runs.parquet" / "my_subset.parquet").write_bytes(b"mine")
     (out / "notes.md").write_text("why these levels")
-    before = tree(out)
+    before = tree(out, lock=False)
     code, err = relsim(capsys, "sweep", str(spec), "--out", str(out), "--overwrite", "--workers", "1",
                        "--no-progress")
     assert code == 2 and "notes.md" in err and "runs.parquet/my_subset.parquet" in err
-    assert tree(out) == before
+    assert tree(out, lock=False) == before
 
 
 def test_overwrite_of_a_sweep_removes_only_its_own_files_analysis_included(tmp_path, capsys):
@@ -158,13 +148,13 @@ def test_run_compare_and_sweep_refuse_each_others_folders_even_with_overwrite(tm
     spec = write_sweep(tmp_path)
     swept = tmp_path / "swept"
     sweep(spec, swept, workers=1)
-    before = tree(swept)
+    before = tree(swept, lock=False)
     for command in ("run", "compare"):
         for extra in ([], ["--overwrite"]):
             code, err = relsim(capsys, command, str(tmp_path / "base.toml"), "--out", str(swept), "--workers", "1",
                                *extra)
             assert code == 2 and "holds the results of `relsim sweep`" in err
-    assert tree(swept) == before
+    assert tree(swept, lock=False) == before
     ran = tmp_path / "ran"
     assert relsim(capsys, "run", str(tmp_path / "base.toml"), "--out", str(ran), "--workers", "1")[0] == 0
     code, err = relsim(capsys, "sweep", str(spec), "--out", str(ran), "--overwrite", "--workers", "1", "--no-progress")
