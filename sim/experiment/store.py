@@ -31,11 +31,13 @@ The rules every writer keeps:
   that lists it. On opening a folder, a replicate counts only when all four of its tables are
   on disk; the files of a partial replicate (a writer killed between two tables) are removed.
   A manifest whose status is still "running" was left by a killed writer: it is interrupted.
-- **One writer.** :meth:`ResultsFolder.lock` takes an exclusive lock the kernel drops when the
+- **One writer.** :meth:`ResultsStore.open_for_writing` takes an exclusive lock the kernel drops when the
   holder dies; a second writer is refused with a message naming the holder.
-- **Only our own files.** :meth:`ResultsFolder.unrecognised` lists what this program did not
+- **Only our own files.** :meth:`ResultsStore.unrecognised` lists what this program did not
   write; ``--overwrite`` refuses a folder holding anything of that kind and otherwise removes
-  exactly the files listed above (:meth:`ResultsFolder.remove_own_files`), nothing else.
+  exactly the files listed above (:meth:`ResultsStore.remove_own_files`), nothing else; files
+  written later (report, figures, analysis) are recorded in the ledger by
+  :meth:`ResultsStore.write_output`. A command never replaces another kind's folder.
 """
 
 from __future__ import annotations
