@@ -72,3 +72,20 @@ def load_study(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def relsim_in_process(capsys, *argv: str) -> tuple[int, str, str]:
+    """``relsim ARGV`` in this process: exit code, stdout, stderr (never a traceback)."""
+    from sim.cli.main import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def tree(folder: Path, *, lock: bool = True) -> dict[str, bytes]:
+    """Every file below ``folder`` and its content (without the lock file, which names its
+    latest holder, when ``lock`` is false)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and (lock or p.name != ".relsim.lock")}

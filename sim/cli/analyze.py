@@ -22,7 +22,7 @@ def add_parser(sub) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    from sim.observe.numbers import number
+    from sim.observe.numbers import number, percent, plain, with_interval
     from sim.report.analyze import write_analysis
 
     page, a = write_analysis(args.results, args.outcome, args.alternative, args.above)
@@ -31,19 +31,19 @@ def command(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     if a.sobol is not None:
         for _, r in a.sobol.iterrows():
-            print(f"  Sobol {r['parameter']}: S1 {r['S1']:.2f} ± {r['S1_conf']:.2f}, "
-                  f"ST {r['ST']:.2f} ± {r['ST_conf']:.2f}")
+            print(f"  Sobol {r['parameter']}: S1 {with_interval(r['S1'], r['S1_conf'], 'score')}, "
+                  f"ST {with_interval(r['ST'], r['ST_conf'], 'score')}")
     if a.morris is not None:
         for _, r in a.morris.sort_values("mu_star", ascending=False).iterrows():
             print(f"  Morris {r['parameter']}: mu* {number(r['mu_star'], a.kind)}, "
                   f"sigma {number(r['sigma'], a.kind)}")
     if a.box is not None:
         b = a.box
-        print(f"  where {a.target}: coverage {100 * b.coverage:.0f}%, density {100 * b.density:.0f}%, "
-              f"mass {100 * b.mass:.0f}%")
+        print(f"  where {a.target}: coverage {percent(b.coverage, 0)}, density {percent(b.density, 0)}, "
+              f"mass {percent(b.mass, 0)}")
         for _, r in b.limits.iterrows():
-            where = (f"one of {', '.join(map(str, r['levels']))}" if r["levels"] is not None
-                     else f"{r['low']:.4g} to {r['high']:.4g}")
+            where = (f"one of {', '.join(map(plain, r['levels']))}" if r["levels"] is not None
+                     else f"{plain(r['low'])} to {plain(r['high'])}")
             print(f"    {r['parameter']}: {where}")
     print(f"analysis: {page}")
     return 0

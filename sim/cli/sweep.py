@@ -26,7 +26,9 @@ def add_parser(sub) -> None:
                        help="start a local Dask cluster of N worker processes for this sweep, and stop it")
     p.add_argument("--replicates", type=positive_int("--replicates"),
                    help="replicates per point (default: the sweep file's); more extends the sweep")
-    p.add_argument("--overwrite", action="store_true", help="replace a sweep's results already in --out")
+    p.add_argument("--overwrite", action="store_true", help="replace a sweep's results already in --out: "
+                   "removes only the files relsim wrote there (its analysis included) and refuses a folder "
+                   "that holds anything else")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=command)
 

@@ -26,7 +26,7 @@ from sim.experiment.files import atomic_write_parquet, atomic_write_text
 from sim.experiment.guard import local_workers
 from sim.experiment.progress import ProgressOffset
 from sim.experiment.run import RunResults, package_versions, run, scenario_digest
-from sim.experiment.store import ALTERNATIVES, ResultsFolder, scenario_differences
+from sim.experiment.store import ALTERNATIVES, ResultsFolder, what_differs
 from sim.observe import numbers
 from sim.observe.kpis import DEFAULT_UNIT, KPI, KPIS, OBJECTIVE, long_summary, replicate_outcomes
 from sim.stats.intervals import difference_interval
@@ -416,12 +416,11 @@ def _prepare_compare_folder(folder: ResultsFolder, manifest: dict[str, Any], ove
     """Under the folder's lock: refuse what cannot be reused (saying what differs), remove our
     own files on --overwrite, and write the new manifest (status running)."""
     previous = folder.read_manifest()
+    if previous is not None:
+        folder.require_kind(previous, "compare")
     if overwrite:
         folder.remove_own_files()
     elif previous is not None:
-        if previous.get("kind") != "compare":
-            raise ScenarioError(f"{folder.path}: holds the results of a `relsim run`, not of a "
-                                f"comparison; choose another --out")
         differ = []
         old_names = [a.get("name") for a in previous.get("alternatives", [])]
         new_names = [a["name"] for a in manifest["alternatives"]]
@@ -436,7 +435,7 @@ def _prepare_compare_folder(folder: ResultsFolder, manifest: dict[str, Any], ove
                     old_market = old_scenario.get("market") or {}
                     old_scenario = {**old_scenario,
                                     "market": {k: v for k, v in old_market.items() if k != "replicates"}}
-                    lines = scenario_differences(old_scenario, _without_replicates(after))
+                    lines = what_differs(old_scenario, _without_replicates(after))
                     differ.append(f"alternative {new['name']}: " + ("; ".join(lines) or "its scenario"))
         for key, label in (("root_seed", "root seed"), ("common_random_numbers", "common random numbers"),
                            ("focal_suppliers", "focal suppliers")):

@@ -22,7 +22,7 @@ import pandas as pd
 from sim.config import Scenario, ScenarioError
 from sim.experiment.executors import process_pool, stop_now
 from sim.experiment.guard import completed, local_workers
-from sim.experiment.store import TABLES, ResultsFolder, scenario_differences
+from sim.experiment.store import TABLES, ResultsFolder, what_differs
 from sim.observe.summary import summarise_by_strategy
 
 __all__ = ["TABLES", "ResultsFolder", "RunResults", "load_results", "replicate_seeds", "run",
@@ -142,6 +142,8 @@ def _prepare_folder(folder: ResultsFolder, scenario: Scenario, overwrite: bool) 
     """The finished replicates of this scenario already in ``folder`` (and their timings), after
     refusing what cannot be reused. Runs under the folder's lock."""
     previous = folder.read_manifest()
+    if previous is not None:
+        folder.require_kind(previous, "run")
     if overwrite:
         folder.remove_own_files()
         return set(), {}
@@ -151,16 +153,16 @@ def _prepare_folder(folder: ResultsFolder, scenario: Scenario, overwrite: bool) 
             raise ScenarioError(f"{folder.path}: holds replicate files but no manifest.json saying what "
                                 f"they are; pass --overwrite to replace them, or choose another --out")
         return set(), {}
-    if previous.get("kind") == "compare" or "scenario" not in previous:
-        raise ScenarioError(f"{folder.path}: holds the results of a `relsim compare`, not of a run; "
-                            f"choose another --out")
+    if "scenario" not in previous:
+        raise ScenarioError(f"{folder.path}: its manifest.json does not say which scenario ran; choose "
+                            f"another --out, or pass --overwrite to replace its results")
     digest = scenario_digest(scenario)
     if previous.get("scenario_sha256") != digest:
         old = previous.get("scenario") if isinstance(previous.get("scenario"), dict) else {}
         new = scenario.to_dict()
         for d in (old, new):
             d.get("market", {}).pop("replicates", None) if isinstance(d.get("market"), dict) else None
-        what = scenario_differences(old, new) or ["the program version that wrote it"]
+        what = what_differs(old, new) or ["the program version that wrote it"]
         raise ScenarioError(f"{folder.path}: holds results of a different scenario, which cannot be "
                             f"reused or extended ({'; '.join(what)}); choose another --out, or pass "
                             f"--overwrite to replace them")

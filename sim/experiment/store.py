@@ -16,6 +16,12 @@ A **run folder** (``relsim run``, :func:`sim.run`) holds::
 A **compare folder** holds ``manifest.json`` (``kind = "compare"``), ``metrics.parquet``,
 ``summary.csv``, ``differences.csv``, the report and ``alternatives/NAME/``, each a run folder.
 
+A **sweep folder** (``relsim sweep``, :mod:`sim.experiment.sweep_store`) holds ``manifest.json``
+(``kind = "sweep"``), the design and one Parquet dataset of runs written in batches, and the
+``analysis/`` written by ``relsim analyze`` (listed in .relsim-files.json).
+
+Every kind is a :class:`ResultsStore`: the rules below are written once, there.
+
 The rules every writer keeps:
 
 - **Whole or absent.** Every file is written to a hidden uniquely named temporary file and
@@ -25,11 +31,13 @@ The rules every writer keeps:
   that lists it. On opening a folder, a replicate counts only when all four of its tables are
   on disk; the files of a partial replicate (a writer killed between two tables) are removed.
   A manifest whose status is still "running" was left by a killed writer: it is interrupted.
-- **One writer.** :meth:`ResultsFolder.lock` takes an exclusive lock the kernel drops when the
+- **One writer.** :meth:`ResultsStore.open_for_writing` takes an exclusive lock the kernel drops when the
   holder dies; a second writer is refused with a message naming the holder.
-- **Only our own files.** :meth:`ResultsFolder.unrecognised` lists what this program did not
+- **Only our own files.** :meth:`ResultsStore.unrecognised` lists what this program did not
   write; ``--overwrite`` refuses a folder holding anything of that kind and otherwise removes
-  exactly the files listed above (:meth:`ResultsFolder.remove_own_files`), nothing else.
+  exactly the files listed above (:meth:`ResultsStore.remove_own_files`), nothing else; files
+  written later (report, figures, analysis) are recorded in the ledger by
+  :meth:`ResultsStore.write_output`. A command never replaces another kind's folder.
 """
 
 from __future__ import annotations
@@ -51,9 +59,12 @@ OWN_FILES = {"manifest.json", "summary.csv", "differences.csv", "metrics.parquet
              LOCK_NAME}
 #: where the report and other later writers record the files they wrote (figures/NAME.png)
 LEDGER = ".relsim-files.json"
+MANIFEST = "manifest.json"
 REPLICATE_FILE = re.compile(r"rep-(\d{5,})\.parquet")
 TEMPORARY = re.compile(r"\..+\.tmp")
 ALTERNATIVES = "alternatives"
+#: what each kind of folder is called in messages, and the command that writes it
+KINDS = {"run": "`relsim run`", "compare": "`relsim compare`", "sweep": "`relsim sweep`"}
 
 
 def _show_list(names: list[str], most: int = 6) -> str:
@@ -61,17 +72,37 @@ def _show_list(names: list[str], most: int = 6) -> str:
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
-class ResultsFolder:
-    """A results folder: ``manifest.json`` plus one Parquet dataset per table, written one
-    replicate file at a time (``market.parquet/rep-00003.parquet``). See the module's text for
-    the layout and the rules."""
+def damaged_file(path: Path, exc: BaseException, what: str, remedy: str) -> ScenarioError:
+    """The one message for a results file that cannot be read: which file, why, what to do."""
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ScenarioError(f"{path}: damaged {what} ({reason[:160]}); {remedy}")
+
+
+class ResultsStore:
+    """What every results folder shares, whatever wrote it (``run``, ``compare``, ``sweep``):
+    the manifest and its damaged-file messages, the writer's lock, whole-or-absent writes, the
+    ledger of files written later (reports, analyses), and the ownership rules that let
+    ``--overwrite`` remove exactly this program's files and refuse a folder holding a user's.
+
+    A kind of folder says what it owns: :attr:`own_paths` (fixed names, relative to the
+    folder), :attr:`datasets` (``NAME.parquet`` folders) and :attr:`data_file` (the names of
+    the files inside them)."""
+
+    #: the manifest's ``kind`` values this class reads (a run's manifest has none: "run")
+    kinds: tuple[str, ...] = ()
+    #: fixed paths this kind of folder's writers use (relative; ``analysis/index.html``)
+    own_paths: frozenset[str] = frozenset({MANIFEST, LOCK_NAME})
+    datasets: tuple[str, ...] = ()
+    data_file: re.Pattern = re.compile(r"(?!)")
+    #: what a folder of this kind is called in "holds no ..." messages
+    noun = "relsim results"
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
     # ------------------------------------------------------------------ manifest
     def manifest_path(self) -> Path:
-        return self.path / "manifest.json"
+        return self.path / MANIFEST
 
     def read_manifest(self) -> dict[str, Any] | None:
         """The manifest, or None when there is none. A damaged one is a clear error."""
@@ -107,6 +138,156 @@ class ResultsFolder:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         atomic_write_json(self.manifest_path(), manifest)
+
+    def require_kind(self, manifest: dict[str, Any], wanted: str) -> None:
+        """Refuse a folder that holds another command's results (before anything is touched:
+        ``--overwrite`` never replaces a sweep with a run, or the reverse)."""
+        kind = manifest.get("kind", "run")
+        if kind != wanted:
+            holds = KINDS.get(kind, f"kind {kind!r}")
+            raise ScenarioError(f"{self.path}: holds the results of {holds}, not of "
+                                f"{KINDS.get(wanted, wanted)}; choose another --out")
+
+    # ------------------------------------------------------------------ outputs of later writers
+    def ledger(self) -> set[str]:
+        try:
+            names = json.loads((self.path / LEDGER).read_text("utf-8"))
+        except (OSError, ValueError):
+            return set()
+        return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+    def write_output(self, relative: str, content: bytes) -> Path:
+        """Write ``relative`` (e.g. ``figures/market_share.png``) whole or not at all, and record
+        it as ours so that ``--overwrite`` may remove it later."""
+        target = self.path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        names = self.ledger()
+        if relative not in names:
+            atomic_write_json(self.path / LEDGER, sorted(names | {relative}))
+        atomic_write_bytes(target, content)
+        return target
+
+    def remove_output(self, relative: str) -> None:
+        """Remove an output of ours that no longer holds (an earlier analysis's Sobol table),
+        and its line in the ledger. Only ever a path of ours: the ledger's or a fixed name."""
+        names = self.ledger()
+        if relative not in names and relative not in self.own_paths:
+            raise ValueError(f"{relative}: not a file relsim wrote")
+        (self.path / relative).unlink(missing_ok=True)
+        if relative in names:
+            atomic_write_json(self.path / LEDGER, sorted(names - {relative}))
+
+    # ------------------------------------------------------------------ ownership
+    def _own_data(self, entry: Path) -> bool:
+        return entry.name.endswith(".parquet") and entry.name.removesuffix(".parquet") in self.datasets
+
+    def _unrecognised_below(self, entry: Path) -> list[str] | None:
+        """Hook for a kind with nested folders of its own (a comparison's alternatives): the
+        strays below ``entry``, or None when ``entry`` is not such a folder."""
+        return None
+
+    def unrecognised(self) -> list[str]:
+        """Paths (relative to the folder) that this program did not write."""
+        if not self.path.is_dir():
+            return []
+        strays: list[str] = []
+        ours = self.ledger() | self.own_paths
+        for entry in sorted(self.path.iterdir()):
+            name = entry.name
+            if TEMPORARY.fullmatch(name) or name == LEDGER:
+                continue
+            if entry.is_symlink():
+                strays.append(name)
+            elif entry.is_file():
+                if name not in ours:
+                    strays.append(name)
+            elif self._own_data(entry):
+                strays += [f"{name}/{p.name}" for p in sorted(entry.iterdir())
+                           if not (p.is_file() and (self.data_file.fullmatch(p.name) or TEMPORARY.fullmatch(p.name)))]
+            elif (below := self._unrecognised_below(entry)) is not None:
+                strays += below
+            elif any(p.startswith(name + "/") for p in ours):
+                # a folder of later writers' outputs (figures/, analysis/): ours where listed
+                strays += [rel for p in sorted(entry.rglob("*"))
+                           if not p.is_dir() or p.is_symlink()
+                           if (rel := str(p.relative_to(self.path))) not in ours and not TEMPORARY.fullmatch(p.name)]
+            else:
+                strays.append(name + "/")
+        return strays
+
+    def refuse_unrecognised(self, action: str) -> None:
+        strays = self.unrecognised()
+        if strays:
+            raise ScenarioError(f"{self.path}: holds files relsim did not write ({_show_list(strays)}); "
+                                f"{action} only ever touches relsim's own results, so choose an empty or "
+                                f"new --out (or move those files away)")
+
+    def _remove_below(self) -> None:
+        """Hook: remove a kind's nested folders of its own (a comparison's alternatives)."""
+
+    def remove_own_files(self) -> None:
+        """Remove everything this program wrote here (never anything else; see
+        :meth:`unrecognised`), keeping the lock file of the writer that calls this."""
+        self.refuse_unrecognised("--overwrite")
+        for table in self.datasets:
+            folder = self.path / f"{table}.parquet"
+            if folder.is_dir():
+                for p in folder.iterdir():
+                    p.unlink()
+                folder.rmdir()
+        for relative in (self.own_paths - {LOCK_NAME}) | self.ledger():
+            target = self.path / relative
+            target.unlink(missing_ok=True)
+            for parent in target.parents:  # figures/, analysis/figures/, analysis/ once empty
+                if parent == self.path or not parent.is_dir():
+                    break
+                for tmp in parent.glob(".*.tmp"):
+                    tmp.unlink()
+                if any(parent.iterdir()):
+                    break
+                parent.rmdir()
+        self._remove_below()
+        (self.path / LEDGER).unlink(missing_ok=True)
+        for tmp in self.path.glob(".*.tmp"):
+            tmp.unlink()
+
+    # ------------------------------------------------------------------ opening
+    def _clean_after_killed_writer(self) -> None:
+        """Hook, under the lock: remove what a writer killed mid-write left (only ours)."""
+
+    def open_for_writing(self, command: str) -> FolderLock:
+        """Create the folder if needed and take its lock (refusing a folder that holds a
+        user's files before writing anything into it). Returns the held lock."""
+        if self.path.exists() and not self.path.is_dir():
+            raise ScenarioError(f"{self.path}: exists and is not a folder; choose another --out")
+        if self.path.is_dir() and self.read_manifest() is None and self.unrecognised():
+            raise ScenarioError(f"{self.path}: folder is not empty and holds no {self.noun} "
+                                f"({_show_list(self.unrecognised())}); choose an empty or new --out")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ScenarioError(f"{self.path}: cannot create the results folder ({exc.strerror}); "
+                                f"choose another --out") from None
+        lock = FolderLock(self.path, command).acquire()
+        try:
+            for tmp in [*self.path.glob(".*.tmp"), *self.path.glob("*.parquet/.*.tmp")]:
+                tmp.unlink(missing_ok=True)
+            self._clean_after_killed_writer()
+        except BaseException:
+            lock.release()
+            raise
+        return lock
+
+
+class ResultsFolder(ResultsStore):
+    """A run or compare folder: ``manifest.json`` plus one Parquet dataset per table, written
+    one replicate file at a time (``market.parquet/rep-00003.parquet``). See the module's text
+    for the layout and the rules."""
+
+    kinds = ("run", "compare")
+    own_paths = frozenset(OWN_FILES)
+    datasets = TABLES
+    data_file = REPLICATE_FILE
 
     # ------------------------------------------------------------------ replicates
     def table_folder(self, table: str) -> Path:
@@ -150,9 +331,8 @@ class ResultsFolder:
             raise ScenarioError(f"{path}: missing; the folder lost a finished replicate's file: run "
                                 f"the same command again to recompute it") from None
         except Exception as exc:  # pyarrow raises its own ArrowInvalid, OSError, ValueError ...
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ScenarioError(f"{path}: damaged replicate file ({reason[:160]}); delete this file and "
-                                f"run the same command again to recompute replicate {replicate}") from None
+            raise damaged_file(path, exc, "replicate file", f"delete this file and run the same command "
+                               f"again to recompute replicate {replicate}") from None
 
     def read_replicate(self, replicate: int) -> dict[str, pd.DataFrame]:
         return {t: self.read_replicate_table(t, replicate) for t in TABLES}
@@ -164,87 +344,19 @@ class ResultsFolder:
                                 f"{table}.parquet/rep-*.parquet)")
         return pd.concat([self.read_replicate_table(table, r) for r in done], ignore_index=True)
 
-    # ------------------------------------------------------------------ outputs of later writers
-    def ledger(self) -> set[str]:
-        try:
-            names = json.loads((self.path / LEDGER).read_text("utf-8"))
-        except (OSError, ValueError):
-            return set()
-        return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
-
-    def write_output(self, relative: str, content: bytes) -> Path:
-        """Write ``relative`` (e.g. ``figures/market_share.png``) whole or not at all, and record
-        it as ours so that ``--overwrite`` may remove it later."""
-        target = self.path / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        names = self.ledger()
-        if relative not in names:
-            atomic_write_json(self.path / LEDGER, sorted(names | {relative}))
-        atomic_write_bytes(target, content)
-        return target
-
-    # ------------------------------------------------------------------ ownership
-    def _is_run_layout(self, path: Path) -> bool:
-        return path.name.removesuffix(".parquet") in TABLES and path.name.endswith(".parquet")
-
-    def unrecognised(self) -> list[str]:
-        """Paths (relative to the folder) that this program did not write."""
-        if not self.path.is_dir():
-            return []
-        strays: list[str] = []
-        written = self.ledger()
-        for entry in sorted(self.path.iterdir()):
-            name = entry.name
-            if TEMPORARY.fullmatch(name) or name == LEDGER:
-                continue
-            if entry.is_file() and not entry.is_symlink() and name in OWN_FILES:
-                continue
-            if entry.is_dir() and not entry.is_symlink() and self._is_run_layout(entry):
-                strays += [f"{name}/{p.name}" for p in sorted(entry.iterdir())
-                           if not (p.is_file() and (REPLICATE_FILE.fullmatch(p.name) or TEMPORARY.fullmatch(p.name)))]
-                continue
-            if entry.is_dir() and not entry.is_symlink() and name == "figures":
-                strays += [f"figures/{p.name}" for p in sorted(entry.iterdir())
-                           if f"figures/{p.name}" not in written and not TEMPORARY.fullmatch(p.name)]
-                continue
-            if entry.is_dir() and not entry.is_symlink() and name == ALTERNATIVES:
-                for alt in sorted(entry.iterdir()):
-                    if alt.is_dir() and not alt.is_symlink():
-                        strays += [f"{ALTERNATIVES}/{alt.name}/{p}" for p in ResultsFolder(alt).unrecognised()]
-                    else:
-                        strays.append(f"{ALTERNATIVES}/{alt.name}")
-                continue
-            strays.append(name + ("/" if entry.is_dir() else ""))
+    # ------------------------------------------------------------------ a comparison's alternatives
+    def _unrecognised_below(self, entry: Path) -> list[str] | None:
+        if entry.name != ALTERNATIVES:
+            return None
+        strays = []
+        for alt in sorted(entry.iterdir()):
+            if alt.is_dir() and not alt.is_symlink():
+                strays += [f"{ALTERNATIVES}/{alt.name}/{p}" for p in ResultsFolder(alt).unrecognised()]
+            else:
+                strays.append(f"{ALTERNATIVES}/{alt.name}")
         return strays
 
-    def refuse_unrecognised(self, action: str) -> None:
-        strays = self.unrecognised()
-        if strays:
-            raise ScenarioError(f"{self.path}: holds files relsim did not write ({_show_list(strays)}); "
-                                f"{action} only ever touches relsim's own results, so choose an empty or "
-                                f"new --out (or move those files away)")
-
-    def remove_own_files(self) -> None:
-        """Remove everything this program wrote here (never anything else; see
-        :meth:`unrecognised`), keeping the lock file of the writer that calls this."""
-        self.refuse_unrecognised("--overwrite")
-        for table in TABLES:
-            folder = self.table_folder(table)
-            if folder.is_dir():
-                for p in folder.iterdir():
-                    p.unlink()
-                folder.rmdir()
-        for name in OWN_FILES - {LOCK_NAME}:
-            (self.path / name).unlink(missing_ok=True)
-        for relative in self.ledger():
-            (self.path / relative).unlink(missing_ok=True)
-        figures = self.path / "figures"
-        if figures.is_dir():
-            for p in figures.iterdir():
-                if TEMPORARY.fullmatch(p.name):
-                    p.unlink()
-            if not any(figures.iterdir()):
-                figures.rmdir()
+    def _remove_below(self) -> None:
         alternatives = self.path / ALTERNATIVES
         if alternatives.is_dir():
             for alt in alternatives.iterdir():
@@ -252,34 +364,9 @@ class ResultsFolder:
                 (alt / LOCK_NAME).unlink(missing_ok=True)
                 alt.rmdir()
             alternatives.rmdir()
-        (self.path / LEDGER).unlink(missing_ok=True)
-        for tmp in self.path.glob(".*.tmp"):
-            tmp.unlink()
 
-    # ------------------------------------------------------------------ opening
-    def open_for_writing(self, command: str) -> FolderLock:
-        """Create the folder if needed and take its lock (refusing a folder that holds a
-        user's files before writing anything into it). Returns the held lock."""
-        if self.path.exists() and not self.path.is_dir():
-            raise ScenarioError(f"{self.path}: exists and is not a folder; choose another --out")
-        if self.path.is_dir() and self.read_manifest() is None and self.unrecognised():
-            raise ScenarioError(f"{self.path}: folder is not empty and holds no relsim results "
-                                f"({_show_list(self.unrecognised())}); choose an empty or new --out")
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ScenarioError(f"{self.path}: cannot create the results folder ({exc.strerror}); "
-                                f"choose another --out") from None
-        lock = FolderLock(self.path, command).acquire()
-        try:
-            # remove what a killed writer left: temporaries and replicates missing a table
-            for tmp in [*self.path.glob(".*.tmp"), *self.path.glob("*.parquet/.*.tmp")]:
-                tmp.unlink(missing_ok=True)
-            self.discard(self.partial())
-        except BaseException:
-            lock.release()
-            raise
-        return lock
+    def _clean_after_killed_writer(self) -> None:
+        self.discard(self.partial())  # replicates missing a table are recomputed, never trusted
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -299,16 +386,19 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def scenario_differences(old: dict[str, Any], new: dict[str, Any], most: int = 8) -> list[str]:
-    """What differs between two resolved scenarios, key by key (``market.steps: 120 -> 60``)."""
+def what_differs(old: dict[str, Any], new: dict[str, Any], most: int = 8) -> list[str]:
+    """What differs between what a folder holds and what is asked now, key by key
+    (``market.steps: 120 here, 60 now``): the one wording of every "holds a different ..."
+    refusal (scenarios of runs and comparisons, the identity of a sweep)."""
     a, b = flatten(old), flatten(new)
     missing = object()
+
+    def show(v: Any) -> str:
+        return "(absent)" if v is missing else json.dumps(v, default=str)
     lines = []
     for key in sorted(set(a) | set(b)):
         x, y = a.get(key, missing), b.get(key, missing)
         if x != y:
-            def show(v: Any) -> str:
-                return "(absent)" if v is missing else json.dumps(v, default=str)
             lines.append(f"{key}: {show(x)} here, {show(y)} now")
     if len(lines) > most:
         lines = lines[:most] + [f"... and {len(lines) - most} more"]

@@ -1,8 +1,10 @@
-"""The results store of a sweep: a folder of Parquet datasets written as runs finish.
+"""The sweep folder: a kind of results folder (``manifest.json`` with ``kind = "sweep"``), a
+Parquet dataset of runs written as runs finish.
 
 ::
 
-    DIR/sweep.json               what was swept (spec identity, design, seeds), status, versions
+    DIR/manifest.json            kind "sweep": what was swept (spec identity, design, seeds),
+                                 status, versions, history
     DIR/sweep.toml               the sweep file as given (when run from a file)
     DIR/points.parquet           the design: point_index, point, one column per parameter, x:KEY
     DIR/runs.parquet/part-*.parquet       one tidy row per run: point, replicate, [alternative],
@@ -10,17 +12,23 @@
     DIR/market.parquet/part-*.parquet     optional series (every `keep.every` steps)
     DIR/suppliers.parquet/part-*.parquet
     DIR/events.parquet/part-*.parquet     event logs, only when asked
+    DIR/analysis/...             written by ``relsim analyze`` (listed in .relsim-files.json)
+
+:class:`SweepStore` is a :class:`~sim.experiment.store.ResultsStore`: the manifest, the lock,
+whole-or-absent writes, the ledger and the ownership rules (``--overwrite`` removes only these
+files, a folder holding a user's is refused) are the ones every results folder keeps; this
+module adds only what is a sweep's own: batches, reading the dataset, and deciding whether a
+spec may resume or extend what is stored.
 
 A batch of finished runs is one part file per table, all with the same name; the runs part
 is written last and is what makes the batch count, so a batch cut short by a kill leaves
 at most series parts without runs, which the next start removes (they are ours) before
-their runs are redone. Every file is written whole or not at all (hidden temporary, then
-rename). ``pandas.read_parquet(DIR / "runs.parquet")`` reads every finished run.
+their runs are redone. ``pandas.read_parquet(DIR / "runs.parquet")`` reads every finished run.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import secrets
 import time
 from pathlib import Path
@@ -29,48 +37,54 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
-from sim.config.schema import ScenarioError, show
-from sim.experiment.files import (
-    FolderBusy,
-    FolderLock,
-    atomic_write_json,
-    atomic_write_parquet,
-    atomic_write_text,
-    remove_stale_temporaries,
-)
+from sim.config.schema import ScenarioError
+from sim.experiment.files import FolderLock, atomic_write_json, atomic_write_parquet, atomic_write_text
+from sim.experiment.store import LOCK_NAME, MANIFEST, ResultsStore, damaged_file, what_differs
 
 RUNS = "runs"
 SERIES_TABLES = ("market", "suppliers", "events")
-MANIFEST = "sweep.json"
+#: the manifest of sweeps written before the sweep folder became a results folder
+LEGACY_MANIFEST = "sweep.json"
+PART_FILE = re.compile(r"part-\d{20}-[0-9a-f]{6}\.parquet")
 _TEXT_COLUMNS = ("point", "alternative", "status", "error", "host")
 
+#: what ``relsim analyze`` writes (into ``analysis/``); fixed names, so that an analysis
+#: written before the ledger existed is still known as ours
+ANALYSIS = "analysis"
+ANALYSIS_TABLES = ("effects", "points", "sobol", "morris", "prim_box")
+ANALYSIS_FIGURES = ("main_effects", "interactions", "heatmaps", "sobol", "morris", "prim")
+ANALYSIS_FILES = frozenset({f"{ANALYSIS}/index.html"} | {f"{ANALYSIS}/{t}.csv" for t in ANALYSIS_TABLES}
+                           | {f"{ANALYSIS}/figures/{f}.png" for f in ANALYSIS_FIGURES})
 
-class SweepStore:
-    """Reads and writes one sweep's folder; one writer at a time (an flock)."""
+
+class SweepStore(ResultsStore):
+    """Reads and writes one sweep's folder; one writer at a time (the store's lock)."""
+
+    kinds = ("sweep",)
+    own_paths = frozenset({MANIFEST, LOCK_NAME, LEGACY_MANIFEST, "points.parquet", "sweep.toml"}) | ANALYSIS_FILES
+    datasets = (RUNS, *SERIES_TABLES)
+    data_file = PART_FILE
+    noun = "sweep"
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
+        super().__init__(path)
         self._lock: FolderLock | None = None
 
     # ----------------------------------------------------------------- locations
-    @property
     def manifest_path(self) -> Path:
+        legacy = self.path / LEGACY_MANIFEST
+        if not (self.path / MANIFEST).exists() and legacy.exists():
+            return legacy
         return self.path / MANIFEST
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        atomic_write_json(self.path / MANIFEST, manifest)
+        (self.path / LEGACY_MANIFEST).unlink(missing_ok=True)  # moved into manifest.json
 
     def table_dir(self, table: str) -> Path:
         return self.path / f"{table}.parquet"
-
-    def read_manifest(self) -> dict[str, Any] | None:
-        try:
-            return json.loads(self.manifest_path.read_text())
-        except FileNotFoundError:
-            return None
-        except (json.JSONDecodeError, OSError) as exc:
-            raise ScenarioError(f"{self.manifest_path}: unreadable sweep manifest: {exc}") from None
-
-    def write_manifest(self, manifest: dict[str, Any]) -> None:
-        atomic_write_json(self.manifest_path, manifest)
 
     # ----------------------------------------------------------------- opening
     def open(self, manifest: dict[str, Any], points: pd.DataFrame, spec_text: str | None = None,
@@ -78,36 +92,20 @@ class SweepStore:
         """Take the folder for a sweep described by ``manifest``: create it, or check that it
         holds the same sweep (refused with what differs otherwise). Returns the (point,
         replicate) pairs already finished."""
-        if self.path.exists() and not self.path.is_dir():
-            raise ScenarioError(f"{self.path}: exists and is not a folder; choose another --out")
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ScenarioError(f"{self.path}: cannot create the sweep folder ({exc.strerror}); "
-                                f"choose another --out") from None
-        try:
-            self._lock = FolderLock(self.path, "relsim sweep").acquire()
-        except FolderBusy as exc:
-            raise ScenarioError(exc.messages) from None
+        self._lock = self.open_for_writing("relsim sweep")
         try:
             previous = self.read_manifest()
-            if previous is None:
-                ours = {MANIFEST, ".relsim.lock"}
-                if any(p.name not in ours for p in self.path.iterdir()):
-                    if (self.path / "manifest.json").exists():
-                        raise ScenarioError(f"{self.path}: holds the results of `relsim run` or `relsim "
-                                            f"compare`, not a sweep; choose another --out")
-                    raise ScenarioError(f"{self.path}: folder is not empty and holds no sweep; choose an "
-                                        f"empty or new --out")
-            elif overwrite:
-                self._remove_ours()
+            if previous is not None:
+                self.require_kind(previous, "sweep")
+            if overwrite:
+                self.remove_own_files()
                 previous = None
+            elif previous is None:
+                if self.finished():
+                    raise ScenarioError(f"{self.path}: holds sweep runs but no manifest.json saying what "
+                                        f"they are; pass --overwrite to replace them, or choose another --out")
             else:
-                if previous.get("kind") != "sweep":
-                    raise ScenarioError(f"{self.path}: {MANIFEST} is not a sweep manifest; choose another --out")
                 self._check_same(previous, manifest, points)
-            remove_stale_temporaries(self.path)
-            self._remove_orphans()
             atomic_write_parquet(points, self.path / "points.parquet")
             if spec_text is not None:
                 atomic_write_text(self.path / "sweep.toml", spec_text)
@@ -128,15 +126,11 @@ class SweepStore:
     def _check_same(self, previous: dict[str, Any], manifest: dict[str, Any], points: pd.DataFrame) -> None:
         """Refuse a different sweep; allow more replicates and a design that keeps every point
         already run (a larger Sobol or Morris sample, more grid levels)."""
-        old, new = previous.get("identity", {}), manifest["identity"]
-        grid = new.get("design.kind") == "grid"
-        differences = []
-        for key in sorted(set(old) | set(new)):
-            a, b = old.get(key), new.get(key)
-            if key == "parameters" and grid and a is not None and list(a) == list(b):
-                continue  # a grid's levels may change; the points check below decides
-            if a != b:
-                differences.append(f"{key}: {_shown(a)} in the store, {_shown(b)} now")
+        old, new = dict(previous.get("identity", {})), dict(manifest["identity"])
+        if new.get("design.kind") == "grid" and list(old.get("parameters") or []) == list(new["parameters"]):
+            old.pop("parameters", None)  # a grid's levels may change; the points check below decides
+            new.pop("parameters")
+        differences = what_differs(old, new)
         if differences:
             raise ScenarioError([f"{self.path}: holds a different sweep; choose another --out, or pass "
                                  f"--overwrite to replace its results. What differs:"]
@@ -153,17 +147,7 @@ class SweepStore:
         frame = self.runs(columns=["point"])
         return frame["point"].astype(str).unique().tolist() if len(frame) else []
 
-    def _remove_ours(self) -> None:
-        for table in (RUNS, *SERIES_TABLES):
-            folder = self.table_dir(table)
-            for part in folder.glob("part-*.parquet"):
-                part.unlink()
-            if folder.exists() and not any(folder.iterdir()):
-                folder.rmdir()
-        for name in (MANIFEST, "points.parquet", "sweep.toml"):
-            (self.path / name).unlink(missing_ok=True)
-
-    def _remove_orphans(self) -> None:
+    def _clean_after_killed_writer(self) -> None:
         """Series parts whose runs part never got written belong to runs that will be redone."""
         committed = {p.name for p in self.table_dir(RUNS).glob("part-*.parquet")}
         for table in SERIES_TABLES:
@@ -195,17 +179,41 @@ class SweepStore:
         atomic_write_parquet(frame, folder / name)
 
     # ----------------------------------------------------------------- reading
-    def _dataset(self, table: str) -> ds.Dataset | None:
+    def _damaged(self, table: str, path: Path, exc: BaseException) -> ScenarioError:
+        what = "runs file" if table == RUNS else f"{table} series file"
+        return damaged_file(path, exc, what, "delete this file and run the same `relsim sweep` command "
+                            "again to recompute its runs")
+
+    def _parts(self, table: str) -> list[Path]:
         folder = self.table_dir(table)
-        files = sorted(str(p) for p in folder.glob("part-*.parquet")) if folder.exists() else []
+        return sorted(folder.glob("part-*.parquet")) if folder.exists() else []
+
+    def _dataset(self, table: str) -> ds.Dataset | None:
+        files = self._parts(table)
         if not files:
             return None
         # batches may differ in which columns they carry (a batch of failed runs has no
         # outcomes): read them under the union of their schemas
-        dataset = ds.dataset(files, format="parquet")
-        unified = pa.unify_schemas([frag.physical_schema for frag in dataset.get_fragments()],
-                                   promote_options="permissive")
-        return ds.dataset(files, format="parquet", schema=unified)
+        schemas = []
+        for path in files:
+            try:
+                schemas.append(pq.read_schema(path))
+            except Exception as exc:  # pyarrow's ArrowInvalid, OSError ...: name the file
+                raise self._damaged(table, path, exc) from None
+        unified = pa.unify_schemas(schemas, promote_options="permissive")
+        return ds.dataset([str(f) for f in files], format="parquet", schema=unified)
+
+    def _read(self, table: str, dataset: ds.Dataset, columns: list[str] | None) -> pd.DataFrame:
+        try:
+            return dataset.to_table(columns=columns).to_pandas()
+        except Exception as first:  # a file whose footer reads but whose data does not: find it
+            for path in self._parts(table):
+                try:
+                    pq.read_table(path, columns=[c for c in (columns or []) if c in pq.read_schema(path).names]
+                                  or None)
+                except Exception as exc:
+                    raise self._damaged(table, path, exc) from None
+            raise self._damaged(table, self.table_dir(table), first) from None
 
     def runs(self, columns: list[str] | None = None) -> pd.DataFrame:
         """Every finished run (one row each), or an empty frame."""
@@ -214,7 +222,7 @@ class SweepStore:
             return pd.DataFrame(columns=columns or ["point", "replicate"])
         if columns is not None:
             columns = [c for c in columns if c in dataset.schema.names]
-        return dataset.to_table(columns=columns).to_pandas()
+        return self._read(RUNS, dataset, columns)
 
     def finished(self) -> set[tuple[str, int]]:
         frame = self.runs(columns=["point", "replicate"])
@@ -225,16 +233,14 @@ class SweepStore:
         if dataset is None:
             raise ScenarioError(f"{self.table_dir(table)}: not kept in this sweep (set [keep] "
                                 f"{'events = true' if table == 'events' else f'series = [{table!r}]'})")
-        return dataset.to_table().to_pandas()
+        return self._read(table, dataset, None)
 
     def points(self) -> pd.DataFrame:
         path = self.path / "points.parquet"
         if not path.exists():
             raise ScenarioError(f"{self.path}: not a sweep folder (no points.parquet)")
-        return pd.read_parquet(path)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, default=str)
-    return show(value)
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:
+            raise damaged_file(path, exc, "design file", "run the same `relsim sweep` command again to "
+                               "write it anew") from None

@@ -62,6 +62,14 @@ def number(value, kind: str = "count", decimals: int | None = None) -> str:
     return text + ("%" if kind in PERCENT_KINDS else "")
 
 
+def plain(value, digits: int = 4) -> str:
+    """A parameter's value, as one would write it in a sweep file: up to ``digits``
+    significant digits ("0.3", "1.25e+04" only where needed); "–" when missing."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "–" if value is None else str(value)
+    return f"{value:.{digits}g}" if _finite(value) else "–"
+
+
 def spread(half, kind: str, decimals: int) -> str:
     """A half-width or difference size in the value's units: points for rates and shares. A
     non-zero size that would round to nothing gets the decimals to show it ("± 0.03 pts",

@@ -16,11 +16,8 @@ figures as PNG files and each table as CSV. Only that folder is written."""
 
 from __future__ import annotations
 
-import base64
-import html
 import itertools
 import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,13 +26,13 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import ScenarioError, suggest
-from sim.experiment.files import atomic_write_bytes, atomic_write_text
-from sim.experiment.sweep_store import SweepStore
+from sim.experiment.store import KINDS
+from sim.experiment.sweep_store import ANALYSIS, ANALYSIS_FIGURES, ANALYSIS_TABLES, SweepStore
 from sim.observe import numbers
 from sim.observe.kpis import KPIS
 from sim.report.data import DPI, PALETTE, STYLE
 from sim.report.figures import _figure, _png
-from sim.report.html import _css
+from sim.report.html import _plain_table, _section, _text, cell, figure_item, render_document
 from sim.stats.intervals import mean_interval
 from sim.stats.sensitivity import PrimBox, morris_indices, prim, sobol_indices
 
@@ -71,9 +68,13 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
     """Read a sweep store and compute every analysis its design allows."""
     store = SweepStore(folder)
     manifest = store.read_manifest()
-    if manifest is None or manifest.get("kind") != "sweep":
-        raise ScenarioError(f"{store.path}: not a sweep store (no sweep.json); run `relsim sweep SPEC "
+    if manifest is None:
+        raise ScenarioError(f"{store.path}: not a sweep store (no manifest.json); run `relsim sweep SPEC "
                             f"--out {store.path}` first")
+    if manifest.get("kind") != "sweep":
+        raise ScenarioError(f"{store.path}: not a sweep store (it holds the results of "
+                            f"{KINDS.get(manifest.get('kind', 'run'), 'another command')}; `relsim report` "
+                            f"reads those)")
     points = store.points()
     parameters = list(manifest["parameters"])
     runs = store.runs()
@@ -188,10 +189,8 @@ def _short(name: str) -> str:
 
 def _level_text(level: Any) -> str:
     if isinstance(level, pd.Interval):
-        return f"{level.left:.3g}–{level.right:.3g}"
-    if isinstance(level, float):
-        return f"{level:.4g}"
-    return str(level)
+        return f"{numbers.plain(level.left, 3)}–{numbers.plain(level.right, 3)}"
+    return numbers.plain(level)
 
 
 def fig_main_effects(a: SweepAnalysis):
@@ -321,9 +320,6 @@ def fig_prim(a: SweepAnalysis):
     return fig
 
 
-FIGURE_NAMES = ("main_effects", "interactions", "heatmaps", "sobol", "morris", "prim")
-
-
 def figures(a: SweepAnalysis) -> list[tuple[str, str, str, Any]]:
     """(name, heading, caption, draw) of each figure this sweep allows."""
     out = [("main_effects", "Main effects", f"{a.label}: mean over runs at each level of each parameter.",
@@ -350,116 +346,105 @@ def figures(a: SweepAnalysis) -> list[tuple[str, str, str, Any]]:
 # --------------------------------------------------------------------------- page
 
 
-def _table(frame: pd.DataFrame, columns: list[tuple[str, str, str]]) -> str:
-    esc = html.escape
-    head = "".join(f"<th>{esc(label)}</th>" for _, label, _ in columns)
-    body = []
-    for _, row in frame.iterrows():
-        cells = []
-        for col, _, kind in columns:
-            value = row[col]
-            if kind == "text":
-                text = _level_text(value)
-            elif kind == "whole":
-                text = f"{int(value):,}"
-            else:
-                text = numbers.number(float(value), kind)
-            cells.append(f"<td>{esc(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<div class="scroll"><table class="results"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table></div>")
+def _interval_cell(mean: float, low: float, high: float, kind: str, paired: bool) -> dict[str, str]:
+    """A mean and its 95% interval; an advantage (a paired difference) reads as one."""
+    if paired:
+        return _text(numbers.difference(mean, kind), numbers.difference_range(low, high, kind))
+    return cell(mean, (high - low) / 2, kind)
 
 
-def _box_html(a: SweepAnalysis) -> str:
-    esc = html.escape
+def _effects_section(a: SweepAnalysis) -> dict[str, Any]:
+    paired = bool(a.manifest.get("alternatives"))
+    tables = []
+    for p in a.parameters:
+        t = a.effects[p]
+        rows = [(_level_text(r["level"]), [_interval_cell(r["mean"], r["ci_low"], r["ci_high"], a.kind, paired),
+                                           _text(numbers.number(int(r["runs"]), "count"))])
+                for _, r in t.iterrows()]
+        tables.append(_plain_table(["Level", a.label, "Runs"], rows, title=p))
+    return _section("effects", "By parameter", tables=tables,
+                    paragraphs=["The mean over runs at each level of each parameter (or fifth of its range), "
+                                "with its 95% interval under it."])
+
+
+def _discovery_section(a: SweepAnalysis) -> dict[str, Any]:
     b = a.box
     rows = []
     for _, r in b.limits.iterrows():
         if r["levels"] is not None:
-            where = "one of " + ", ".join(map(str, r["levels"]))
+            where = "one of " + ", ".join(map(numbers.plain, r["levels"]))
         else:
-            where = f"from {r['low']:.4g} to {r['high']:.4g}"
-        rows.append(f"<tr><th scope=\"row\">{esc(r['parameter'])}</th><td>{esc(where)}</td></tr>")
-    limits = "".join(rows) or "<tr><td colspan=2>no restriction: the whole space</td></tr>"
-    return (f"<p>Looking for the points where {esc(a.target)}. The box below holds "
-            f"<b>{b.cases}</b> of {len(a.per_point)} points; <b>{b.cases_of_interest}</b> of them are such "
-            f"points.</p><ul><li>coverage {100 * b.coverage:.0f}% (share of all such points inside the box)</li>"
-            f"<li>density {100 * b.density:.0f}% (share of the box's points that are such points)</li>"
-            f"<li>mass {100 * b.mass:.0f}% (share of all points inside the box)</li></ul>"
-            f'<table class="results"><thead><tr><th>Parameter</th><th>Box limits</th></tr></thead>'
-            f"<tbody>{limits}</tbody></table>")
+            where = f"from {numbers.plain(r['low'])} to {numbers.plain(r['high'])}"
+        rows.append((str(r["parameter"]), [_text(where)]))
+    if not rows:
+        rows = [("no restriction", [_text("the whole space")])]
+    return _section("discovery", "Where it holds", paragraphs=[
+        f"Looking for the points where {a.target}. The box below holds {b.cases} of {len(a.per_point)} points; "
+        f"{b.cases_of_interest} of them are such points."],
+        definitions=[("Coverage " + numbers.percent(b.coverage, 0), "share of all such points inside the box"),
+                     ("Density " + numbers.percent(b.density, 0), "share of the box's points that are such points"),
+                     ("Mass " + numbers.percent(b.mass, 0), "share of all points inside the box")],
+        tables=[_plain_table(["Parameter", "Box limits"], rows)])
+
+
+def _sobol_section(a: SweepAnalysis) -> dict[str, Any]:
+    rows = [(str(r["parameter"]), [cell(r["S1"], r["S1_conf"], "score"), cell(r["ST"], r["ST_conf"], "score")])
+            for _, r in a.sobol.iterrows()]
+    return _section("sobol-table", "Sobol indices", tables=[_plain_table(
+        ["Parameter", "First order S1", "Total ST"], rows,
+        note="Shares of the outcome's variance; under each index its 95% bootstrap interval.")])
+
+
+def _morris_section(a: SweepAnalysis) -> dict[str, Any]:
+    rows = [(str(r["parameter"]), [cell(r["mu_star"], r["mu_star_conf"], a.kind), cell(r["mu"], None, a.kind),
+                                   cell(r["sigma"], None, a.kind)]) for _, r in a.morris.iterrows()]
+    return _section("morris-table", "Morris screening", tables=[_plain_table(
+        ["Parameter", "μ* (importance)", "μ", "σ (interactions)"], rows,
+        note=f"Elementary effects on {a.label.lower()}; under μ* its 95% bootstrap interval.")])
 
 
 def render_page(a: SweepAnalysis, images: dict[str, bytes]) -> str:
-    esc = html.escape
+    """The analysis page, from the report's templates (``page.html.j2``, autoescaped)."""
     m = a.manifest
-    facts = [("Design", f"{m['design']['kind']}, {m['points']} points"), ("Replicates", str(m["replicates"])),
-             ("Runs analysed", f"{len(a.per_run):,}"), ("Outcome", a.label)]
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
-             "style-src 'unsafe-inline'\">", '<link rel="icon" href="data:,">',
-             f"<title>{esc(m['name'])} — relsim sweep analysis</title>", f"<style>{_css()}</style></head><body>",
-             '<header class="top"><div class="wrap"><div class="kicker">relsim sweep analysis</div>',
-             f"<h1>{esc(m['name'])}</h1>", f"<p>{esc(m.get('description') or '')}</p>",
-             '<dl class="facts">' + "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts)
-             + "</dl></div></header>", '<main class="wrap">']
-    parts += [f'<div class="note">{esc(n)}</div>' for n in a.notes]
-    if a.box is not None:
-        parts += ['<section class="card" id="discovery"><h2>Where it holds</h2>', _box_html(a), "</section>"]
-    if a.sobol is not None:
-        parts += ['<section class="card" id="sobol-table"><h2>Sobol indices</h2>',
-                  _table(a.sobol, [("parameter", "Parameter", "text"), ("S1", "S1", "index"),
-                                   ("S1_conf", "± (95%)", "index"), ("ST", "ST", "index"),
-                                   ("ST_conf", "± (95%)", "index")]), "</section>"]
-    if a.morris is not None:
-        parts += ['<section class="card" id="morris-table"><h2>Morris screening</h2>',
-                  _table(a.morris, [("parameter", "Parameter", "text"), ("mu_star", "μ*", a.kind),
-                                    ("mu_star_conf", "± (95%)", a.kind), ("mu", "μ", a.kind),
-                                    ("sigma", "σ", a.kind)]), "</section>"]
-    parts.append('<section class="card" id="effects"><h2>By parameter</h2>')
-    for p in a.parameters:
-        parts += [f"<h3>{esc(p)}</h3>", _table(a.effects[p], [
-            ("level", "Level", "text"), ("mean", "Mean", a.kind), ("ci_low", "95% low", a.kind),
-            ("ci_high", "95% high", a.kind), ("runs", "Runs", "whole")])]
-    parts.append("</section>")
-    for name, heading, caption, _ in figures(a):
-        encoded = base64.b64encode(images[name]).decode("ascii")
-        parts.append(f'<figure class="card" id="fig-{name}"><h2>{esc(heading)}</h2>'
-                     f"<figcaption>{esc(caption)}</figcaption>"
-                     f'<img src="data:image/png;base64,{encoded}" alt="{esc(heading)}: {esc(caption)}"></figure>')
-    parts += ["</main>", '<footer class="wrap">',
-              f"Generated {esc(time.strftime('%Y-%m-%d %H:%M'))} by relsim "
-              f"{esc(str((m.get('versions') or {}).get('relsim', '')))} from <code>{esc(str(a.path))}</code>; "
-              f"tables as CSV and figures as PNG in <code>analysis/</code>.", "</footer></body></html>"]
-    return "\n".join(p for p in parts if p)
+    facts = [("Design", f"{m['design']['kind']}, {numbers.number(int(m['points']), 'count')} points"),
+             ("Replicates", numbers.number(int(m["replicates"]), "count")),
+             ("Runs analysed", numbers.number(len(a.per_run), "count")), ("Outcome", a.label)]
+    sections = [s(a) for s, present in ((_discovery_section, a.box is not None), (_sobol_section, a.sobol is not None),
+                                        (_morris_section, a.morris is not None)) if present]
+    sections.append(_effects_section(a))
+    return render_document(
+        title=str(m["name"]), subtitle=str(m.get("description") or ""), kicker="relsim sweep analysis",
+        page_name="relsim sweep analysis", facts=facts, notes=a.notes, sections=sections,
+        figures=[figure_item(name, heading, caption, images[name]) for name, heading, caption, _ in figures(a)],
+        version=str((m.get("versions") or {}).get("relsim", "")), folder=str(a.path),
+        outputs="Tables as CSV and figures as PNG in analysis/.")
 
 
 def write_analysis(folder: str | Path, outcome: str = "cumulative_profit", alternative: str | None = None,
                    above: float | None = None) -> tuple[Path, SweepAnalysis]:
-    """Analyse a sweep store and write ``DIR/analysis/`` (page, figures, tables)."""
+    """Analyse a sweep store and write ``DIR/analysis/`` (page, figures, tables), each file
+    through the store, which records it as the sweep's own (``--overwrite`` removes it)."""
     import matplotlib
 
     a = load_analysis(folder, outcome, alternative, above)
-    target = a.path / "analysis"
-    (target / "figures").mkdir(parents=True, exist_ok=True)
+    store = SweepStore(a.path)
     images = {}
     with matplotlib.rc_context(STYLE):
         for name, _, _, draw in figures(a):
             images[name] = _png(draw(a))
-            atomic_write_bytes(target / "figures" / f"{name}.png", images[name])
-    for name in set(FIGURE_NAMES) - set(images):  # an earlier analysis's, which no longer holds
-        (target / "figures" / f"{name}.png").unlink(missing_ok=True)
+            store.write_output(f"{ANALYSIS}/figures/{name}.png", images[name])
+    for name in set(ANALYSIS_FIGURES) - set(images):  # an earlier analysis's, which no longer holds
+        store.remove_output(f"{ANALYSIS}/figures/{name}.png")
     tables = {"effects": pd.concat(a.effects.values(), ignore_index=True).assign(
         level=lambda f: f["level"].map(_level_text)), "points": a.per_point, "sobol": a.sobol,
         "morris": a.morris, "prim_box": a.box.limits if a.box is not None else None}
-    for name, frame in tables.items():
+    for name in ANALYSIS_TABLES:
+        frame = tables[name]
         if frame is not None:
-            atomic_write_text(target / f"{name}.csv", frame.to_csv(index=False))
+            store.write_output(f"{ANALYSIS}/{name}.csv", frame.to_csv(index=False).encode("utf-8"))
         else:
-            (target / f"{name}.csv").unlink(missing_ok=True)
-    page = target / "index.html"
-    atomic_write_text(page, render_page(a, images))
+            store.remove_output(f"{ANALYSIS}/{name}.csv")
+    page = store.write_output(f"{ANALYSIS}/index.html", render_page(a, images).encode("utf-8"))
     return page, a
 
 

@@ -317,6 +317,8 @@ def load_report_data(results_dir: str | Path) -> ReportData:
         return _load_run(path, manifest)
     if kind == "compare":
         return _load_compare(path, manifest)
+    if kind == "sweep":
+        raise ScenarioError(f"{path}: holds a sweep; its page is written by `relsim analyze {path}`")
     raise ScenarioError(f"{path}/manifest.json: kind = {kind!r}: the report reads 'run' or "
                         f"'compare' folders")
 

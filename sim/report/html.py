@@ -444,22 +444,34 @@ def _scenario_title(data: ReportData) -> tuple[str, str]:
     return str(market.get("name") or data.folder.name), str(market.get("description") or "")
 
 
+def figure_item(name: str, heading: str, caption: str, png: bytes) -> dict[str, str]:
+    """A figure of a page: embedded as a data URI, so the page needs no network."""
+    return {"name": name, "heading": heading, "caption": caption, "png": base64.b64encode(png).decode("ascii")}
+
+
 def render_html(data: ReportData, images: dict[str, bytes], objective: str | None = None) -> str:
     """The report page: header and key facts; for a compare the answer first (alternatives
     ranked on ``objective`` and a recommendation), the differences that matter, results,
     return on relationship spend, segments, rivals and the market simulated; for a run the
     highlights, results, segments and market; then every figure with its caption."""
     title, subtitle = _scenario_title(data)
-    figures = [{"name": spec.name, "heading": spec.heading,
-                "caption": spec.caption.format(groups=data.group_word),
-                "png": base64.b64encode(images[spec.name]).decode("ascii")}
+    figures = [figure_item(spec.name, spec.heading, spec.caption.format(groups=data.group_word), images[spec.name])
                for spec in figures_for(data)]
     sections = _compare_sections(data, objective) if data.kind == "compare" else _run_sections(data)
     versions = data.manifest.get("versions") or {}
-    return _environment().get_template("report.html.j2").render(
-        css=_css(), title=title, subtitle=subtitle, kind=data.kind, facts=_facts(data), notes=data.notes,
-        sections=sections, figures=figures, stamp=time.strftime("%Y-%m-%d %H:%M"),
-        version=str(versions.get("relsim", "")), folder=str(data.folder))
+    return render_document(title=title, subtitle=subtitle, facts=_facts(data), notes=data.notes, sections=sections,
+                           figures=figures, kicker=f"relsim {'comparison' if data.kind == 'compare' else 'simulation'} "
+                           f"report", page_name="relsim report", version=str(versions.get("relsim", "")),
+                           folder=str(data.folder), outputs="Figures are also saved as PNG files in "
+                           "figures/ next to this page.")
+
+
+def render_document(**page: Any) -> str:
+    """A page from ``page.html.j2`` (autoescaped) with the style sheet inlined: title,
+    subtitle, kicker, page_name, facts [(label, value)], notes, sections (see
+    :func:`_section`), figures [{name, heading, caption, png}], version, folder, outputs."""
+    return _environment().get_template("page.html.j2").render(css=_css(), stamp=time.strftime("%Y-%m-%d %H:%M"),
+                                                              **page)
 
 
 # --------------------------------------------------------------------------- entry points

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from support import ROOT
+from support import ROOT, relsim_in_process, tree
 
-from sim.cli.main import main
 from sim.config import ScenarioError, load_scenario
 from sim.experiment.files import FolderBusy, FolderLock, atomic_write_parquet
 from sim.experiment.run import run
@@ -46,15 +45,7 @@ def scenario_file(tmp_path: Path) -> Path:
     return path
 
 
-def relsim(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+relsim = relsim_in_process
 
 
 # --------------------------------------------------------------------------- deleting only our own

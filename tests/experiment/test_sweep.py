@@ -86,7 +86,7 @@ def test_a_changed_sweep_against_an_existing_store_is_refused_with_what_differs(
         sweep(spec_path, tmp_path / "out", workers=1)
     text = "\n".join(caught.value.messages)
     assert "holds a different sweep" in text
-    assert "seed: 11 in the store, 12 now" in text and "base_scenario_sha256" in text
+    assert "seed: 11 here, 12 now" in text and "base_scenario_sha256" in text
     assert len(SweepStore(tmp_path / "out").runs()) == 12  # nothing lost
 
 

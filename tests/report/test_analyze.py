@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from sweep_support import GRID, write_sweep
+from sweep_support import BASE_SCENARIO, GRID, write_sweep
 
 from sim.cli.main import main
 from sim.experiment.sweep import sweep
@@ -92,3 +92,18 @@ def test_a_new_analysis_leaves_no_table_or_figure_of_an_earlier_one_that_no_long
     write_analysis(compare_store)
     assert not (folder / "sobol.csv").exists() and not (folder / "figures" / "morris.png").exists()
     assert (folder / "effects.csv").exists()
+
+
+def test_a_parameter_name_with_html_characters_is_shown_as_text_not_markup(tmp_path):
+    (tmp_path / "base.toml").write_text(BASE_SCENARIO.replace('name = "Acme"', 'name = "A&B <i>Co</i>"')
+                                        .replace('name = "tiny market"', 'name = "tiny <b>market</b>"'))
+    spec = tmp_path / "sweep.toml"
+    spec.write_text('[sweep]\nname = "grid <script>alert(1)</script>"\nscenario = "base.toml"\nreplicates = 1\n'
+                    '[parameters]\n"suppliers[A&B <i>Co</i>].markup" = { levels = [0.2, 0.4] }\n'
+                    '"buyers.switching_cost" = { levels = [0.0, 0.3] }\n')
+    sweep(spec, tmp_path / "out", workers=1)
+    page, _ = write_analysis(tmp_path / "out")
+    text = page.read_text()
+    assert "<script>" not in text and "<i>Co</i>" not in text
+    assert "grid &lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "suppliers[A&amp;B &lt;i&gt;Co&lt;/i&gt;].markup" in text
