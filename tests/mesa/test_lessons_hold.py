@@ -22,8 +22,9 @@ def at(model: ClassroomMarket, supplier: str, step: int, column: str) -> float:
 def test_lesson_1_hunter_wins_customers_keeper_earns_more_per_customer():
     end = final(ClassroomMarket("1-retention-vs-acquisition").run())
     assert end.loc["Hunter", "customers"] > 3 * end.loc["Keeper", "customers"]
+    assert end.loc["Hunter", "cumulative_profit"] > end.loc["Keeper", "cumulative_profit"]  # the bigger business
     per_customer = end["cumulative_profit"] / end["customers"]
-    assert per_customer["Keeper"] > 2 * per_customer["Hunter"]
+    assert per_customer["Keeper"] > 1.4 * per_customer["Hunter"]                        # the more profitable one
     assert end.loc["Keeper", "mean_trust"] > end.loc["Hunter", "mean_trust"]
 
 
@@ -31,7 +32,8 @@ def test_lesson_2_trust_falls_in_months_and_takes_longer_to_come_back():
     model = ClassroomMarket("2-trust-lost-faster-than-won").run()
     before, worst = at(model, "Steadfast", 23, "mean_trust"), at(model, "Steadfast", 29, "mean_trust")
     assert before - worst > 0.2                                   # the five bad months
-    assert at(model, "Steadfast", 35, "mean_trust") < before       # six months after the fix: not yet back
+    assert at(model, "Steadfast", 35, "mean_trust") < before - 0.05  # six months after the fix: not yet back
+    assert at(model, "Steadfast", 48, "mean_trust") > before          # back (and above) within two years
     lost = at(model, "Steadfast", 24, "customers") - at(model, "Steadfast", 36, "customers")
     assert lost > 50
     assert at(model, "Steadfast", 71, "customers") < at(model, "Steadfast", 24, "customers")  # never all back
