@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.engine.phases.economics import ACCOUNTS
-from sim.observe.recorder import COUNTERS, STAGE_COLUMNS
+from sim.observe.recorder import MARKET_COLUMNS
 
 if TYPE_CHECKING:
     from sim.observe.recorder import Recorder
@@ -82,11 +81,10 @@ class MarketDataCollector:
         return pd.concat([market, pd.DataFrame(columns, index=market.index)], axis=1)
 
     def empty_columns(self) -> list[str]:
-        """The columns of the model-vars frame before anything is recorded. A test checks they
-        are exactly those of a recorded step."""
-        market = ["buyers_with_supplier", *STAGE_COLUMNS, "mean_trust", "mean_commitment", "retention_rate",
-                  "churn_rate", *COUNTERS, *ACCOUNTS, "acquisition_cost_per_new_customer",
-                  "customer_lifetime_value", "loyalty_concentration", "key_accounts", "switching_cost_scale"]
+        """The columns of the model-vars frame before anything is recorded: the recorder's own
+        market columns (less ``step``, the index), then the per-supplier ones. A test checks
+        they are exactly those of a recorded step."""
+        market = [c for c in MARKET_COLUMNS if c != "step"]
         return market + [f"{series}: {supplier}" for series in self.SUPPLIER_SERIES
                          for supplier in self._recorder.supplier_names]
 

@@ -17,6 +17,13 @@ COUNTERS = ("searched", "new_customers", "switches", "problems", "complaints",
             "silent_dissatisfied", "recovered", "recovered_silent", "escalations",
             "escalation_exits", "dropped", "distance_breakups", "became_aware",
             "rescued", "silent_leavers")
+#: The market series' columns, in the order :meth:`Recorder.record` writes them. A frame with
+#: no step recorded yet still has them (a live page plots before its first step); the
+#: recorder refuses a row that does not match, so this list cannot fall behind ``record``.
+MARKET_COLUMNS = ("step", "buyers_with_supplier", *STAGE_COLUMNS, "mean_trust", "mean_commitment",
+                  "retention_rate", "churn_rate", *COUNTERS, *ACCOUNTS, "acquisition_cost_per_new_customer",
+                  "customer_lifetime_value", "loyalty_concentration", "key_accounts", "suppliers_per_buyer",
+                  "main_wallet_share", "switching_cost_scale")
 
 
 _LOYALTY_BLOCK = 8192  # rows of the loyalty matrix converted at a time
@@ -85,6 +92,9 @@ class Recorder:
         row["suppliers_per_buyer"] = float(live_per_buyer[some].mean()) if some.any() else float("nan")
         row["main_wallet_share"] = float(state.wallet_share[buyers].mean()) if len(buyers) else float("nan")
         row["switching_cost_scale"] = state.switching_cost_scale
+        if not self.market_rows and tuple(row) != MARKET_COLUMNS:
+            raise RuntimeError(f"the recorder wrote the market columns {tuple(row)}, but MARKET_COLUMNS lists "
+                               f"{MARKET_COLUMNS}: keep the two in step")
         self.market_rows.append(row)
 
         per = {"step": np.full(S, tick.step), "supplier_id": np.arange(S)}
@@ -129,6 +139,9 @@ class Recorder:
         self.supplier_rows.append(per)
 
     def market_frame(self) -> pd.DataFrame:
+        """One row per recorded step; before the first, no rows but every column."""
+        if not self.market_rows:
+            return pd.DataFrame(columns=list(MARKET_COLUMNS))
         return pd.DataFrame(self.market_rows)
 
     def supplier_frame(self) -> pd.DataFrame:
