@@ -30,7 +30,7 @@ def paired(scenario: Scenario, alternatives: str, replicates: int, seed: int = 7
     for name, g in c.metrics.groupby("alternative", sort=False):
         out[name] = {"profit": float(g["cumulative_profit"].mean()),
                      "retention": float(g["retention_rate"].mean()),
-                     "acquisition_per_new_customer": float(g["acquisition_cost_per_customer"].mean()),
+                     "acquisition_per_new_customer": float(g["acquisition_cost_per_new_customer"].mean()),
                      "cost_to_serve_per_customer_step": float(g["cost_to_serve_per_customer"].mean())}
     d = c.differences[c.differences["metric"] == "cumulative_profit"]
     for _, row in d.iterrows():
