@@ -103,7 +103,7 @@ def kill_and_check(command: list[str], signum: int, delay: float, out: Path) -> 
         assert proc.returncode in (0, 130, -signal.SIGINT), text
         # about a second on an idle machine; the limit leaves room for a machine shared by others
         assert took < 5.0, f"Ctrl-C took {took:.1f} s after {delay:.2f} s: {text}"
-        if proc.returncode != 0:
+        if proc.returncode == 130:  # our own handler ran: it says what was kept
             assert "interrupted" in text
     for folder in [out, *sorted((out / "alternatives").glob("*"))]:
         assert_consistent(folder)
