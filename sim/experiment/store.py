@@ -130,6 +130,8 @@ class ResultsStore:
             raise ScenarioError(f"{path}: damaged results manifest (expected a JSON object)")
         if data.get("status") == "running" and not self.being_written():
             data["status"] = "interrupted"  # its writer was killed before it could say so
+            # ... and may have left half a replicate, which the next writer removes
+            data["writer_killed"] = True
         return data
 
     def being_written(self) -> bool:
