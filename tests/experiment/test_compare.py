@@ -43,6 +43,7 @@ def test_identical_alternatives_with_common_random_numbers_differ_by_exactly_not
                                "every one of the 4 replicates.")
 
 
+@pytest.mark.slow  # 8 studies of 6 replicates: a calibration check, run with -m slow (CI stays under 5 min)
 def test_identical_alternatives_are_rarely_called_different(small_market):
     # Independent seeds make the two arms genuinely noisy; a 95% interval should call them
     # different in about 5% of studies. Over 8 studies allow at most 2 false alarms.

@@ -92,6 +92,7 @@ def test_analyze_outputs_are_recorded_in_the_ledger_and_a_users_file_there_is_no
 SLOW_BASE = BASE_SCENARIO.replace("buyers = 120", "buyers = 800").replace("steps = 12", "steps = 60")
 
 
+@pytest.mark.slow  # two real sweeps; the lock itself is tested on run and compare in test_store.py
 def test_a_second_concurrent_sweep_into_the_same_folder_is_refused_with_the_lock_message(tmp_path, capsys):
     spec = write_sweep(tmp_path, GRID.replace("replicates = 2", "replicates = 6"))
     (tmp_path / "base.toml").write_text(SLOW_BASE)
