@@ -1,6 +1,6 @@
 """What the studies share: the paired comparison of the focal supplier ("you") under two or
 more strategies with common random numbers (``sim.compare``), read as mean profit per
-alternative, and a figure writer. Studies import it as ``experiments.common``."""
+alternative, and the writers of a study's table and figure. Studies import it as ``experiments.common``."""
 
 from __future__ import annotations
 
@@ -55,3 +55,10 @@ def save_figure(fig, path: Path) -> None:
 
     FigureCanvasAgg(fig)
     fig.savefig(path, dpi=110, bbox_inches="tight")
+
+
+def save_table(rows: list[dict[str, Any]], path: Path) -> None:
+    """A study's table: one CSV row per dict, the columns in the first row's order."""
+    import pandas as pd
+
+    pd.DataFrame(rows).to_csv(path, index=False)

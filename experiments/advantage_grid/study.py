@@ -8,12 +8,11 @@ advantage is relationship's profit over transactional's, relative to transaction
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 
-from experiments.common import b2b, paired, save_figure
+from experiments.common import b2b, paired, save_figure, save_table
 
 HERE = Path(__file__).resolve().parent
 #: every buyer weighs price heavily and quality little
@@ -44,10 +43,7 @@ def main(quick: bool = False) -> dict:
                                                   "buyers.relational_orientation": 0.0,
                                                   "behaviour.cost_per_new_customer": 1.0}),
                     "transactional,relationship", replicates)["relationship"]
-    with open(out / "table.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    save_table(rows, out / "table.csv")
     grid = np.array([[next(r["advantage"] for r in rows if r["switching_cost"] == c
                            and r["relational_orientation"] == o) for o in orientations] for c in costs])
     from matplotlib.figure import Figure

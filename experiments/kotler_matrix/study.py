@@ -8,10 +8,9 @@ or high. The level with the highest mean profit wins the cell."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-from experiments.common import paired, save_figure
+from experiments.common import paired, save_figure, save_table
 from sim.config import scenario_from_dict
 from sim.config.strategies import LEVELS
 
@@ -54,10 +53,7 @@ def main(quick: bool = False) -> dict:
             best[(size, margin)] = winner
             rows.append({"customers": size, "margin": margin, "markup": markup, "best_level": winner,
                          **{f"profit_{level}": round(p, 2) for level, p in profits.items()}})
-    with open(out / "table.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    save_table(rows, out / "table.csv")
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(5.2, 3.6))

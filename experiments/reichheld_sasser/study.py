@@ -12,10 +12,9 @@ need not add up; with all four off what is left is base profit from the longer l
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-from experiments.common import annual, b2b, keep_versus_win, paired, save_figure
+from experiments.common import annual, b2b, keep_versus_win, paired, save_figure, save_table
 
 HERE = Path(__file__).resolve().parent
 #: Reichheld & Sasser's sources of a customer's growing value, as [mechanisms] switches;
@@ -51,10 +50,7 @@ def main(quick: bool = False) -> dict:
     # (the four overlap, so their shares need not add up; "all four" off leaves base profit)
     for row in rows:
         row["share_of_effect"] = 1 - row["profit_gain"] / rows[0]["profit_gain"]
-    with open(out / "table.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    save_table(rows, out / "table.csv")
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6.4, 3.6))
