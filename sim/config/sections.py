@@ -130,9 +130,11 @@ class Behaviour:
                                      "gives a supplier it adds to its portfolio (taken from "
                                      "the others; a single-sourcing buyer places all of it).",
                                      "", 0.0, 1.0)
-    wallet_share_gain: float = param(0.02, "Share of wallet a proactive supplier's offers of "
-                                     "improvements win per step, at the buyer's other "
-                                     "suppliers' expense.", "1/step", 0.0, 1.0)
+    wallet_share_gain: float = param(1.0, "Pull of a proactive supplier's offers of improvements "
+                                     "on a multi-sourcing buyer's split of its demand (added to "
+                                     "the logit of its share, times the buyer's relational "
+                                     "orientation), at the buyer's other suppliers' expense.",
+                                     "utility", 0.0, 100.0)
     awareness_per_contact: float = param(0.03, "Bass p: awareness hazard per acquisition contact.",
                                          "1/contact", 0.0, 10.0)
     word_of_mouth_strength: float = param(0.4, "Bass q: awareness hazard per unit of net "
@@ -174,12 +176,19 @@ class Behaviour:
                                           "rise times the buyer's price sensitivity "
                                           "(opportunism is noticed).", "1/utility", 0.0, 100.0)
     wallet_growth_rate: float = param(0.1, "Speed at which a multi-sourcing buyer's split of "
-                                      "its demand follows its commitment to each supplier.",
-                                      "1/step", 0.0, 1.0)
-    wallet_commitment_weight: float = param(4.0, "How strongly commitment draws share of wallet: "
-                                            "target share proportional to exp(weight x "
-                                            "commitment).", "", 0.0, 100.0)
-    cost_per_new_customer: float = param(0.0, "Sales time and onboarding to open an account, paid "
+                                      "its demand moves toward its target: a logit share over "
+                                      "its suppliers by the utility it chooses by, commitment "
+                                      "and proactive offers.", "1/step", 0.0, 1.0)
+    wallet_intensity: float = param(1.0, "How strongly a multi-sourcing buyer's split follows "
+                                    "the utility of its suppliers (the logit intensity of the "
+                                    "split): below choice_intensity, since a buyer that keeps "
+                                    "several sources hedges rather than giving all to the best.",
+                                    "1/utility", 0.0, 100.0)
+    wallet_commitment_weight: float = param(4.0, "How strongly commitment draws share of wallet "
+                                            "(growing purchases): added to the logit of a "
+                                            "supplier's share, times relational orientation x "
+                                            "commitment.", "", 0.0, 100.0)
+    cost_per_new_customer: float = param(2.0, "Sales time and onboarding to open an account, paid "
                                          "by the supplier for every customer it wins, per unit "
                                          "of the buyer's demand per step; part of acquisition "
                                          "spend.", "money/unit", 0.0, 1e6)

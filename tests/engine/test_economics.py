@@ -19,11 +19,31 @@ def engine(scenario: Scenario, seed: int = 3) -> MarketEngine:
     return MarketEngine(scenario, market_generator(seed))
 
 
-def multi_sourcing(max_suppliers: int = 3, **mechanisms) -> Scenario:
+def multi_sourcing(max_suppliers: int = 3, segment: dict | None = None,
+                   relationship_markup: float | None = None, **mechanisms) -> Scenario:
     suppliers = [{"name": "S", "strategy": "transactional", "count": 2, "initial_awareness": 1.0},
                  {"name": "R", "strategy": "relationship", "count": 2, "initial_awareness": 1.0}]
+    if relationship_markup is not None:
+        suppliers[1]["markup"] = relationship_markup
     return small_scenario(suppliers, buyers=400, steps=60, segment={"max_suppliers": max_suppliers,
-                          "search_propensity": 0.1}, mechanisms=mechanisms or None)
+                          "search_propensity": 0.1, **(segment or {})}, mechanisms=mechanisms or None)
+
+
+def relationship_share_of_wallet(segment: dict, growing_purchases: bool = True,
+                                 proactive_offers: bool = True, relationship_markup: float | None = None,
+                                 steps: int = 60) -> tuple[np.ndarray, float]:
+    """The wallet of every multi-sourcing buyer after ``steps``, and the share the two
+    relationship suppliers hold of it where the buyer buys from both kinds."""
+    scenario = multi_sourcing(3, segment, relationship_markup,
+                              **({} if growing_purchases else {"growing_purchases": False}))
+    if not proactive_offers:
+        scenario = scenario.with_overrides({"behaviour.wallet_share_gain": 0.0})
+    e = engine(scenario)
+    for _ in range(steps):
+        e.step()
+    live = e.state.live()
+    both = live[:, :2].any(axis=1) & live[:, 2:].any(axis=1)
+    return e.state.wallet.copy(), float(e.state.wallet[both, 2:].sum(axis=1).mean())
 
 
 def test_demand_is_conserved_every_step():
@@ -59,23 +79,26 @@ def test_multi_sourcing_buyers_keep_several_suppliers_and_single_sourcing_ones_o
 
 
 def test_committed_suppliers_grow_their_share_of_wallet_at_the_others_expense():
-    """Growing purchases: the relationship suppliers (proactive, retention spend) hold a larger
-    share of a multi-sourcing buyer's wallet than the transactional ones, and not without the
-    mechanism and the proactive offers."""
-    def relationship_share(**behaviour_and_mechanisms):
-        mech = {k: v for k, v in behaviour_and_mechanisms.items() if k == "growing_purchases"}
-        scenario = multi_sourcing(3, **mech)
-        if "wallet_share_gain" in behaviour_and_mechanisms:
-            scenario = scenario.with_overrides({"behaviour.wallet_share_gain": 0.0})
-        e = engine(scenario)
-        for _ in range(60):
-            e.step()
-        w = e.state.wallet
-        both = (e.state.live()[:, :2].any(axis=1)) & (e.state.live()[:, 2:].any(axis=1))
-        return float(w[both, 2:].sum(axis=1).mean())
-    grown = relationship_share()
-    flat = relationship_share(growing_purchases=False, wallet_share_gain=0.0)
+    """Growing purchases: relational buyers move their split toward the relationship suppliers
+    (commitment, proactive offers), and not without the mechanism and the offers."""
+    relational = {"relational_orientation": 0.9}
+    _, grown = relationship_share_of_wallet(relational)
+    _, flat = relationship_share_of_wallet(relational, growing_purchases=False, proactive_offers=False)
     assert grown > flat + 0.05
+
+
+def test_a_transactional_buyer_splits_its_demand_by_price_not_by_commitment_or_offers():
+    """At relational orientation 0 the split follows the offers alone: the cheaper suppliers
+    (transactional, markup 0.2 against 0.35, same quality) hold most of it, and commitment and
+    proactive offers change nothing at all."""
+    transactional = {"relational_orientation": 0.0, "price_sensitivity": 6.0}
+    wallet, share = relationship_share_of_wallet(transactional)
+    same, _ = relationship_share_of_wallet(transactional, growing_purchases=False, proactive_offers=False)
+    np.testing.assert_array_equal(wallet, same)
+    assert share < 0.3
+    # the price decides: at the transactional suppliers' markup they hold as much as those
+    _, at_equal_price = relationship_share_of_wallet(transactional, relationship_markup=0.2)
+    assert at_equal_price > 0.4
 
 
 def test_every_prospect_costs_acquisition_effort_even_when_all_buyers_know_every_supplier():

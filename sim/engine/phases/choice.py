@@ -163,31 +163,44 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
 
 def wallet_split(state: MarketState, scenario: Scenario, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(live pairs, share of wallet) of the given multi-sourcing buyers' rows, the split
-    having moved one step toward its target (growing purchases): target share of supplier j
-    proportional to exp(w_C * rho_i * C_ij) over the buyer's live suppliers, W <- W + lambda_W*(target - W);
-    a proactive supplier's offers then add ``wallet_share_gain``. Rows are renormalised to 1,
-    so what one supplier gains the buyer's others lose (demand is conserved)."""
+    having moved one step toward its target: a logit share over the buyer's live suppliers,
+
+        target_ij proportional to exp(beta_W*U_ij + w_C*rho_i*C_ij + g*rho_i*[j makes i proactive offers])
+
+    with U_ij the utility the buyer chooses by (price as it feels it, expected quality, trust
+    and preference as far as it weighs the relationship; no switching cost, since moving
+    volume between suppliers it already buys from leaves nobody), C_ij commitment (growing
+    purchases, Reichheld & Sasser) and g = ``wallet_share_gain`` (offers of improvements from
+    a proactive supplier). W <- W + lambda_W*(target - W), rows renormalised to 1: what one
+    supplier gains the buyer's others lose (demand is conserved), a cheaper or better offer
+    draws volume (beta_W = ``wallet_intensity``, below the choice intensity: a buyer that
+    keeps several sources hedges), and commitment and proactive offers draw it only as far as the buyer
+    weighs the relationship (rho): a purely transactional buyer splits by price and quality."""
     b, mech = scenario.behaviour, scenario.mechanisms
     stage = np.take(state.stage, rows, axis=0)
     live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL) & state.active[None, :]
     wallet = np.where(live, np.take(state.wallet, rows, axis=0), np.float32(0))
-    if mech.growing_purchases and b.wallet_growth_rate:
-        # as far as the buyer weighs the relationship at all (rho): a purely transactional
-        # buyer's split does not follow its commitments
-        weight = (b.wallet_commitment_weight * state.relational_orientation[rows]).astype(np.float32)
-        pull = np.where(live, np.exp(weight[:, None] * np.take(state.commitment, rows, axis=0)),
-                        np.float32(0))
+    if b.wallet_growth_rate:
+        logit = utility(state, scenario, rows, switching_costs=False)
+        logit *= np.float32(b.wallet_intensity)
+        rho = state.relational_orientation[rows].astype(np.float32)
+        if mech.growing_purchases and b.wallet_commitment_weight:
+            logit += (np.float32(b.wallet_commitment_weight) * rho)[:, None] * np.take(state.commitment, rows, axis=0)
+        if b.wallet_share_gain:
+            # proactive offers reach every customer, or a segmented supplier's key accounts only
+            offers = np.broadcast_to((state.level >= PROACTIVE) & ~state.key_accounts_only,
+                                     live.shape).copy()
+            keyed = np.flatnonzero(state.key_account[rows] & (state.current[rows] >= 0))
+            main = state.current[rows[keyed]]
+            offers[keyed, main] |= state.level[main] >= PROACTIVE
+            logit += (np.float32(b.wallet_share_gain) * rho)[:, None] * offers
+        np.copyto(logit, -np.inf, where=~live)
+        top = logit.max(axis=1, keepdims=True)
+        np.copyto(top, 0, where=~np.isfinite(top))
+        pull = np.exp(logit - top)
         total = pull.sum(axis=1, keepdims=True)
         target = np.divide(pull, total, out=np.zeros_like(pull), where=total > 0)
         wallet += np.float32(b.wallet_growth_rate) * (target - wallet)
-    if b.wallet_share_gain:
-        # proactive offers reach every customer, or a segmented supplier's key accounts only
-        offers = np.broadcast_to((state.level >= PROACTIVE) & ~state.key_accounts_only,
-                                 live.shape).copy()
-        keyed = np.flatnonzero(state.key_account[rows] & (state.current[rows] >= 0))
-        main = state.current[rows[keyed]]
-        offers[keyed, main] |= state.level[main] >= PROACTIVE
-        wallet += np.float32(b.wallet_share_gain) * (live & offers)
     total = wallet.sum(axis=1, keepdims=True)
     np.divide(wallet, total, out=wallet, where=total > 0)
     return live, wallet

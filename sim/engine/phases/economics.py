@@ -45,6 +45,16 @@ def invest_in_adaptations(state: MarketState, scenario: Scenario, buyers: np.nda
     return spend
 
 
+def new_accounts(state: MarketState, tick: Tick, flat: np.ndarray) -> np.ndarray:
+    """Per served order (pairs at ``flat``): whether it opened an account the buyer never had
+    with the supplier, its first order (the stages phase has counted it). Setting up an
+    account (sales time, qualification, onboarding) is paid once per buyer and supplier; a
+    former customer won back re-orders on the account it has."""
+    served = tick.served
+    opening = tick.opening[served] if not served.all() else tick.opening
+    return opening & (state.orders.ravel()[flat] == 1)
+
+
 def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
     """Reads the served orders and each supplier's policies; writes customer net value,
     recent value, cumulative profit and ``tick.supplier_accounts``."""
@@ -88,8 +98,7 @@ def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
         "key_account_cost": key_account_cost,
         # prospecting (awareness phase) plus opening the accounts won this step
         "acquisition_spend": tick.acquisition_cost + per_supplier(
-            b.cost_per_new_customer * state.demand[buyers]
-            * (tick.opening[served] if not served.all() else tick.opening)),
+            b.cost_per_new_customer * state.demand[buyers] * new_accounts(state, tick, flat)),
         "customers": np.bincount(suppliers, minlength=S).astype(float),
         # the buyers' side, computed from the buyers' own quantities (the money check)
         "buyer_spend": per_supplier(tick.price[served] * tick.volume[served]),

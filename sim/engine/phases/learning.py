@@ -60,8 +60,12 @@ def learn(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     termination = -np.expm1(-sunk / b.termination_cost_scale)
     performance_benefit = np.clip((tick.performance - b.problem_threshold)
                                   / max(1e-9, 1.0 - b.problem_threshold), 0.0, 1.0)
-    benefits = np.clip(performance_benefit + tick.treated * state.retention_spend[suppliers]
-                       * state.retention_benefit[suppliers], 0.0, 1.0)
+    # relationship benefits: what the delivery is worth above a problem, and what the
+    # retention programme adds, combined as 1 - (1 - p)(1 - r): each fills part of what the
+    # other leaves, so a better programme always adds where delivery leaves room, and the
+    # driver stays within [0, 1] without a clip that would make more benefit worth nothing
+    programme = -np.expm1(-(tick.treated * state.retention_spend[suppliers] * state.retention_benefit[suppliers]))
+    benefits = 1.0 - (1.0 - performance_benefit) * (1.0 - programme)
     drivers = (b.commitment_from_trust * trust + b.commitment_from_termination_cost * termination
                + b.commitment_from_benefits * benefits
                + b.commitment_from_shared_values * shared_values)

@@ -147,8 +147,11 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
         draws = rng.random(state.n_buyers)
         breaks = (stage == Stage.EARLY) & ~to_development
         at = np.flatnonzero(breaks)
-        breaks[at] = draws[buyers[at]] < b.distance_breakup * cultural_distance(
-            state, buyers[at], suppliers[at])
+        # cultural distance weighs on a buyer as far as it looks for a relationship at all
+        # (rho): a purely transactional buyer buys on price and quality from whoever is
+        # distant, so its purchases are no relationship that distance could break
+        breaks[at] = draws[buyers[at]] < (b.distance_breakup * state.relational_orientation[buyers[at]]
+                                          * cultural_distance(state, buyers[at], suppliers[at]))
         end_relationships(state, flat[breaks], Cause.DISTANCE_BREAKUP, log, step)
         tick.count("distance_breakups", breaks.sum())
     if mech.complacency:
