@@ -12,7 +12,7 @@ from sim.observe import numbers
 from sim.observe.kpis import HEADLINE, KPIS, STAGES, kpi, step_unit
 
 #: The outcomes the run summary prints, in order (all are in summary.csv).
-RUN_COLUMNS = ("market_share", "cumulative_profit", "npv_profit", "retention_rate", "customers",
+RUN_COLUMNS = ("market_share", "cumulative_profit", "npv_profit", "retention_rate", "dropped_rate", "customers",
                "customer_lifetime_value", "acquisition_cost_per_new_customer", "mean_trust",
                "mean_commitment")
 #: Columns of a printed table are set apart by at least this, so a reader (or a script) can

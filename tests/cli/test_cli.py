@@ -123,10 +123,10 @@ def test_run_writes_a_manifest_with_resolved_scenario_seeds_versions_and_wall_ti
     assert isinstance(manifest["wall_time_s"], float) and manifest["wall_time_s"] >= 0
 
 
-def test_run_writes_four_parquet_tables_that_pandas_reads(finished_run):
+def test_run_writes_five_parquet_tables_that_pandas_reads(finished_run):
     proc, out = finished_run
     tables = {table: pd.read_parquet(out / f"{table}.parquet") for table in TABLES}
-    assert set(TABLES) == {"market", "suppliers", "events", "relationships"}
+    assert set(TABLES) == {"market", "suppliers", "events", "relationships", "segments"}
     for table, frame in tables.items():
         assert sorted(frame["replicate"].unique()) == [0, 1], table
     assert len(tables["market"]) == 2 * 6
@@ -134,6 +134,9 @@ def test_run_writes_four_parquet_tables_that_pandas_reads(finished_run):
     assert set(tables["suppliers"]["supplier"]) == {"PriceLine 1", "PriceLine 2", "Partners 1", "Partners 2"}
     assert len(tables["suppliers"]) == 2 * 6 * 4
     assert len(tables["events"]) > 0 and len(tables["relationships"]) > 0
+    # the supplier series split by the buyers' two segments: one row per step, supplier, segment
+    assert len(tables["segments"]) == 2 * 6 * 4 * 2
+    assert set(tables["segments"]["segment"]) == {"key accounts", "small business"}
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["strategy"]) == {"transactional", "relationship"}
 

@@ -124,7 +124,7 @@ def per_group_step(s: pd.DataFrame, by: str = "strategy") -> pd.DataFrame:
                  trust_x=s["mean_trust"].fillna(0) * s[STAGES].sum(axis=1),
                  commitment_x=s["mean_commitment"].fillna(0) * s[STAGES].sum(axis=1))
     cols = ["market_share", "cumulative_profit", "retained", "customers_at_start",
-            "lost_customers", "current", "trust_x", "commitment_x", *STAGES]
+            "lost_customers", "left_customers", "dropped_customers", "current", "trust_x", "commitment_x", *STAGES]
     return s.groupby([by, "replicate", "step"])[cols].sum().reset_index()
 
 
@@ -211,16 +211,24 @@ def test_trust_and_commitment_are_weighted_by_current_customers(run_folder, run_
         assert ax.get_ylim() == (0, 1)
 
 
-def test_retention_is_retained_over_customers_at_start_and_churn_counts_lost_customers(
-        run_folder, run_data):
+def test_retention_counts_only_customers_who_left_and_dropped_ones_are_drawn_apart(run_folder, run_data):
     fig = figures.fig_retention_churn(run_data)
     g = per_group_step(suppliers_table(run_folder))
     at_start = g["customers_at_start"].where(g["customers_at_start"] > 0)
-    g["retention"] = g["retained"] / at_start
-    g["lost"] = g["lost_customers"].where(g["customers_at_start"] > 0)
+    at_risk = (g["customers_at_start"] - g["dropped_customers"]).where(lambda n: n > 0)
+    g["retention"] = g["retained"] / at_risk
+    g["left"] = g["left_customers"].where(at_start.notna())
+    g["dropped"] = g["dropped_customers"].where(at_start.notna())
+    assert g["dropped"].sum() > 0, "the run folder's scenario should drop customers"
     retention, churn = fig.axes[:2]
     check_lines(retention, mean_and_half(g, "strategy", "retention"), "strategy", run_data.groups)
-    check_lines(churn, mean_and_half(g, "strategy", "lost"), "strategy", run_data.groups)
+    check_lines(churn, mean_and_half(g, "strategy", "left"), "strategy", run_data.groups)
+    dashed = {line.get_label()[1:-len(" dropped")]: line for line in churn.get_lines() if line.get_ls() == "--"}
+    for group in run_data.groups:
+        want = mean_and_half(g, "strategy", "dropped")
+        want = want[want["strategy"] == group].dropna(subset=["mean"])
+        np.testing.assert_allclose(dashed[group].get_ydata(), want["mean"].to_numpy(), rtol=1e-9)
+    assert "dropped on purpose" in [t.get_text() for t in churn.get_legend().get_texts()]
     for line in lines_by_label(retention).values():
         assert 0 < line.get_ydata().min() and line.get_ydata().max() <= 1
         assert line.get_xdata()[0] == 1  # nobody to keep or lose before the first month
