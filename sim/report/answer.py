@@ -297,11 +297,19 @@ def segment_retention(data: ReportData, steps: tuple[int, int] | None = None) ->
     return t.reset_index()[columns]
 
 
+#: At most this many periods, so that the table of retention over time fits a page's width.
+MAX_PERIODS = 6
+
+
 def retention_periods(data: ReportData) -> list[tuple[int, int]]:
-    """The periods a segment's retention is followed over: years of a monthly run (12 steps),
-    otherwise tenths of the run; (first, last) steps."""
+    """The periods a segment's retention is followed over, (first, last) steps: whole years
+    of a monthly run (one, two, ... so that there are at most :data:`MAX_PERIODS`), otherwise
+    the run in at most that many equal parts."""
     steps = int(data.suppliers["step"].max()) + 1
-    size = 12 if data.unit == "month" and steps >= 24 else max(1, -(-steps // 10))
+    if data.unit == "month" and steps >= 24:
+        size = 12 * -(-steps // (12 * MAX_PERIODS))
+    else:
+        size = max(1, -(-steps // MAX_PERIODS))
     return [(start, min(start + size, steps) - 1) for start in range(0, steps, size)]
 
 

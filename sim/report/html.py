@@ -272,7 +272,7 @@ def _payback_cell(r: answer.SpendReturn, unit: str, steps: int) -> dict[str, str
     if r.payback_latest is None:
         return _text(value, f"95%: not before {when(r.payback_earliest)}, not surely by the end")
     if r.payback_earliest == r.payback_latest:
-        return _text(value, f"95%: at {when(r.payback_latest)}")
+        return _text(value, "the same at 95% confidence")
     return _text(value, f"95%: between {when(r.payback_earliest)} and {when(r.payback_latest)}")
 
 

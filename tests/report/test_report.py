@@ -583,8 +583,12 @@ def test_report_opens_offline_in_chromium_with_every_image_loaded(which, chromiu
         sentences = pd.read_csv(page_path.parent / "differences.csv")["sentence"]
         assert all(sentence in body for sentence in sentences)
         assert "clear difference" in body.lower()
+        # per-segment retention over time, the return on spend's interval, drops apart
+        assert "retention per month by segment, over time" in body.lower() and "months 12–23" in body
+        assert "Fieller's method" in body
     else:
         assert "at a glance" in body.lower()
+    assert "Dropped on purpose per month" in body and "Retention by customer segment" in body
 
 
 # ------------------------------------------------------------------ the real compare, once it lands
