@@ -295,6 +295,24 @@ def with_exits(series: pd.DataFrame) -> pd.DataFrame:
     return series.assign(left_customers=series["customers_at_start"] - series["retained"], dropped_customers=0)
 
 
+#: The counts of the segment series that :func:`segment_rates` adds up.
+SEGMENT_FLOWS = ("retained", "customers_at_start", "dropped_customers", "left_customers", "new_customers",
+                 "revenue")
+
+
+def segment_rates(segments: pd.DataFrame, keys: list[str], steps: tuple[int, int] | None = None) -> pd.DataFrame:
+    """The segment series (one row per step, supplier and buyer segment) pooled per ``keys``
+    (e.g. strategy, replicate, segment) over the run or the steps (first, last): the sums of
+    :data:`SEGMENT_FLOWS`, retention (:func:`retention`) and the share dropped on purpose
+    (:func:`dropped_share`) on those sums, the same formulas as the whole book's KPIs."""
+    if steps is not None:
+        segments = segments[(segments["step"] >= steps[0]) & (segments["step"] <= steps[1])]
+    t = segments.groupby(keys, sort=True, observed=True)[list(SEGMENT_FLOWS)].sum()
+    t["retention_rate"] = retention(t["retained"], t["customers_at_start"], t["dropped_customers"])
+    t["dropped_rate"] = dropped_share(t["dropped_customers"], t["customers_at_start"])
+    return t.reset_index()
+
+
 def _mean_orders(relationships: pd.DataFrame | None, end: pd.DataFrame, keys: list[str], index,
                  focal: list[str] | None) -> pd.Series:
     if relationships is None or relationships.empty:
@@ -350,5 +368,5 @@ def long_summary(per_replicate: pd.DataFrame, by: str) -> pd.DataFrame:
 
 __all__ = ["KPI", "KPIS", "HEADLINE", "OBJECTIVE", "STAGES", "STAGE_NAMES", "MARGIN_ACCOUNTS",
            "RELATIONSHIP_SPEND", "kpi", "step_unit", "replicate_outcomes", "summarise_outcomes",
-           "long_summary", "lifetime_value", "retention", "dropped_share", "with_exits",
+           "long_summary", "lifetime_value", "retention", "dropped_share", "with_exits", "segment_rates",
            "acquisition_cost_per_new_customer", "customer_margin"]

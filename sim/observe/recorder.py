@@ -167,28 +167,26 @@ class Recorder:
         of each customer (segments are few, so this is a handful of bincounts over S x G cells)."""
         S, G = state.n_suppliers, len(self.segment_names)
         segment = state.segment
-
-        def cells(who: np.ndarray, whose: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-            return np.bincount(whose * G + segment[who], weights, minlength=S * G)
-
-        at_start_buyers = np.flatnonzero(had)
-        at_start = cells(at_start_buyers, previous[at_start_buyers])
-        kept_buyers = np.flatnonzero(kept)
-        retained = cells(kept_buyers, previous[kept_buyers])
-        dropped = cells(dropped_buyers, dropped_suppliers)
+        cells = S * G
+        # each (supplier, segment) cell's code, worked out once per population and reused
+        start_code = previous * G + segment  # negative (never counted) for buyers without one
+        at_start = np.bincount(start_code[had], minlength=cells)
+        retained = np.bincount(start_code[kept], minlength=cells)
+        dropped = np.bincount(dropped_suppliers * G + segment[dropped_buyers], minlength=cells)
         order_buyers, order_suppliers, _ = tick.served_orders(S)
+        order_code = order_suppliers * G + segment[order_buyers]
         served = tick.served
         opening = tick.opening if served.all() else tick.opening[served]
         price = tick.price if served.all() else tick.price[served]
         volume = tick.volume if served.all() else tick.volume[served]
-        per = {"step": np.full(S * G, tick.step), "supplier_id": np.repeat(np.arange(S), G),
+        per = {"step": np.full(cells, tick.step), "supplier_id": np.repeat(np.arange(S), G),
                "strategy_id": np.repeat(state.strategy_id, G), "segment_id": np.tile(np.arange(G), S),
                "customers_at_start": at_start, "retained": retained,
                "left_customers": at_start - retained - dropped, "dropped_customers": dropped,
-               "new_customers": cells(order_buyers[opening], order_suppliers[opening]),
-               "customers_at_end": cells(buyers, suppliers),
-               "revenue": cells(order_buyers, order_suppliers, price * volume),
-               "volume": cells(order_buyers, order_suppliers, volume)}
+               "new_customers": np.bincount(order_code[opening], minlength=cells),
+               "customers_at_end": np.bincount(suppliers * G + segment[buyers], minlength=cells),
+               "revenue": np.bincount(order_code, price * volume, minlength=cells),
+               "volume": np.bincount(order_code, volume, minlength=cells)}
         per["retention_rate"] = retention(retained, at_start, dropped)
         self.segment_rows.append(per)
 

@@ -19,7 +19,7 @@ from sim.config.schema import ScenarioError, suggest
 from sim.engine.state import Stage
 from sim.experiment.run import ResultsFolder
 from sim.observe import numbers
-from sim.observe.kpis import HEADLINE, KPIS, OBJECTIVE, dropped_share, replicate_outcomes, retention
+from sim.observe.kpis import HEADLINE, KPIS, OBJECTIVE, replicate_outcomes, segment_rates
 from sim.report.data import ReportData
 from sim.stats.intervals import difference_interval, mean_interval, payback_interval, ratio_of_differences_interval
 
@@ -285,16 +285,9 @@ def segment_retention(data: ReportData, steps: tuple[int, int] | None = None) ->
     by the registry's formulas (:func:`sim.observe.kpis.retention`, ``dropped_share``) on the
     segment's counts, customers won and revenue. Empty for results without segment series."""
     columns = ["group", "replicate", "segment", "retention_rate", "dropped_rate", "new_customers", "revenue"]
-    seg = data.segments
-    if seg is None or seg.empty:
+    if data.segments is None or data.segments.empty:
         return pd.DataFrame(columns=columns)
-    if steps is not None:
-        seg = seg[(seg["step"] >= steps[0]) & (seg["step"] <= steps[1])]
-    t = seg.groupby(["group", "replicate", "segment"], sort=True)[
-        ["retained", "customers_at_start", "dropped_customers", "new_customers", "revenue"]].sum()
-    t["retention_rate"] = retention(t["retained"], t["customers_at_start"], t["dropped_customers"])
-    t["dropped_rate"] = dropped_share(t["dropped_customers"], t["customers_at_start"])
-    return t.reset_index()[columns]
+    return segment_rates(data.segments, ["group", "replicate", "segment"], steps)[columns]
 
 
 #: At most this many periods, so that the table of retention over time fits a page's width.

@@ -21,6 +21,7 @@ from sim import __version__
 from sim.cli import main
 from sim.config import load_scenario, scenario_from_dict
 from sim.experiment.run import TABLES, ResultsFolder, replicate_seeds, run_replicate
+from sim.observe import numbers
 from sim.observe.kpis import HEADLINE, KPIS
 from sim.report.text import RUN_COLUMNS
 
@@ -139,6 +140,24 @@ def test_run_writes_five_parquet_tables_that_pandas_reads(finished_run):
     assert set(tables["segments"]["segment"]) == {"key accounts", "small business"}
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["strategy"]) == {"transactional", "relationship"}
+
+
+def test_run_summary_shows_retention_by_segment_from_the_segment_series(finished_run):
+    from sim.observe.kpis import retention
+    from sim.stats.intervals import mean_interval
+
+    proc, out = finished_run
+    rows = printed_table(proc.stdout, "segment")
+    seg = pd.read_parquet(out / "segments.parquet")
+    sums = seg.groupby(["segment", "strategy", "replicate"], observed=True)[
+        ["retained", "customers_at_start", "dropped_customers"]].sum()
+    rates = retention(sums["retained"], sums["customers_at_start"], sums["dropped_customers"])
+    assert {(r["segment"], r["strategy"]) for r in rows} == {
+        (s, t) for s in ("key accounts", "small business") for t in ("transactional", "relationship")}
+    for r in rows:
+        mean, half = mean_interval(rates.loc[(r["segment"], r["strategy"])].to_numpy())
+        assert r["retention/month"] == numbers.with_interval(mean, half, "rate")
+    assert "do not count against retention" in proc.stdout
 
 
 # --------------------------------------------------------------------------- Ctrl-C and resume

@@ -315,7 +315,7 @@ def test_every_time_chart_marks_the_scheduled_events(entrant):
     data = load_report_data(entrant)
     assert answer.scheduled_events(data) == [(60, "Newcomer enters", "as is")]
     for draw in (figures.fig_stage_mix, figures.fig_trust_commitment, figures.fig_cumulative_profit,
-                 figures.fig_retention_churn, figures.fig_market_share):
+                 figures.fig_retention_churn, figures.fig_segment_retention, figures.fig_market_share):
         fig = draw(data)
         for ax in [a for a in fig.axes if a.get_visible() and a.has_data()]:
             marks = [line for line in ax.get_lines() if line.get_gid() == "event:60"]
