@@ -387,10 +387,23 @@ def load_report_data(results_dir: str | Path) -> ReportData:
                         f"'compare' folders")
 
 
+#: The note on results written before relsim counted customers dropped on purpose apart.
+PREDATES_EXITS = ("These results were written by an earlier relsim that did not count customers dropped on "
+                  "purpose apart: here retention counts them as lost and the share dropped reads 0. Run the "
+                  "same command again with --overwrite to count them apart.")
+
+
+def _predates_exits(path: Path) -> bool:
+    """Whether a run folder's supplier series lacks the counts of customers left and dropped."""
+    folder = ResultsFolder(path)
+    reps = _finished_replicates(folder)
+    return bool(reps) and not _present(folder, "suppliers", reps[0], ["dropped_customers"])
+
+
 def _load_run(path: Path, manifest: dict) -> ReportData:
     suppliers, transitions, relationships, reps, _, segments = _load_run_folder(path)
     groups = _ordered_groups(suppliers)
-    notes = []
+    notes = [PREDATES_EXITS] if _predates_exits(path) else []
     expected = manifest.get("replicates")
     if isinstance(expected, int) and len(reps) < expected:
         notes.append(f"This run is incomplete: {len(reps)} of {expected} replicates had finished; "
@@ -417,6 +430,8 @@ def _load_compare(path: Path, manifest: dict) -> ReportData:
         if not sub.is_dir():
             raise ScenarioError(f"{path}: alternative {name!r} has no results folder at {sub}")
         parts.append(_load_run_folder(sub, group=name, focal=[str(f) for f in focal]))
+        if _predates_exits(sub) and PREDATES_EXITS not in notes:
+            notes.append(PREDATES_EXITS)
         groups.append(name)
         replicates[name] = list(parts[-1][3])
     expected = manifest.get("replicates")

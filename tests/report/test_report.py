@@ -647,3 +647,28 @@ def test_a_difference_of_nothing_in_every_replicate_is_badged_no_difference(comp
     for sentence in same["sentence"]:
         item = page[page.index(sentence) - 80:page.index(sentence)]
         assert "no difference" in item and "could be chance" not in item
+
+
+# ------------------------------------------------------------------ results of an earlier relsim
+
+
+def test_a_run_written_before_drops_and_segments_were_recorded_still_reports_and_says_so(run_folder, tmp_path):
+    """An earlier relsim wrote no segments table and no left/dropped counts: the report still
+    reads the folder, keeps retention's old meaning for it, and says so."""
+    older = tmp_path / "older"
+    shutil.copytree(run_folder, older)
+    shutil.rmtree(older / "segments.parquet")
+    for path in (older / "suppliers.parquet").glob("rep-*.parquet"):
+        frame = pd.read_parquet(path)
+        frame.drop(columns=["left_customers", "dropped_customers"]).to_parquet(path)
+    (older / "report.html").unlink(missing_ok=True)
+    data = report.load_report_data(older)
+    assert data.segments is None
+    assert any("did not count customers dropped on purpose apart" in n for n in data.notes)
+    s = pd.read_parquet(older / "suppliers.parquet")
+    for group, g in s.groupby("strategy", observed=True):
+        want = g.groupby("replicate")["retained"].sum() / g.groupby("replicate")["customers_at_start"].sum()
+        got = data.outcomes[data.outcomes["group"] == str(group)].set_index("replicate")["retention_rate"]
+        np.testing.assert_allclose(got.sort_index().to_numpy(), want.sort_index().to_numpy())
+    page = html.unescape(report.render_html(data, {spec.name: b"png" for spec in figures.FIGURES}))
+    assert "did not count customers dropped on purpose apart" in page
