@@ -410,6 +410,11 @@ def _endings_section(data: ReportData) -> dict[str, Any]:
                           ("dropped", "Customers dropped on purpose (per run)")):
         rows.append((label, [cell(*mean_interval(ends.loc[ends["group"] == g, column].to_numpy()), "count")
                              for g in data.groups]))
+    summary = data.summary.set_index("group")
+    for name in ("retention_rate", "dropped_rate"):  # the two rates, side by side
+        k = KPIS[name]
+        rows.append((k.title(data.unit), [cell(summary.loc[g, name], summary.loc[g, f"{name}_ci95"], k.kind)
+                                          for g in data.groups]))
     return _plain_table(["Relationships ended", *data.groups], rows, colours=data.colours,
                         title="Who left and who was let go",
                         note="Dropping unprofitable customers is a choice of the supplier, shown apart from "

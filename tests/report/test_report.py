@@ -29,6 +29,7 @@ from sim.observe import numbers
 from sim.observe.kpis import KPIS
 from sim.report import figures
 from sim.report import html as html_module
+from sim.stats.intervals import mean_interval
 
 ROOT = ROOT
 SCENARIO = ROOT / "scenarios" / "b2b_key_accounts.toml"
@@ -672,3 +673,25 @@ def test_a_run_written_before_drops_and_segments_were_recorded_still_reports_and
         np.testing.assert_allclose(got.sort_index().to_numpy(), want.sort_index().to_numpy())
     page = html.unescape(report.render_html(data, {spec.name: b"png" for spec in figures.FIGURES}))
     assert "did not count customers dropped on purpose apart" in page
+
+
+def test_the_results_show_customers_who_left_apart_from_those_dropped_with_both_rates(
+        compare_folder, compare_data, compare_report):
+    page = compare_report.read_text()
+    cells = page_cells(page, "results")
+    start = page.index('id="results"')
+    section = html.unescape(page[start:page.index("</section>", start)])
+    assert "Who left and who was let go" in section
+    assert "Customers dropped on purpose (per run)" in section and "Dropped on purpose per month" in section
+    summary = compare_data.summary.set_index("group")
+    for group in compare_data.groups:
+        for name in ("retention_rate", "dropped_rate"):
+            want = html_module.cell(summary.loc[group, name], summary.loc[group, f"{name}_ci95"], KPIS[name].kind)
+            assert (want["value"], want["ci"]) in cells
+    # the dropped count per run is the focal suppliers' logged drops
+    events = pd.read_parquet(compare_folder / "alternatives" / "relationship" / "events.parquet")
+    focal = compare_data.manifest["focal_suppliers"]
+    drops = events[(events["cause"] == "dropped_unprofitable") & events["supplier"].astype(str).isin(focal)]
+    per_run = drops.groupby("replicate").size().reindex(compare_data.replicate_ids["relationship"], fill_value=0)
+    want = html_module.cell(*mean_interval(per_run.to_numpy()), "count")
+    assert per_run.sum() > 0 and (want["value"], want["ci"]) in cells
