@@ -77,8 +77,8 @@ def print_summary(results, out: Path | None) -> None:
 def segment_table(segments: pd.DataFrame, unit: str = "month") -> tuple[list[str], list[list[str]]] | None:
     """Retention and the share dropped on purpose per buyer segment and strategy, pooled over
     the run (the registry's formulas on the segment series), mean ± 95% across replicates;
-    None without a segment series."""
-    if segments is None or segments.empty:
+    None without a segment series, or with one segment (the summary above says it all)."""
+    if segments is None or segments.empty or segments["segment"].nunique() < 2:
         return None
     rates = segment_rates(segments, ["strategy", "replicate", "segment"])
     retention, dropped = KPIS["retention_rate"], KPIS["dropped_rate"]

@@ -158,6 +158,9 @@ def test_run_summary_shows_retention_by_segment_from_the_segment_series(finished
         mean, half = mean_interval(rates.loc[(r["segment"], r["strategy"])].to_numpy())
         assert r["retention/month"] == numbers.with_interval(mean, half, "rate")
     assert "do not count against retention" in proc.stdout
+    from sim.report.text import segment_table
+
+    assert segment_table(seg[seg["segment"] == "key accounts"]) is None  # one segment: nothing to split
 
 
 # --------------------------------------------------------------------------- Ctrl-C and resume
