@@ -19,6 +19,10 @@ Save the reference from the code before a change (e.g. ``git archive HEAD sim | 
 
     .venv/bin/python benchmarks/same_results.py save /tmp/relsim_ref
     .venv/bin/python benchmarks/same_results.py check /tmp/relsim_ref
+
+A reference saved before retention stopped counting customers dropped on purpose as lost
+(issue 11) is checked with ``--redefined-retention``: the recorder's new columns are allowed,
+and retention, churn and lifetime value may differ, only at steps where customers were dropped.
 """
 
 from __future__ import annotations
@@ -120,11 +124,30 @@ def run_case(make, headless: bool = False) -> dict:
     return out
 
 
-def compare(name: str, ref: dict, new: dict) -> list[str]:
+#: What marks the steps where a redefined retention column may differ (--redefined-retention):
+#: a step at which customers were dropped on purpose, in each frame's own terms.
+DROP_MARKERS = {"market_frame": "dropped", "supplier_frame": "dropped_customers"}
+#: The columns that counted dropped customers as lost before retention was redefined.
+RETENTION_COLUMNS = ("retention_rate", "churn_rate", "customer_lifetime_value")
+
+
+def compare(name: str, ref: dict, new: dict, redefined_retention: bool = False) -> list[str]:
     problems = []
     for frame in FRAMES:
+        reference, result = ref[frame], new[frame]
+        if redefined_retention:
+            # a reference from before retention stopped counting customers dropped on purpose
+            # as lost: the columns it lacks are new, and the retention columns may differ, but
+            # only at steps where customers were dropped; everything else must be identical
+            keep = [c for c in reference.columns if c not in RETENTION_COLUMNS]
+            for column in (c for c in RETENTION_COLUMNS if c in reference.columns):
+                a, b = reference[column].to_numpy(float), result[column].to_numpy(float)
+                same = (a == b) | (np.isnan(a) & np.isnan(b))
+                if not same[~(result[DROP_MARKERS[frame]].to_numpy() > 0)].all():
+                    problems.append(f"{name}.{frame}.{column} differs at a step without drops")
+            reference, result = reference[keep], result[keep]
         try:
-            pd.testing.assert_frame_equal(ref[frame], new[frame], check_exact=True)
+            pd.testing.assert_frame_equal(reference, result, check_exact=True)
         except AssertionError as exc:
             problems.append(f"{name}.{frame}: {exc}")
     if ref["strategy_changes"] != new["strategy_changes"]:
@@ -141,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=("save", "check"))
     parser.add_argument("folder", type=Path)
     parser.add_argument("--only", nargs="*", help="case names to run")
+    parser.add_argument("--redefined-retention", action="store_true",
+                        help="check against a reference saved before retention stopped counting customers "
+                             "dropped on purpose as lost: new columns are allowed, and retention, churn and "
+                             "lifetime value may differ at steps with drops only")
     args = parser.parse_args(argv)
     args.folder.mkdir(parents=True, exist_ok=True)
     failed = False
@@ -156,8 +183,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: saved ({took:.1f} s, {len(result['events_frame'])} events)")
             continue
         reference = pickle.loads(path.read_bytes())
-        problems = compare(name, reference, result)
-        problems += [f"headless {p}" for p in compare(name, reference, run_case(make, headless=True))]
+        problems = compare(name, reference, result, args.redefined_retention)
+        problems += [f"headless {p}" for p in compare(name, reference, run_case(make, headless=True),
+                                                       args.redefined_retention)]
         failed |= bool(problems)
         print(f"{name}: {'SAME' if not problems else 'DIFFERENT'} (Mesa model and headless engine; {took:.1f} s)")
         for p in problems:

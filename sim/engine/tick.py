@@ -36,6 +36,9 @@ class Tick:
     price: np.ndarray = field(default_factory=lambda: np.zeros(0))  # unit price charged
     replaces: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # pair it ends, -1
     new_by_supplier: np.ndarray | None = None  # customers won this step, per supplier
+    # flat pair indices of the relationships suppliers ended on purpose this step (unprofitable
+    # customers dropped): what the recorder counts apart from the customers who left
+    dropped: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     supplier_accounts: dict = field(default_factory=dict)  # per-supplier money flows this step
     counts: dict = field(default_factory=dict)   # named event counters for the metrics
     _served_orders: tuple | None = field(default=None, init=False, repr=False, compare=False)

@@ -22,10 +22,10 @@ import pandas as pd
 from sim.config import Scenario, ScenarioError
 from sim.experiment.executors import process_pool, stop_now
 from sim.experiment.guard import completed, local_workers
-from sim.experiment.store import TABLES, ResultsFolder, what_differs
+from sim.experiment.store import CORE_TABLES, TABLES, ResultsFolder, what_differs
 from sim.observe.summary import summarise_by_strategy
 
-__all__ = ["TABLES", "ResultsFolder", "RunResults", "load_results", "replicate_seeds", "run",
+__all__ = ["TABLES", "CORE_TABLES", "ResultsFolder", "RunResults", "load_results", "replicate_seeds", "run",
            "run_replicate", "scenario_digest"]
 
 
@@ -38,7 +38,7 @@ def replicate_seeds(root: int, replicates: int) -> list[np.random.SeedSequence]:
 
 def run_replicate(scenario: Scenario, replicate: int, seed: np.random.SeedSequence,
                   progress: Callable[[int, int], None] | None = None) -> dict[str, pd.DataFrame]:
-    """Run one replicate; returns its four tables, each with a ``replicate`` column."""
+    """Run one replicate; returns its tables, each with a ``replicate`` column."""
     from sim.observe.market import ObservedMarket
 
     started = time.perf_counter()
@@ -58,7 +58,9 @@ def _run_replicate_job(args: tuple) -> tuple[int, dict]:
 
 @dataclass
 class RunResults:
-    """What a run produced: the scenario, the seeds and the four tables (all replicates)."""
+    """What a run produced: the scenario, the seeds and the tables (all replicates).
+    ``segments`` is the supplier series split by the buyers' segments (empty for results
+    written before relsim recorded it)."""
 
     scenario: Scenario
     market: pd.DataFrame
@@ -66,6 +68,7 @@ class RunResults:
     events: pd.DataFrame
     relationships: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> pd.DataFrame:
         """The outcomes (sim.observe.kpis) by strategy: mean and 95% half-width."""
@@ -104,7 +107,7 @@ def load_results(path: str | Path) -> RunResults:
         raise ScenarioError(f"{folder.manifest_path()}: not the manifest of a `relsim run` results "
                             f"folder (it has no scenario; a `relsim compare` folder?)")
     scenario = scenario_from_dict(manifest["scenario"], f"{folder.path}/manifest.json")
-    return RunResults(scenario, *(folder.read_table(t) for t in TABLES), manifest=manifest)
+    return RunResults(scenario, manifest=manifest, **{t: folder.read_table(t) for t in TABLES})
 
 
 def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None = None,
@@ -214,7 +217,7 @@ def _run(scenario: Scenario, folder: ResultsFolder | None, reused: set[int], tim
         results[replicate] = frames
         finished += 1
         if folder is not None:
-            folder.write_replicate(replicate, frames)  # the four tables, then the manifest
+            folder.write_replicate(replicate, frames)  # the tables, then the manifest
             manifest["completed_replicates"] = sorted(results)
             folder.write_manifest(manifest)
         if progress is not None:
@@ -253,7 +256,9 @@ def _run(scenario: Scenario, folder: ResultsFolder | None, reused: set[int], tim
             folder.write_manifest(manifest)
         raise
     ordered = [results[r] for r in range(count)]
-    tables = {t: pd.concat([f[t] for f in ordered], ignore_index=True) for t in TABLES}
+    # a reused replicate written before a later table existed has none of it
+    tables = {t: pd.concat([f[t] for f in ordered if t in CORE_TABLES or not f[t].empty] or [pd.DataFrame()],
+                           ignore_index=True) for t in TABLES}
     _restore_categories(tables)
     manifest["status"] = "complete"
     manifest["wall_time_s"] = round(time.perf_counter() - started, 3)

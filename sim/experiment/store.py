@@ -27,7 +27,7 @@ The rules every writer keeps:
 - **Whole or absent.** Every file is written to a hidden uniquely named temporary file and
   renamed into place (:mod:`sim.experiment.files`); pyarrow skips hidden names, so a reader
   never takes a temporary file for data.
-- **One consistent set.** A replicate's four table files are written first, then the manifest
+- **One consistent set.** A replicate's table files are written first, then the manifest
   that lists it. On opening a folder, a replicate counts only when all four of its tables are
   on disk; the files of a partial replicate (a writer killed between two tables) are removed.
   A manifest whose status is still "running" was left by a killed writer: it is interrupted.
@@ -52,7 +52,13 @@ import pandas as pd
 from sim.config import ScenarioError
 from sim.experiment.files import LOCK_NAME, FolderLock, atomic_write_bytes, atomic_write_json, atomic_write_parquet
 
-TABLES = ("market", "suppliers", "events", "relationships")
+#: The tables every finished replicate has.
+CORE_TABLES = ("market", "suppliers", "events", "relationships")
+#: Tables added since (the supplier series by buyer segment): written before the core tables,
+#: so a replicate whose core tables are whole has them too; a folder written before they
+#: existed still reads, without them.
+LATER_TABLES = ("segments",)
+TABLES = (*LATER_TABLES, *CORE_TABLES)
 
 #: files this program writes at the top of a run or compare folder
 OWN_FILES = {"manifest.json", "summary.csv", "differences.csv", "metrics.parquet", "report.html",
@@ -305,8 +311,9 @@ class ResultsFolder(ResultsStore):
         return {int(m.group(1)) for p in folder.iterdir() if (m := REPLICATE_FILE.fullmatch(p.name))}
 
     def completed(self) -> set[int]:
-        """Replicates whose four tables are all on disk."""
-        sets = [self.replicates_in(t) for t in TABLES]
+        """Replicates whose four core tables are all on disk (the later tables are written
+        before them: a replicate written since has those too)."""
+        sets = [self.replicates_in(t) for t in CORE_TABLES]
         return set.intersection(*sets) if sets else set()
 
     def partial(self) -> set[int]:
@@ -319,7 +326,8 @@ class ResultsFolder(ResultsStore):
                 self.replicate_file(table, r).unlink(missing_ok=True)
 
     def write_replicate(self, replicate: int, frames: dict[str, pd.DataFrame]) -> None:
-        """A replicate's four tables; each file whole or absent (the manifest comes after)."""
+        """A replicate's tables, the later ones first; each file whole or absent (the manifest
+        comes after)."""
         for table in TABLES:
             target = self.replicate_file(table, replicate)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -337,13 +345,22 @@ class ResultsFolder(ResultsStore):
                                f"again to recompute replicate {replicate}") from None
 
     def read_replicate(self, replicate: int) -> dict[str, pd.DataFrame]:
-        return {t: self.read_replicate_table(t, replicate) for t in TABLES}
+        """A finished replicate's tables; a later table it predates is an empty frame."""
+        return {t: self.read_replicate_table(t, replicate) if t in CORE_TABLES or self.has(t, replicate)
+                else pd.DataFrame() for t in TABLES}
+
+    def has(self, table: str, replicate: int) -> bool:
+        return self.replicate_file(table, replicate).is_file()
 
     def read_table(self, table: str) -> pd.DataFrame:
         done = sorted(self.completed())
         if not done:
             raise ScenarioError(f"{self.table_folder(table)}: no results here (expected "
                                 f"{table}.parquet/rep-*.parquet)")
+        if table not in CORE_TABLES:  # replicates written before the table existed have none
+            done = [r for r in done if self.has(table, r)]
+            if not done:
+                return pd.DataFrame()
         return pd.concat([self.read_replicate_table(table, r) for r in done], ignore_index=True)
 
     # ------------------------------------------------------------------ a comparison's alternatives

@@ -33,7 +33,8 @@ class MarketDataCollector:
 
     #: supplier series that get a wide column per supplier in the model-vars frame
     SUPPLIER_SERIES = ("market_share", "customers", "profit", "cumulative_profit", "mean_trust",
-                       "mean_commitment", "price", "retention_rate", "new_customers", "lost_customers")
+                       "mean_commitment", "price", "retention_rate", "new_customers", "lost_customers",
+                       "left_customers", "dropped_customers")
 
     def __init__(self, recorder: Recorder):
         self._recorder = recorder

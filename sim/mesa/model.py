@@ -187,6 +187,10 @@ class RelationshipMarket(mesa.Model):
     def supplier_frame(self) -> pd.DataFrame:
         return self._observed.supplier_frame()
 
+    def segment_frame(self) -> pd.DataFrame:
+        """The supplier series split by the buyers' segments (one row per step, supplier, segment)."""
+        return self._observed.segment_frame()
+
     def events_frame(self) -> pd.DataFrame:
         return self._observed.events_frame()
 

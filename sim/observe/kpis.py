@@ -43,13 +43,41 @@ RELATIONSHIP_SPEND = ("key_account_cost", "retention_spend", "adaptation_spend",
 #: Flows summed over the run, per replicate and group.
 FLOWS = ("profit", "revenue", "cost_of_goods", "cost_to_serve", "retention_spend", "adaptation_spend",
          "late_payment_cost", "key_account_cost", "acquisition_spend", "customers", "customers_at_start",
-         "retained", "new_customers")
+         "retained", "left_customers", "dropped_customers", "new_customers")
 #: The supplier-series columns :func:`replicate_outcomes` reads.
 SERIES_COLUMNS = ("replicate", "step", "supplier", "active", "market_share", "mean_trust",
                   "mean_commitment", *FLOWS, *STAGES)
 
 
 # --------------------------------------------------------------------------- formulas
+
+
+def _rate(numerator, denominator):
+    """numerator / denominator, NaN where the denominator is 0; a Series stays a Series."""
+    num, den = np.asarray(numerator, float), np.asarray(denominator, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+    if isinstance(numerator, pd.Series):
+        return pd.Series(out, index=numerator.index)
+    return out if out.ndim else float(out)
+
+
+def retention(retained, customers_at_start, dropped=0):
+    """THE retention formula: customers kept / customers at the start whom the supplier did
+    not drop on purpose. Only customers who left (switched to a rival, drifted apart, broke
+    off in conflict, lost to an entry or an exit) count against it; a customer the supplier
+    let go as unprofitable is its own decision, counted by :func:`dropped_share`. Since
+    customers_at_start = retained + left + dropped, churn = 1 - retention = left / (at start
+    - dropped). NaN when no customer was at risk. Every per-step series (market, supplier,
+    segment) and every summary applies it to its own counts."""
+    at_risk = np.asarray(customers_at_start, float) - np.asarray(dropped, float)
+    return _rate(retained, at_risk)
+
+
+def dropped_share(dropped, customers_at_start):
+    """Customers the supplier dropped on purpose / customers at the start (NaN without any)."""
+    return _rate(dropped, customers_at_start)
+
 
 
 def acquisition_cost_per_new_customer(spend, new_customers):
@@ -79,6 +107,10 @@ def _stage_share(stage: str) -> Callable[[pd.DataFrame, float], pd.Series]:
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return numerator / denominator.where(denominator > 0)
+
+
+def _retention(t: pd.DataFrame) -> pd.Series:
+    return retention(t["retained"], t["customers_at_start"], t["dropped_customers"])
 
 
 # --------------------------------------------------------------------------- the registry
@@ -141,18 +173,23 @@ KPIS: dict[str, KPI] = _kpis(
         "share of the market's volume bought from the supplier(s) in the last step",
         lambda t, d: t["end_market_share"], headline=True, short="share"),
     KPI("retention_rate", "Retention per {unit}", "rate", "higher",
-        "customers kept from one {unit} to the next / customers at its start, pooled over the run",
-        lambda t, d: _ratio(t["retained"], t["customers_at_start"]), headline=True, short="retention/{unit}"),
+        "customers kept from one {unit} to the next / customers at its start not dropped on purpose, "
+        "pooled over the run (only customers who left count against it)",
+        lambda t, d: _retention(t), headline=True, short="retention/{unit}"),
     KPI("churn_rate", "Churn per {unit}", "rate", "lower",
-        "1 - retention per {unit} (customers who left or were dropped)",
-        lambda t, d: 1 - _ratio(t["retained"], t["customers_at_start"]), short="churn/{unit}"),
+        "1 - retention per {unit}: customers who left (switched, drifted apart, broke off) / customers "
+        "at its start not dropped on purpose",
+        lambda t, d: 1 - _retention(t), short="churn/{unit}"),
+    KPI("dropped_rate", "Dropped on purpose per {unit}", "rate", "neither",
+        "customers the supplier ended on purpose as unprofitable / customers at the start of the {unit}, "
+        "pooled over the run (apart from retention)",
+        lambda t, d: dropped_share(t["dropped_customers"], t["customers_at_start"]), short="dropped/{unit}"),
     KPI("customers", "Customers at the end", "count", "higher",
         "buyers whose current supplier is the supplier(s) in the last step",
         lambda t, d: t["end_relationships"], headline=True, short="customers"),
     KPI("customer_lifetime_value", "Customer lifetime value", "money", "higher",
         "m*r/(1 + d - r): margin per customer and {unit} m, retention per {unit} r (Gupta & Lehmann 2003)",
-        lambda t, d: pd.Series(lifetime_value(customer_margin(t), t["customers"],
-                                              _ratio(t["retained"], t["customers_at_start"]), d),
+        lambda t, d: pd.Series(lifetime_value(customer_margin(t), t["customers"], _retention(t), d),
                                index=t.index), headline=True, unit="money units", short="CLV"),
     KPI("mean_tenure", "Orders per relationship", "count", "higher",
         "mean number of orders of every relationship that ever traded",
@@ -229,6 +266,7 @@ def replicate_outcomes(suppliers: pd.DataFrame, focal: list[str] | None = None,
     if focal is not None:
         s = s[s["supplier"].astype(str).isin(set(map(str, focal)))]
     keys = ["replicate"] + ([by] if by else [])
+    s = with_exits(s)
     s = s.assign(npv_profit=s["profit"] / (1.0 + discount_rate) ** (s["step"] + 1))
     totals = _groups(s, keys)[[*FLOWS, "npv_profit"]].sum()
     end = s[s["step"] == s["step"].max()]
@@ -246,6 +284,33 @@ def replicate_outcomes(suppliers: pd.DataFrame, focal: list[str] | None = None,
     out = pd.DataFrame({name: k.compute(t, discount_rate) for name, k in KPIS.items()}, index=t.index)
     out.insert(0, "suppliers", t["end_suppliers"])
     return out.reset_index()
+
+
+def with_exits(series: pd.DataFrame) -> pd.DataFrame:
+    """The series with ``left_customers`` and ``dropped_customers``. Results written before
+    relsim counted drops apart lack them: there every customer lost counts as left (what
+    those results meant by retention), so they still read, with their old meaning."""
+    if "dropped_customers" in series.columns:
+        return series
+    return series.assign(left_customers=series["customers_at_start"] - series["retained"], dropped_customers=0)
+
+
+#: The counts of the segment series that :func:`segment_rates` adds up.
+SEGMENT_FLOWS = ("retained", "customers_at_start", "dropped_customers", "left_customers", "new_customers",
+                 "revenue")
+
+
+def segment_rates(segments: pd.DataFrame, keys: list[str], steps: tuple[int, int] | None = None) -> pd.DataFrame:
+    """The segment series (one row per step, supplier and buyer segment) pooled per ``keys``
+    (e.g. strategy, replicate, segment) over the run or the steps (first, last): the sums of
+    :data:`SEGMENT_FLOWS`, retention (:func:`retention`) and the share dropped on purpose
+    (:func:`dropped_share`) on those sums, the same formulas as the whole book's KPIs."""
+    if steps is not None:
+        segments = segments[(segments["step"] >= steps[0]) & (segments["step"] <= steps[1])]
+    t = segments.groupby(keys, sort=True, observed=True)[list(SEGMENT_FLOWS)].sum()
+    t["retention_rate"] = retention(t["retained"], t["customers_at_start"], t["dropped_customers"])
+    t["dropped_rate"] = dropped_share(t["dropped_customers"], t["customers_at_start"])
+    return t.reset_index()
 
 
 def _mean_orders(relationships: pd.DataFrame | None, end: pd.DataFrame, keys: list[str], index,
@@ -303,4 +368,5 @@ def long_summary(per_replicate: pd.DataFrame, by: str) -> pd.DataFrame:
 
 __all__ = ["KPI", "KPIS", "HEADLINE", "OBJECTIVE", "STAGES", "STAGE_NAMES", "MARGIN_ACCOUNTS",
            "RELATIONSHIP_SPEND", "kpi", "step_unit", "replicate_outcomes", "summarise_outcomes",
-           "long_summary", "lifetime_value", "acquisition_cost_per_new_customer", "customer_margin"]
+           "long_summary", "lifetime_value", "retention", "dropped_share", "with_exits", "segment_rates",
+           "acquisition_cost_per_new_customer", "customer_margin"]

@@ -27,7 +27,7 @@ class ObservedMarket:
             rng = market_generator(scenario.market.seed if seed is None else seed)
         self.engine = MarketEngine(scenario, rng)
         self.recorder = Recorder(self.engine.supplier_names, self.engine.strategy_names,
-                                 scenario.market.discount_rate)
+                                 scenario.market.discount_rate, self.engine.segment_names)
 
     @property
     def state(self):
@@ -50,6 +50,9 @@ class ObservedMarket:
     def supplier_frame(self) -> pd.DataFrame:
         return self.recorder.supplier_frame()
 
+    def segment_frame(self) -> pd.DataFrame:
+        return self.recorder.segment_frame()
+
     def events_frame(self) -> pd.DataFrame:
         return events_frame(self.engine.log, self.engine.supplier_names)
 
@@ -59,6 +62,8 @@ class ObservedMarket:
                                   b.positioning_importance, b.positioning_value)
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """The four result tables by name: market, suppliers, events, relationships."""
+        """The result tables by name: market, suppliers, events, relationships and segments
+        (the supplier series split by the buyers' segments)."""
         return {"market": self.market_frame(), "suppliers": self.supplier_frame(),
-                "events": self.events_frame(), "relationships": self.relationships_frame()}
+                "events": self.events_frame(), "relationships": self.relationships_frame(),
+                "segments": self.segment_frame()}

@@ -9,7 +9,7 @@ from sim.engine.eventlog import EventLog
 from sim.engine.phases.economics import ACCOUNTS
 from sim.engine.state import ACTIVE_STAGES, Cause, MarketState, Positioning, Stage
 from sim.engine.tick import Tick
-from sim.observe.kpis import MARGIN_ACCOUNTS, acquisition_cost_per_new_customer, lifetime_value
+from sim.observe.kpis import MARGIN_ACCOUNTS, acquisition_cost_per_new_customer, lifetime_value, retention
 
 #: Stage columns of the series: buyers by the stage of their current relationship.
 STAGE_COLUMNS = ("no_supplier",) + tuple(s.label.replace("-", "_") for s in ACTIVE_STAGES)
@@ -24,6 +24,15 @@ MARKET_COLUMNS = ("step", "buyers_with_supplier", *STAGE_COLUMNS, "mean_trust", 
                   "retention_rate", "churn_rate", *COUNTERS, *ACCOUNTS, "acquisition_cost_per_new_customer",
                   "customer_lifetime_value", "loyalty_concentration", "key_accounts", "suppliers_per_buyer",
                   "main_wallet_share", "switching_cost_scale")
+
+
+#: The per-step, per-supplier, per-segment series (the "segments" table), in column order:
+#: customers at the start and end of the step, what became of those at the start (retained +
+#: left + dropped on purpose = customers_at_start), customers won, revenue and volume.
+SEGMENT_COUNTS = ("customers_at_start", "retained", "left_customers", "dropped_customers", "new_customers",
+                  "customers_at_end")
+SEGMENT_COLUMNS = ("step", "supplier", "strategy", "segment", *SEGMENT_COUNTS, "revenue", "volume",
+                   "retention_rate")
 
 
 _LOYALTY_BLOCK = 8192  # rows of the loyalty matrix converted at a time
@@ -47,12 +56,15 @@ def loyalty_concentration(loyalty: np.ndarray) -> float:
 class Recorder:
     """Collects one market row and one row per supplier each step."""
 
-    def __init__(self, supplier_names: list[str], strategy_names: list[str], discount_rate: float = 0.01):
+    def __init__(self, supplier_names: list[str], strategy_names: list[str], discount_rate: float = 0.01,
+                 segment_names: list[str] | None = None):
         self.discount_rate = discount_rate
         self.supplier_names = supplier_names
         self.strategy_names = strategy_names
+        self.segment_names = list(segment_names) if segment_names else ["all"]
         self.market_rows: list[dict] = []
         self.supplier_rows: list[dict[str, np.ndarray]] = []
+        self.segment_rows: list[dict[str, np.ndarray]] = []
 
     def record(self, state: MarketState, tick: Tick) -> None:
         S = state.n_suppliers
@@ -72,8 +84,13 @@ class Recorder:
             row[s.label.replace("-", "_")] = int(stage_counts[s])
         row["mean_trust"] = float(trust.mean()) if len(buyers) else float("nan")
         row["mean_commitment"] = float(commitment.mean()) if len(buyers) else float("nan")
-        row["retention_rate"] = float(kept.sum() / had.sum()) if had.any() else float("nan")
-        row["churn_rate"] = 1.0 - row["retention_rate"] if had.any() else float("nan")
+        # customers dropped on purpose this step, of those their supplier had at its start: apart
+        # from the ones who left (a dropped customer is never retained: its supplier ended it)
+        dropped_buyers, dropped_suppliers = np.divmod(tick.dropped, S)
+        dropped = previous[dropped_buyers] == dropped_suppliers
+        dropped_buyers, dropped_suppliers = dropped_buyers[dropped], dropped_suppliers[dropped]
+        row["retention_rate"] = float(retention(kept.sum(), had.sum(), len(dropped_buyers)))
+        row["churn_rate"] = 1.0 - row["retention_rate"]
         for name in COUNTERS:
             row[name] = tick.counts.get(name, tick.searched if name == "searched" else 0)
         for name in ACCOUNTS:
@@ -113,10 +130,13 @@ class Recorder:
         per["new_customers"] = (tick.new_by_supplier if tick.new_by_supplier is not None
                                 else np.zeros(S, np.int64))
         per["retained"] = retained
-        per["lost_customers"] = had_customers - retained
+        per["lost_customers"] = had_customers - retained  # left + dropped on purpose
+        dropped_customers = np.bincount(dropped_suppliers, minlength=S)
+        per["left_customers"] = had_customers - retained - dropped_customers
+        per["dropped_customers"] = dropped_customers
         count = np.bincount(suppliers, minlength=S)
+        per["retention_rate"] = retention(retained, had_customers, dropped_customers)
         with np.errstate(invalid="ignore", divide="ignore"):
-            per["retention_rate"] = np.where(had_customers > 0, retained / np.maximum(had_customers, 1), np.nan)
             per["mean_trust"] = np.bincount(suppliers, trust, S) / count
             per["mean_commitment"] = np.bincount(suppliers, commitment, S) / count
         pair_stage = np.bincount(suppliers * len(Stage) + stage, minlength=S * len(Stage)).reshape(S, len(Stage))
@@ -137,6 +157,38 @@ class Recorder:
         per["customer_lifetime_value"] = lifetime_value(margin, accounts["customers"], per["retention_rate"],
                                                         self.discount_rate)
         self.supplier_rows.append(per)
+        self._record_segments(state, tick, buyers, suppliers, previous, had, kept, dropped_buyers,
+                              dropped_suppliers)
+
+    def _record_segments(self, state: MarketState, tick: Tick, buyers: np.ndarray, suppliers: np.ndarray,
+                         previous: np.ndarray, had: np.ndarray, kept: np.ndarray, dropped_buyers: np.ndarray,
+                         dropped_suppliers: np.ndarray) -> None:
+        """One row per supplier and buyer segment: the supplier's counts split by the segment
+        of each customer (segments are few, so this is a handful of bincounts over S x G cells)."""
+        S, G = state.n_suppliers, len(self.segment_names)
+        segment = state.segment
+        cells = S * G
+        # each (supplier, segment) cell's code, worked out once per population and reused
+        start_code = previous * G + segment  # negative (never counted) for buyers without one
+        at_start = np.bincount(start_code[had], minlength=cells)
+        retained = np.bincount(start_code[kept], minlength=cells)
+        dropped = np.bincount(dropped_suppliers * G + segment[dropped_buyers], minlength=cells)
+        order_buyers, order_suppliers, _ = tick.served_orders(S)
+        order_code = order_suppliers * G + segment[order_buyers]
+        served = tick.served
+        opening = tick.opening if served.all() else tick.opening[served]
+        price = tick.price if served.all() else tick.price[served]
+        volume = tick.volume if served.all() else tick.volume[served]
+        per = {"step": np.full(cells, tick.step), "supplier_id": np.repeat(np.arange(S), G),
+               "strategy_id": np.repeat(state.strategy_id, G), "segment_id": np.tile(np.arange(G), S),
+               "customers_at_start": at_start, "retained": retained,
+               "left_customers": at_start - retained - dropped, "dropped_customers": dropped,
+               "new_customers": np.bincount(order_code[opening], minlength=cells),
+               "customers_at_end": np.bincount(suppliers * G + segment[buyers], minlength=cells),
+               "revenue": np.bincount(order_code, price * volume, minlength=cells),
+               "volume": np.bincount(order_code, volume, minlength=cells)}
+        per["retention_rate"] = retention(retained, at_start, dropped)
+        self.segment_rows.append(per)
 
     def market_frame(self) -> pd.DataFrame:
         """One row per recorded step; before the first, no rows but every column."""
@@ -151,6 +203,22 @@ class Recorder:
                            for k in self.supplier_rows[0]})
         df.insert(1, "supplier", pd.Categorical.from_codes(df["supplier_id"], self.supplier_names))
         df.insert(2, "strategy", pd.Categorical.from_codes(df.pop("strategy_id"), self.strategy_names))
+        return df
+
+
+    def segment_frame(self) -> pd.DataFrame:
+        """One row per recorded step, supplier and buyer segment (:data:`SEGMENT_COLUMNS`)."""
+        if not self.segment_rows:
+            return pd.DataFrame(columns=list(SEGMENT_COLUMNS))
+        data = {k: np.concatenate([r[k] for r in self.segment_rows]) for k in self.segment_rows[0]}
+        df = pd.DataFrame({
+            "step": data["step"],
+            "supplier": pd.Categorical.from_codes(data["supplier_id"], self.supplier_names),
+            "strategy": pd.Categorical.from_codes(data["strategy_id"], self.strategy_names),
+            "segment": pd.Categorical.from_codes(data["segment_id"], self.segment_names),
+            **{k: data[k].astype(np.int64) for k in SEGMENT_COUNTS},
+            "revenue": data["revenue"], "volume": data["volume"], "retention_rate": data["retention_rate"],
+        })
         return df
 
 

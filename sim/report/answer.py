@@ -19,9 +19,9 @@ from sim.config.schema import ScenarioError, suggest
 from sim.engine.state import Stage
 from sim.experiment.run import ResultsFolder
 from sim.observe import numbers
-from sim.observe.kpis import HEADLINE, KPIS, OBJECTIVE, replicate_outcomes
+from sim.observe.kpis import HEADLINE, KPIS, OBJECTIVE, replicate_outcomes, segment_rates
 from sim.report.data import ReportData
-from sim.stats.intervals import difference_interval, mean_interval
+from sim.stats.intervals import difference_interval, mean_interval, payback_interval, ratio_of_differences_interval
 
 #: Why a relationship ended, read as a board reads it: customers who left us, and those we let go.
 LEFT_CAUSES = ("switched_away", "distance_breakup", "escalation", "competitor_entry", "supplier_exit")
@@ -178,14 +178,26 @@ class SpendReturn:
     ratio: float          # extra profit per unit of extra relationship spend (NaN without extra spend)
     payback: int | None   # first step from which the extra cumulative profit stays >= 0
     paid_back: bool
+    ratio_low: float = np.nan     # 95% interval of the ratio (Fieller's); NaN when unbounded
+    ratio_high: float = np.nan
+    payback_earliest: int | None = None  # 95%: the upper end of the gap's interval stays >= 0
+    payback_latest: int | None = None    # 95%: the lower end does (None: not surely by the end)
+
+    @property
+    def ratio_defined(self) -> bool:
+        """Whether the ratio has a finite 95% interval: only when the extra spend is clearly
+        not 0 (otherwise a return per unit of it could be any size, of either sign)."""
+        return bool(np.isfinite(self.ratio_low) and np.isfinite(self.ratio_high))
 
 
 def spend_returns(data: ReportData) -> list[SpendReturn]:
     """Each alternative against the baseline (the first), set so that ``more`` is the one
     spending more on relationships (key-account managers, retention, adaptations, service):
     how much more it spends, how much more profit it makes, the profit per unit of that extra
-    spend, and when the extra spend has paid for itself (the first step from which the extra
-    cumulative profit stays at or above zero; None if it has not by the end)."""
+    spend with its 95% interval (Fieller's, paired over the runs: see
+    :func:`sim.stats.intervals.ratio_of_differences_interval`), and when the extra spend has
+    paid for itself (the first step from which the extra cumulative profit stays at or above
+    zero; None if it has not by the end), with the steps between which that happens at 95%."""
     base = data.groups[0]
     series = data.series.set_index(["group", "replicate", "step"])["cumulative_profit"]
     out = []
@@ -194,13 +206,31 @@ def spend_returns(data: ReportData) -> list[SpendReturn]:
         more, less = (group, base) if not np.isfinite(spend) or spend >= 0 else (base, group)
         spend, spend_half, _, _ = pairwise(data, "relationship_spend", less, more)
         profit, profit_half, _, _ = pairwise(data, "cumulative_profit", less, more)
-        gap = (series.loc[more] - series.loc[less]).groupby(level="step").mean()
-        stays = gap[::-1].cummin()[::-1] >= 0  # from this step on it stays >= 0
-        paid = bool(stays.iloc[-1]) if len(gap) else False
-        payback = int(stays.idxmax()) if paid else None
-        ratio = profit / spend if np.isfinite(spend) and spend > 0 else np.nan
-        out.append(SpendReturn(more, less, spend, spend_half, profit, profit_half, ratio, payback, paid))
+        ratio, low, high = _spend_ratio(data, less, more)
+        gaps = (series.loc[more] - series.loc[less]).unstack("step").dropna()
+        steps = list(gaps.columns)
+        payback, earliest, latest = (None if i is None else int(steps[i])
+                                     for i in payback_interval(gaps.to_numpy()))
+        if not _paired(data):
+            earliest = latest = None  # runs without shared seeds give no paired gap per run
+        out.append(SpendReturn(more, less, spend, spend_half, profit, profit_half, ratio, payback,
+                               payback is not None, low, high, earliest, latest))
     return out
+
+
+def _spend_ratio(data: ReportData, less: str, more: str) -> tuple[float, float, float]:
+    """(extra profit / extra relationship spend, 95% low, high) of ``more`` against ``less``."""
+    profit_less, profit_more = (_per_replicate(data, "cumulative_profit", g) for g in (less, more))
+    spend_less, spend_more = (_per_replicate(data, "relationship_spend", g) for g in (less, more))
+    if _paired(data):
+        common = profit_less.index.intersection(profit_more.index)
+        profit_less, profit_more = profit_less.loc[common], profit_more.loc[common]
+        spend_less, spend_more = spend_less.loc[common], spend_more.loc[common]
+    ratio, low, high, _ = ratio_of_differences_interval(profit_less, profit_more, spend_less, spend_more,
+                                                        _paired(data))
+    if not np.isfinite(ratio) or spend_more.mean() - spend_less.mean() <= 0:
+        return np.nan, np.nan, np.nan
+    return ratio, low, high
 
 
 # --------------------------------------------------------------------------- segments, endings, rivals
@@ -249,14 +279,73 @@ def segment_outcomes(data: ReportData) -> pd.DataFrame:
     return frame.reset_index()
 
 
+def segment_retention(data: ReportData, steps: tuple[int, int] | None = None) -> pd.DataFrame:
+    """Per group, replicate and segment, from the per-step segment series, pooled over the
+    run (or the steps ``steps`` = (first, last)): retention and the share dropped on purpose
+    by the registry's formulas (:func:`sim.observe.kpis.retention`, ``dropped_share``) on the
+    segment's counts, customers won and revenue. Empty for results without segment series."""
+    columns = ["group", "replicate", "segment", "retention_rate", "dropped_rate", "new_customers", "revenue"]
+    if data.segments is None or data.segments.empty:
+        return pd.DataFrame(columns=columns)
+    return segment_rates(data.segments, ["group", "replicate", "segment"], steps)[columns]
+
+
+#: At most this many periods, so that the table of retention over time fits a page's width.
+MAX_PERIODS = 6
+
+
+def retention_periods(data: ReportData) -> list[tuple[int, int]]:
+    """The periods a segment's retention is followed over, (first, last) steps: whole years
+    of a monthly run (one, two, ... so that there are at most :data:`MAX_PERIODS`), otherwise
+    the run in at most that many equal parts."""
+    steps = int(data.suppliers["step"].max()) + 1
+    if data.unit == "month" and steps >= 24:
+        size = 12 * -(-steps // (12 * MAX_PERIODS))
+    else:
+        size = max(1, -(-steps // MAX_PERIODS))
+    return [(start, min(start + size, steps) - 1) for start in range(0, steps, size)]
+
+
+def segment_retention_table(data: ReportData) -> pd.DataFrame:
+    """Retention among each segment's customers, period by period (:func:`retention_periods`):
+    segment, group, period (first, last), mean and 95% half-width across runs. Answers "do we
+    keep our key accounts better than the rest, and since when?"."""
+    rows = []
+    for period in retention_periods(data):
+        per = segment_retention(data, period)
+        for (segment, group), g in per.groupby(["segment", "group"], sort=True):
+            mean, half = mean_interval(g["retention_rate"].to_numpy())
+            rows.append({"segment": segment, "group": group, "first": period[0], "last": period[1],
+                         "mean": mean, "half": half})
+    return pd.DataFrame(rows, columns=["segment", "group", "first", "last", "mean", "half"])
+
+
+def _segment_series_measures(data: ReportData) -> list[tuple[str, str, str, pd.DataFrame]]:
+    """(column, label, kind, per-replicate frame) of the measures taken from the segment
+    series: retention and dropped share over the run and over its last period, revenue."""
+    whole = segment_retention(data)
+    if whole.empty:
+        return []
+    retention_kpi, dropped_kpi = KPIS["retention_rate"], KPIS["dropped_rate"]
+    first, last = retention_periods(data)[-1]
+    recent = segment_retention(data, (first, last))
+    return [("retention_rate", retention_kpi.title(data.unit), retention_kpi.kind, whole),
+            ("retention_rate", f"{retention_kpi.title(data.unit)}, {data.unit}s {first}–{last}",
+             retention_kpi.kind, recent),
+            ("dropped_rate", dropped_kpi.title(data.unit), dropped_kpi.kind, whole),
+            ("revenue", "Revenue from the segment", "money", whole)]
+
+
 def segment_table(data: ReportData) -> pd.DataFrame:
     """Long table: segment, measure, group, mean, half (95% across runs)."""
     per = segment_outcomes(data)
+    measures = [(column, label, kind, per) for column, label, kind in SEGMENT_MEASURES]
+    measures += _segment_series_measures(data)
     rows = []
     for segment in sorted(per["segment"].unique()):
-        for column, label, kind in SEGMENT_MEASURES:
+        for column, label, kind, frame in measures:
             for group in data.groups:
-                values = per[(per["segment"] == segment) & (per["group"] == group)][column]
+                values = frame[(frame["segment"] == segment) & (frame["group"] == group)][column]
                 mean, half = mean_interval(values.to_numpy())
                 rows.append({"segment": segment, "measure": label, "kind": kind, "group": group,
                              "mean": mean, "half": half})
@@ -354,5 +443,6 @@ def scheduled_events(data: ReportData) -> list[tuple[int, str, str]]:
             for (step, label), g in sorted(seen.items())]
 
 
-__all__ = ["rank_alternatives", "recommendation", "spend_returns", "segment_table", "rival_table",
+__all__ = ["rank_alternatives", "recommendation", "spend_returns", "segment_table", "segment_retention",
+           "segment_retention_table", "retention_periods", "rival_table",
            "strategy_differences", "scheduled_events", "ended_by_reason", "objective_of"]

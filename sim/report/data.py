@@ -13,8 +13,18 @@ import pandas as pd
 
 from sim.config.schema import ScenarioError
 from sim.engine.state import Positioning
-from sim.experiment.run import TABLES, ResultsFolder
-from sim.observe.kpis import SERIES_COLUMNS, STAGES, replicate_outcomes, step_unit, summarise_outcomes
+from sim.experiment.run import CORE_TABLES, ResultsFolder
+from sim.observe.kpis import (
+    SERIES_COLUMNS,
+    STAGES,
+    dropped_share,
+    replicate_outcomes,
+    retention,
+    step_unit,
+    summarise_outcomes,
+    with_exits,
+)
+from sim.observe.recorder import SEGMENT_COUNTS
 from sim.stats.intervals import mean_interval
 
 #: Stage columns of the supplier series, in life-cycle order (the registry's), with the names a
@@ -79,6 +89,10 @@ class ReportData:
     differences: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     rivals: pd.DataFrame | None = None  # compare: the other suppliers' series, group = alternative
+    #: the group's suppliers' counts by buyer segment per (group, replicate, step, segment):
+    #: :data:`sim.observe.recorder.SEGMENT_COUNTS` and revenue; None for results written
+    #: before relsim recorded them
+    segments: pd.DataFrame | None = None
 
     @property
     def replicates(self) -> dict[str, int]:
@@ -121,7 +135,8 @@ class ReportData:
             "current": current, "market_share": s["market_share"],
             "cumulative_profit": s["cumulative_profit"],
             "customers_at_start": s["customers_at_start"], "retained": s["retained"],
-            "lost_customers": s["lost_customers"], "new_customers": s["new_customers"],
+            "lost_customers": s["lost_customers"], "left_customers": s["left_customers"],
+            "dropped_customers": s["dropped_customers"], "new_customers": s["new_customers"],
             "trust_x": s["mean_trust"].fillna(0.0) * current,
             "commitment_x": s["mean_commitment"].fillna(0.0) * current,
             **{c: s[c] for c in STAGE_COLUMNS},
@@ -138,10 +153,29 @@ class ReportData:
         at_start = g["customers_at_start"].where(g["customers_at_start"] > 0)
         g["mean_trust"] = g["trust_x"] / customers
         g["mean_commitment"] = g["commitment_x"] / customers
-        g["retention_rate"] = g["retained"] / at_start
-        g["churn_rate"] = g["lost_customers"] / at_start
-        g["churned"] = g["lost_customers"].where(g["customers_at_start"] > 0)  # none to lose at first
+        g["retention_rate"] = retention(g["retained"], g["customers_at_start"], g["dropped_customers"])
+        g["churn_rate"] = 1 - g["retention_rate"]
+        g["dropped_rate"] = dropped_share(g["dropped_customers"], at_start)
+        # counts of customers who left and who were dropped (none to lose at first)
+        g["churned"] = g["left_customers"].where(g["customers_at_start"] > 0)
+        g["dropped"] = g["dropped_customers"].where(g["customers_at_start"] > 0)
         return g.drop(columns=["trust_x", "commitment_x"])
+
+    def segment_retention_band(self, window: int = 1) -> pd.DataFrame:
+        """Per group, segment and step: the mean across replicates of the group's retention
+        among the segment's customers (the registry's formula on the segment's counts) over
+        the ``window`` steps up to it, with its 95% t half-width. Empty without segment series."""
+        columns = ["group", "segment", "step", "mean", "half"]
+        if self.segments is None or self.segments.empty:
+            return pd.DataFrame(columns=columns)
+        counts = ["retained", "customers_at_start", "dropped_customers"]
+        g = self.segments.sort_values("step").groupby(["group", "replicate", "segment"], sort=False)
+        pooled = g[counts].rolling(window, min_periods=1).sum().reset_index(level=[0, 1, 2])
+        pooled["step"] = self.segments.loc[pooled.index, "step"]
+        pooled["rate"] = retention(pooled["retained"], pooled["customers_at_start"], pooled["dropped_customers"])
+        rows = [(group, segment, step, *mean_interval(values.to_numpy()))
+                for (group, segment, step), values in pooled.groupby(["group", "segment", "step"], sort=True)["rate"]]
+        return pd.DataFrame(rows, columns=columns)
 
     @cached_property
     def scenario(self) -> dict[str, Any]:
@@ -235,12 +269,14 @@ def _load_run_folder(path: Path, group: str | None = None,
                             f"written by relsim run or relsim compare")
     reps = _finished_replicates(folder)
     if not reps:
-        missing = [t for t in TABLES if not any((path / f"{t}.parquet").glob("rep-*.parquet"))]
+        missing = [t for t in CORE_TABLES if not any((path / f"{t}.parquet").glob("rep-*.parquet"))]
         raise ScenarioError(f"{path}: no finished replicates here (expected "
-                            f"{', '.join(f'{t}.parquet/rep-*.parquet' for t in missing or TABLES)})")
-    suppliers, transitions, relationships, rivals = [], [], [], []
+                            f"{', '.join(f'{t}.parquet/rep-*.parquet' for t in missing or CORE_TABLES)})")
+    suppliers, transitions, relationships, rivals, segment_series = [], [], [], [], []
     for r in reps:
-        s = _read(folder, "suppliers", r, SUPPLIER_COLUMNS)
+        s = with_exits(_read(folder, "suppliers", r, _present(folder, "suppliers", r, SUPPLIER_COLUMNS)))
+        if folder.has("segments", r):
+            segment_series.append(_segment_counts(_read(folder, "segments", r, SEGMENT_READ), r, group, focal))
         if focal is not None:
             rivals.append(s[~s["supplier"].isin(focal)].assign(group=group))
             s = s[s["supplier"].isin(focal)]
@@ -289,7 +325,35 @@ def _load_run_folder(path: Path, group: str | None = None,
         relationships.append(rel[pd.notna(rel["group"])])
     return (pd.concat(suppliers, ignore_index=True), pd.concat(transitions, ignore_index=True),
             pd.concat(relationships, ignore_index=True), reps,
-            pd.concat(rivals, ignore_index=True) if rivals else pd.DataFrame())
+            pd.concat(rivals, ignore_index=True) if rivals else pd.DataFrame(),
+            # only when every replicate has them: a mean over some of the runs would mislead
+            pd.concat(segment_series, ignore_index=True) if len(segment_series) == len(reps) else None)
+
+
+SEGMENT_READ = ["step", "supplier", "strategy", "segment", *SEGMENT_COUNTS, "revenue"]
+
+
+def _present(folder: ResultsFolder, table: str, replicate: int, columns: list[str]) -> list[str]:
+    """The ``columns`` a replicate file has (results written by an earlier relsim lack the newer)."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = set(pq.read_schema(folder.replicate_file(table, replicate)).names)
+    except Exception:  # a damaged file: reading it names it
+        return columns
+    return [c for c in columns if c in names]
+
+
+def _segment_counts(frame: pd.DataFrame, replicate: int, group: str | None,
+                    focal: list[str] | None) -> pd.DataFrame:
+    """A replicate's segment series summed over the group's suppliers: per group, step and segment."""
+    if focal is not None:
+        frame = frame[frame["supplier"].isin(focal)]
+    frame = frame.assign(group=group if group is not None else frame["strategy"])
+    counts = frame.groupby(["group", "step", "segment"], sort=True)[[*SEGMENT_COUNTS, "revenue"]].sum()
+    counts = counts.reset_index()
+    counts.insert(1, "replicate", replicate)
+    return counts
 
 
 def _ordered_groups(suppliers: pd.DataFrame) -> list[str]:
@@ -323,16 +387,29 @@ def load_report_data(results_dir: str | Path) -> ReportData:
                         f"'compare' folders")
 
 
+#: The note on results written before relsim counted customers dropped on purpose apart.
+PREDATES_EXITS = ("These results were written by an earlier relsim that did not count customers dropped on "
+                  "purpose apart: here retention counts them as lost and the share dropped reads 0. Run the "
+                  "same command again with --overwrite to count them apart.")
+
+
+def _predates_exits(path: Path) -> bool:
+    """Whether a run folder's supplier series lacks the counts of customers left and dropped."""
+    folder = ResultsFolder(path)
+    reps = _finished_replicates(folder)
+    return bool(reps) and not _present(folder, "suppliers", reps[0], ["dropped_customers"])
+
+
 def _load_run(path: Path, manifest: dict) -> ReportData:
-    suppliers, transitions, relationships, reps, _ = _load_run_folder(path)
+    suppliers, transitions, relationships, reps, _, segments = _load_run_folder(path)
     groups = _ordered_groups(suppliers)
-    notes = []
+    notes = [PREDATES_EXITS] if _predates_exits(path) else []
     expected = manifest.get("replicates")
     if isinstance(expected, int) and len(reps) < expected:
         notes.append(f"This run is incomplete: {len(reps)} of {expected} replicates had finished; "
                      f"the report shows those.")
     return ReportData(path, "run", manifest, groups, suppliers, transitions, relationships,
-                      {g: list(reps) for g in groups}, notes=notes)
+                      {g: list(reps) for g in groups}, notes=notes, segments=segments)
 
 
 def _load_compare(path: Path, manifest: dict) -> ReportData:
@@ -353,6 +430,8 @@ def _load_compare(path: Path, manifest: dict) -> ReportData:
         if not sub.is_dir():
             raise ScenarioError(f"{path}: alternative {name!r} has no results folder at {sub}")
         parts.append(_load_run_folder(sub, group=name, focal=[str(f) for f in focal]))
+        if _predates_exits(sub) and PREDATES_EXITS not in notes:
+            notes.append(PREDATES_EXITS)
         groups.append(name)
         replicates[name] = list(parts[-1][3])
     expected = manifest.get("replicates")
@@ -381,7 +460,9 @@ def _load_compare(path: Path, manifest: dict) -> ReportData:
                       pd.concat([p[2] for p in parts], ignore_index=True),
                       replicates, compare_summary=tables["summary.csv"],
                       differences=tables["differences.csv"], notes=notes,
-                      rivals=pd.concat([p[4] for p in parts], ignore_index=True))
+                      rivals=pd.concat([p[4] for p in parts], ignore_index=True),
+                      segments=(pd.concat([p[5] for p in parts], ignore_index=True)
+                                if all(p[5] is not None for p in parts) else None))
 
 
 def _require_columns(file: Path, frame: pd.DataFrame, columns: list[str]) -> None:

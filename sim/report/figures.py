@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.scale import SymmetricalLogTransform
 from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter
@@ -97,10 +98,10 @@ def _mark_events(ax, data: ReportData) -> None:
                 color="#3e4c59", gid=f"event:{step}")
 
 
-def _plot_band(ax, band: pd.DataFrame, colour: str, label: str) -> None:
+def _plot_band(ax, band: pd.DataFrame, colour: str, label: str, ls: str = "-") -> None:
     x, mean, half = band["step"].to_numpy(), band["mean"].to_numpy(), band["half"].to_numpy()
     shown = np.isfinite(mean)
-    ax.plot(x[shown], mean[shown], color=colour, lw=2.2, label=label)
+    ax.plot(x[shown], mean[shown], color=colour, lw=2.2, label=label, ls=ls)
     ok = shown & np.isfinite(half)
     if ok.any():
         ax.fill_between(x[ok], (mean - half)[ok], (mean + half)[ok], color=colour, alpha=0.18,
@@ -115,8 +116,11 @@ def _plot_groups(ax, data: ReportData, column: str) -> pd.DataFrame:
     return band
 
 
-def _band_legend(ax, data: ReportData, **kwargs) -> None:
+def _band_legend(ax, data: ReportData, extra: list | None = None, **kwargs) -> None:
     handles, labels = ax.get_legend_handles_labels()
+    for handle, label in extra or []:
+        handles.append(handle)
+        labels.append(label)
     if data.max_replicates() > 1:
         handles.append(Patch(facecolor="#9aa5b1", alpha=0.35, lw=0))
         labels.append("95% confidence band")
@@ -204,23 +208,74 @@ def fig_cumulative_profit(data: ReportData) -> Figure:
 
 @_styled
 def fig_retention_churn(data: ReportData) -> Figure:
-    """Retention (share of the month's starting customers kept) and churn (customers lost
-    each month), one line per group; churn as a count because the rate is 1 - retention."""
+    """Retention (the registry's: share of the month's starting customers kept, of those
+    not dropped on purpose) and, as counts, the customers who left (solid) apart from those
+    dropped on purpose (dashed), one line per group."""
     fig = _figure(12, 4.8)
     axes = fig.subplots(1, 2)
-    for ax, column, name in ((axes[0], "retention_rate", "Retention: share of customers kept"),
-                             (axes[1], "churned", "Churn: customers lost")):
-        _plot_groups(ax, data, column)
+    _plot_groups(axes[0], data, "retention_rate")
+    _plot_groups(axes[1], data, "churned")
+    dropped = bool(data.series["dropped"].fillna(0).any())
+    if dropped:  # one legend entry for the dashed style, not one per group
+        band = data.band("dropped")
+        for group in data.groups:
+            _plot_band(axes[1], band[band["group"] == group], data.colours[group], f"_{group} dropped", "--")
+    for ax, name in ((axes[0], "Retention: share of customers kept"),
+                     (axes[1], "Customers who left" + (" (dropped: dashed)" if dropped else ""))):
         ax.set_title(name)
         ax.set_xlabel(_time_label(data))
         _mark_events(ax, data)
     axes[0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    axes[0].set_ylabel("Share of the month's customers kept")
-    axes[1].set_ylabel("Customers lost per month")
+    axes[0].set_ylabel(f"Share of the {data.unit}'s customers kept")
+    axes[1].set_ylabel(f"Customers per {data.unit}")
     axes[1].yaxis.set_major_formatter(FuncFormatter(_money))
     axes[1].set_ylim(bottom=0)
-    _band_legend(axes[1], data, loc="upper right")
+    _band_legend(axes[1], data, loc="upper right", extra=[(Line2D([], [], color="#52606d", ls="--", lw=2.2),
+                                                           "dropped on purpose")] if dropped else [])
     _title(fig, "Retention and churn", _runs_note(data))
+    return fig
+
+
+def segment_window(data: ReportData) -> int:
+    """Steps a segment's retention is pooled over in the chart: a segment holds fewer
+    customers than the whole book, so one month's rate is noisy; six months for a monthly run."""
+    return 6 if data.unit == "month" else 1
+
+
+@_styled
+def fig_segment_retention(data: ReportData) -> Figure:
+    """Retention among each buyer segment's customers over time (the registry's formula on
+    the segment's counts, pooled over a trailing window), one panel per segment, a line per
+    group with its 95% band, and the scheduled events marked."""
+    band = data.segment_retention_band(segment_window(data))
+    if band.empty:
+        fig = _figure(11, 3)
+        ax = fig.subplots()
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "These results hold no series by customer segment: they were written by an\n"
+                "earlier relsim. Run the same command again with --overwrite to record them.",
+                ha="center", va="center", fontsize=13, color="#52606d", transform=ax.transAxes)
+        _title(fig, "Retention by customer segment")
+        return fig
+    segments = list(dict.fromkeys(band["segment"]))
+    fig = _figure(max(4.6 * min(len(segments), 3) + 1.2, 11.0), 3.9 * math.ceil(len(segments) / 3) + 1.2)
+    axes = _panel_grid(fig, len(segments))
+    for ax, segment in zip(axes, segments):
+        for group in data.groups:
+            b = band[(band["segment"] == segment) & (band["group"] == group)]
+            _plot_band(ax, b, data.colours[group], group)
+        ax.set_title(segment)
+        ax.set_xlabel(_time_label(data))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+        _mark_events(ax, data)
+    window = segment_window(data)
+    axes[0].set_ylabel(f"Customers kept per {data.unit}" + (f", trailing {window} {data.unit}s" if window > 1 else ""))
+    handles, labels = axes[0].get_legend_handles_labels()
+    if data.max_replicates() > 1:
+        handles.append(Patch(facecolor="#9aa5b1", alpha=0.35, lw=0))
+        labels.append("95% confidence band")
+    fig.legend(handles, labels, loc="outside right upper")
+    _title(fig, f"Retention by customer segment, per {data.group_word}", _runs_note(data))
     return fig
 
 
@@ -517,8 +572,16 @@ FIGURES = (
                fig_cumulative_profit),
     FigureSpec("retention_churn", "Retention and churn",
                "The left panel shows the share of its customers each {groups} keeps from one month "
-               "to the next, and the right panel how many customers it loses each month.",
+               "to the next (customers it dropped on purpose do not count against it), and the right panel "
+               "how many customers leave it each month, with those it dropped on purpose dashed.",
                fig_retention_churn),
+    FigureSpec("segment_retention", "Retention by customer segment",
+               "Each panel follows one segment of buyers (key accounts, say) and shows the share of its "
+               "customers each {groups} keeps from one month to the next, so you can see whether and since "
+               "when one segment is kept better than another: customers kept / customers at the start not "
+               "dropped on purpose, pooled over the trailing six months. Customers dropped on purpose are "
+               "not counted as lost.",
+               fig_segment_retention),
     FigureSpec("market_share", "Market share",
                "The lines show each {groups}'s share of all the volume bought in the market, "
                "month by month.",

@@ -87,7 +87,7 @@ def _interval_note(data: ReportData) -> str:
 
 
 #: The outcomes of a run's table, one column each.
-RUN_TABLE = ("market_share", "cumulative_profit", "npv_profit", "retention_rate", "customers",
+RUN_TABLE = ("market_share", "cumulative_profit", "npv_profit", "retention_rate", "dropped_rate", "customers",
              "customer_lifetime_value", "mean_trust", "mean_commitment", "share_long_term", "share_final")
 
 
@@ -227,24 +227,53 @@ def _spend_section(data: ReportData) -> dict[str, Any] | None:
         return None
     money = KPIS["cumulative_profit"]
     rows = []
+    steps = int(data.suppliers["step"].max()) + 1
     for r in returns:
-        ratio = numbers.number(r.ratio, "money") if np.isfinite(r.ratio) else "–"
-        payback = (f"by {data.unit} {r.payback}" if r.paid_back and r.payback else
-                   "from the start" if r.paid_back else f"not within the {int(data.suppliers['step'].max()) + 1} "
-                   f"{data.unit}s simulated")
         rows.append((f"{r.more} against {r.less}", [
             _text(money.format_difference(r.extra_spend), numbers.interval(
                 r.extra_spend - r.extra_spend_half, r.extra_spend + r.extra_spend_half, "money")),
             _text(money.format_difference(r.extra_profit), numbers.interval(
                 r.extra_profit - r.extra_profit_half, r.extra_profit + r.extra_profit_half, "money")),
-            _text(ratio), _text(payback)]))
+            _ratio_cell(r), _payback_cell(r, data.unit, steps)]))
     table = _plain_table(["Pair", "Extra relationship spend", "Extra cumulative profit",
                           "Profit per unit of extra spend", "Paid back"], rows,
                          note="Relationship spend: key-account managers, retention spend, adaptations and the cost "
                               "of the service level, over the run. Extra profit is after that spend; 95% intervals of "
                               "the paired differences under each figure. Paid back: the first "
-                              f"{data.unit} from which the extra cumulative profit stays at or above zero.")
+                              f"{data.unit} from which the extra cumulative profit stays at or above zero, and "
+                              f"under it the {data.unit}s between which that happens with 95% confidence. Profit per "
+                              "unit of extra spend: extra profit / extra spend, its 95% interval by Fieller's method "
+                              "over the paired runs; it has none when the extra spend cannot be told from zero.")
     return _section("spend", "Return on relationship spend", tables=[table])
+
+
+def _ratio_cell(r: answer.SpendReturn) -> dict[str, str]:
+    """Extra profit per unit of extra spend, with its interval or, where the extra spend is
+    indistinguishable from zero, the words that say why there is none."""
+    if not np.isfinite(r.ratio):
+        return _text("–", "no extra relationship spend")
+    if not r.ratio_defined:
+        return _text(numbers.number(r.ratio, "money"),
+                     "no interval: the extra spend cannot be told from zero, so the return per unit of it "
+                     "could be any size")
+    return _text(numbers.number(r.ratio, "money"), numbers.interval(r.ratio_low, r.ratio_high, "money"))
+
+
+def _payback_cell(r: answer.SpendReturn, unit: str, steps: int) -> dict[str, str]:
+    def when(step: int | None) -> str:
+        return "the start" if step == 0 else f"{unit} {step}"
+
+    if r.payback is None:
+        value = f"not within the {steps} {unit}s simulated"
+    else:
+        value = "from the start" if r.payback == 0 else f"by {unit} {r.payback}"
+    if r.payback_earliest is None:
+        return _text(value)
+    if r.payback_latest is None:
+        return _text(value, f"95%: not before {when(r.payback_earliest)}, not surely by the end")
+    if r.payback_earliest == r.payback_latest:
+        return _text(value, "the same at 95% confidence")
+    return _text(value, f"95%: between {when(r.payback_earliest)} and {when(r.payback_latest)}")
 
 
 def _segment_section(data: ReportData) -> dict[str, Any] | None:
@@ -262,8 +291,36 @@ def _segment_section(data: ReportData) -> dict[str, Any] | None:
                      note=f"For {who}, by the buyer's segment; net value is revenue less the costs of serving each "
                           f"relationship so far (before acquisition and key-account managers). Customers who left "
                           f"switched, drifted apart or broke off in conflict; dropped ones were let go as "
-                          f"unprofitable on purpose. {_interval_note(data)}")
-    return _section("segments", "Results by customer segment", tables=[t])
+                          f"unprofitable on purpose. Retention and the share dropped come from the month-by-month "
+                          f"series by segment: {KPIS['retention_rate'].describe(data.unit)}. {_interval_note(data)}")
+    tables = [t]
+    over_time = _segment_retention_table(data, who)
+    if over_time:
+        tables.append(over_time)
+    return _section("segments", "Results by customer segment", tables=tables)
+
+
+def _segment_retention_table(data: ReportData, who: str) -> dict[str, Any] | None:
+    """Retention by segment, period by period, for each group: since when one segment is
+    kept better than another (the chart "Retention by customer segment" draws it month by month)."""
+    table = answer.segment_retention_table(data)
+    if table.empty:
+        return None
+    periods = answer.retention_periods(data)
+    head = ["Segment and " + data.group_word, *(f"{data.unit}s {a}–{b}" for a, b in periods)]
+    rows, colours = [], {}
+    for (segment, group), g in table.groupby(["segment", "group"], sort=False):
+        name = f"{segment}: {group}"
+        colours[name] = data.colours.get(group, "")
+        g = g.set_index("first")
+        rows.append((name, [cell(g.loc[a, "mean"], g.loc[a, "half"], KPIS["retention_rate"].kind)
+                            if a in g.index else _text("–") for a, _ in periods]))
+    order = {g: i for i, g in enumerate(data.groups)}
+    rows.sort(key=lambda r: (r[0].split(": ")[0], order.get(r[0].split(": ", 1)[1], 0)))
+    return _plain_table(head, rows, colours=colours,
+                        title=f"{KPIS['retention_rate'].title(data.unit)} by segment, over time",
+                        note=f"For {who}: customers kept / customers at the start not dropped on purpose, "
+                             f"among each segment's customers, pooled over each period. {_interval_note(data)}")
 
 
 def _rival_section(data: ReportData) -> dict[str, Any] | None:
@@ -353,10 +410,16 @@ def _endings_section(data: ReportData) -> dict[str, Any]:
                           ("dropped", "Customers dropped on purpose (per run)")):
         rows.append((label, [cell(*mean_interval(ends.loc[ends["group"] == g, column].to_numpy()), "count")
                              for g in data.groups]))
+    summary = data.summary.set_index("group")
+    for name in ("retention_rate", "dropped_rate"):  # the two rates, side by side
+        k = KPIS[name]
+        rows.append((k.title(data.unit), [cell(summary.loc[g, name], summary.loc[g, f"{name}_ci95"], k.kind)
+                                          for g in data.groups]))
     return _plain_table(["Relationships ended", *data.groups], rows, colours=data.colours,
                         title="Who left and who was let go",
                         note="Dropping unprofitable customers is a choice of the supplier, shown apart from "
-                             "customers lost; retention counts both as not kept.")
+                             "customers lost: retention counts only the customers who left against it, and "
+                             f"{KPIS['dropped_rate'].title(data.unit).lower()} is its own measure.")
 
 
 def _compare_sections(data: ReportData, objective: str | None = None) -> list[dict[str, Any]]:

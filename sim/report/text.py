@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from sim.observe import numbers
-from sim.observe.kpis import HEADLINE, KPIS, STAGES, kpi, step_unit
+from sim.observe.kpis import HEADLINE, KPIS, STAGES, kpi, segment_rates, step_unit
+from sim.stats.intervals import mean_interval
 
 #: The outcomes the run summary prints, in order (all are in summary.csv).
-RUN_COLUMNS = ("market_share", "cumulative_profit", "npv_profit", "retention_rate", "customers",
+RUN_COLUMNS = ("market_share", "cumulative_profit", "npv_profit", "retention_rate", "dropped_rate", "customers",
                "customer_lifetime_value", "acquisition_cost_per_new_customer", "mean_trust",
                "mean_commitment")
 #: Columns of a printed table are set apart by at least this, so a reader (or a script) can
@@ -62,9 +63,32 @@ def print_summary(results, out: Path | None) -> None:
         print(f"(± is the half-width of the 95% confidence interval across replicates; {legend})")
     else:
         print(f"(one replicate: no intervals; use --replicates N; {legend})")
+    by_segment = segment_table(results.segments, unit)
+    if by_segment is not None:
+        print()
+        print(text_table(*by_segment))
+        print(f"(by the buyers' segment, pooled over the run; customers dropped on purpose do not count "
+              f"against retention, they are the {KPIS['dropped_rate'].heading(unit)} column)")
     if out is not None:
-        print(f"results: {out}/ (manifest.json, market/suppliers/events/relationships .parquet, "
+        print(f"results: {out}/ (manifest.json, market/suppliers/events/relationships/segments .parquet, "
               f"summary.csv)")
+
+
+def segment_table(segments: pd.DataFrame, unit: str = "month") -> tuple[list[str], list[list[str]]] | None:
+    """Retention and the share dropped on purpose per buyer segment and strategy, pooled over
+    the run (the registry's formulas on the segment series), mean ± 95% across replicates;
+    None without a segment series, or with one segment (the summary above says it all)."""
+    if segments is None or segments.empty or segments["segment"].nunique() < 2:
+        return None
+    rates = segment_rates(segments, ["strategy", "replicate", "segment"])
+    retention, dropped = KPIS["retention_rate"], KPIS["dropped_rate"]
+    header = ["segment", "strategy", retention.heading(unit), dropped.heading(unit)]
+    rows = []
+    for (segment, strategy), g in rates.groupby(["segment", "strategy"], sort=True, observed=True):
+        rows.append([str(segment), str(strategy),
+                     retention.format(*mean_interval(g["retention_rate"].to_numpy())),
+                     dropped.format(*mean_interval(g["dropped_rate"].to_numpy()))])
+    return header, rows
 
 
 def comparison_table(summary: pd.DataFrame, names: list[str], unit: str = "month") -> tuple[list[str], list[list[str]]]:
@@ -97,4 +121,5 @@ def print_comparison(c, out: Path | None) -> None:
         print(f"\nresults: {out}/ (metrics.parquet, summary.csv, differences.csv, alternatives/*/)")
 
 
-__all__ = ["text_table", "summary_table", "comparison_table", "print_summary", "print_comparison", "kpi"]
+__all__ = ["text_table", "summary_table", "segment_table", "comparison_table", "print_summary", "print_comparison",
+           "kpi"]

@@ -67,3 +67,101 @@ def difference_interval(base, other, paired: bool, level: float = LEVEL) -> tupl
     if paired:
         return paired_difference_interval(base, other, level)
     return welch_difference_interval(base, other, level)
+
+
+# --------------------------------------------------------------------------- ratios and paybacks
+
+
+def fieller_interval(a: float, b: float, var_a: float, var_b: float, cov_ab: float, df: float,
+                     level: float = LEVEL) -> tuple[float, float]:
+    """Fieller's (1954) confidence interval of the ratio a/b of two estimated means with
+    variances ``var_a``, ``var_b`` and covariance ``cov_ab`` (of the means, not of single
+    values), t quantile with ``df`` degrees of freedom: the set of ratios R for which
+    a - R b is not significantly different from 0. It is bounded only when b is itself
+    significantly different from 0 (b^2 > t^2 var_b); otherwise no finite interval holds the
+    ratio with that confidence, and (NaN, NaN) is returned for the caller to say so."""
+    if not all(map(math.isfinite, (a, b, var_a, var_b, cov_ab, df))) or df < 1:
+        return math.nan, math.nan
+    t2 = float(stats.t.ppf(0.5 + level / 2, df)) ** 2
+    denominator = b * b - t2 * var_b
+    if denominator <= 0:
+        return math.nan, math.nan
+    middle = a * b - t2 * cov_ab
+    # >= 0 whenever the denominator is > 0 (the variances form a covariance matrix)
+    root = math.sqrt(max(middle * middle - denominator * (a * a - t2 * var_a), 0.0))
+    return (middle - root) / denominator, (middle + root) / denominator
+
+
+def ratio_of_differences_interval(base_numerator, other_numerator, base_denominator, other_denominator,
+                                  paired: bool, level: float = LEVEL) -> tuple[float, float, float, int]:
+    """(ratio, low, high, n) of mean(other - base) of the numerator over mean(other - base)
+    of the denominator: e.g. extra profit per unit of extra relationship spend.
+
+    Fieller's interval, not the delta method: the ratio's sampling distribution is skewed
+    when the denominator is small against its uncertainty, and the delta method's symmetric
+    interval then looks precise when it is not, while Fieller's widens, then says it is
+    unbounded (low, high NaN) once the extra spend cannot be told from 0. It needs no
+    resampling, so no seed. Paired over replicates that share seeds (the per-replicate
+    differences' variances and covariance); for independent seeds the variances and
+    covariances of the two groups add, with the smaller group's degrees of freedom (cautious)."""
+    bn, on, bd, od = (np.asarray(x, float) for x in (base_numerator, other_numerator, base_denominator,
+                                                     other_denominator))
+    if paired:
+        ok = np.isfinite(bn) & np.isfinite(on) & np.isfinite(bd) & np.isfinite(od)
+        dn, dd = (on - bn)[ok], (od - bd)[ok]
+        n = len(dn)
+        if n == 0:
+            return math.nan, math.nan, math.nan, 0
+        a, b = float(dn.mean()), float(dd.mean())
+        if n < 2:
+            return (a / b if b else math.nan), math.nan, math.nan, n
+        cov = np.cov(dn, dd, ddof=1) / n
+        var_a, var_b, cov_ab, df = float(cov[0, 0]), float(cov[1, 1]), float(cov[0, 1]), n - 1
+    else:
+        base_ok, other_ok = np.isfinite(bn) & np.isfinite(bd), np.isfinite(on) & np.isfinite(od)
+        bn, bd, on, od = bn[base_ok], bd[base_ok], on[other_ok], od[other_ok]
+        n = min(len(bn), len(on))
+        if n == 0:
+            return math.nan, math.nan, math.nan, 0
+        a, b = float(on.mean() - bn.mean()), float(od.mean() - bd.mean())
+        if n < 2:
+            return (a / b if b else math.nan), math.nan, math.nan, n
+        cb, co = np.cov(bn, bd, ddof=1) / len(bn), np.cov(on, od, ddof=1) / len(on)
+        var_a, var_b, cov_ab = float(cb[0, 0] + co[0, 0]), float(cb[1, 1] + co[1, 1]), float(cb[0, 1] + co[0, 1])
+        df = n - 1
+    ratio = a / b if b else math.nan
+    if var_b == 0.0 and b != 0.0:
+        # the extra spend is the same in every run: only the numerator is uncertain
+        low, high = (a - _half(var_a, df, level)) / b, (a + _half(var_a, df, level)) / b
+        return ratio, min(low, high), max(low, high), n
+    low, high = fieller_interval(a, b, var_a, var_b, cov_ab, df, level)
+    return ratio, low, high, n
+
+
+def _half(variance: float, df: float, level: float) -> float:
+    return float(stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(max(variance, 0.0))
+
+
+def stays_nonnegative_from(path) -> int | None:
+    """The first index from which ``path`` stays >= 0 to its end (None if its last value is
+    below 0 or missing): when an extra spend has paid for itself for good."""
+    values = np.asarray(path, float)
+    if len(values) == 0 or not np.isfinite(values[-1]) or values[-1] < 0:
+        return None
+    below = np.flatnonzero(~(values >= 0))
+    return int(below[-1] + 1) if len(below) else 0
+
+
+def payback_interval(gaps, level: float = LEVEL) -> tuple[int | None, int | None, int | None]:
+    """(payback, earliest, latest) steps of a cumulative gap (rows: replicates, columns:
+    steps; paired differences of cumulative profit): the payback is when the mean gap stays
+    >= 0 from then on; the earliest when the upper end of its 95% interval does (before it,
+    not paying back is the likelier reading), the latest when the lower end does (from then
+    on the gap is clearly >= 0; None when that never happens within the run: not surely paid
+    back). Step-wise intervals inverted, as a confidence band's crossing is read."""
+    gaps = np.atleast_2d(np.asarray(gaps, float))
+    means, halves = zip(*(mean_interval(column, level) for column in gaps.T)) if gaps.size else ((), ())
+    means, halves = np.asarray(means, float), np.asarray(halves, float)
+    halves = np.where(np.isfinite(halves), halves, np.inf)  # one run: no step is sure
+    return (stays_nonnegative_from(means), stays_nonnegative_from(means + halves),
+            stays_nonnegative_from(means - halves))

@@ -21,6 +21,7 @@ from sim import __version__
 from sim.cli import main
 from sim.config import load_scenario, scenario_from_dict
 from sim.experiment.run import TABLES, ResultsFolder, replicate_seeds, run_replicate
+from sim.observe import numbers
 from sim.observe.kpis import HEADLINE, KPIS
 from sim.report.text import RUN_COLUMNS
 
@@ -123,10 +124,10 @@ def test_run_writes_a_manifest_with_resolved_scenario_seeds_versions_and_wall_ti
     assert isinstance(manifest["wall_time_s"], float) and manifest["wall_time_s"] >= 0
 
 
-def test_run_writes_four_parquet_tables_that_pandas_reads(finished_run):
+def test_run_writes_five_parquet_tables_that_pandas_reads(finished_run):
     proc, out = finished_run
     tables = {table: pd.read_parquet(out / f"{table}.parquet") for table in TABLES}
-    assert set(TABLES) == {"market", "suppliers", "events", "relationships"}
+    assert set(TABLES) == {"market", "suppliers", "events", "relationships", "segments"}
     for table, frame in tables.items():
         assert sorted(frame["replicate"].unique()) == [0, 1], table
     assert len(tables["market"]) == 2 * 6
@@ -134,8 +135,32 @@ def test_run_writes_four_parquet_tables_that_pandas_reads(finished_run):
     assert set(tables["suppliers"]["supplier"]) == {"PriceLine 1", "PriceLine 2", "Partners 1", "Partners 2"}
     assert len(tables["suppliers"]) == 2 * 6 * 4
     assert len(tables["events"]) > 0 and len(tables["relationships"]) > 0
+    # the supplier series split by the buyers' two segments: one row per step, supplier, segment
+    assert len(tables["segments"]) == 2 * 6 * 4 * 2
+    assert set(tables["segments"]["segment"]) == {"key accounts", "small business"}
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["strategy"]) == {"transactional", "relationship"}
+
+
+def test_run_summary_shows_retention_by_segment_from_the_segment_series(finished_run):
+    from sim.observe.kpis import retention
+    from sim.stats.intervals import mean_interval
+
+    proc, out = finished_run
+    rows = printed_table(proc.stdout, "segment")
+    seg = pd.read_parquet(out / "segments.parquet")
+    sums = seg.groupby(["segment", "strategy", "replicate"], observed=True)[
+        ["retained", "customers_at_start", "dropped_customers"]].sum()
+    rates = retention(sums["retained"], sums["customers_at_start"], sums["dropped_customers"])
+    assert {(r["segment"], r["strategy"]) for r in rows} == {
+        (s, t) for s in ("key accounts", "small business") for t in ("transactional", "relationship")}
+    for r in rows:
+        mean, half = mean_interval(rates.loc[(r["segment"], r["strategy"])].to_numpy())
+        assert r["retention/month"] == numbers.with_interval(mean, half, "rate")
+    assert "do not count against retention" in proc.stdout
+    from sim.report.text import segment_table
+
+    assert segment_table(seg[seg["segment"] == "key accounts"]) is None  # one segment: nothing to split
 
 
 # --------------------------------------------------------------------------- Ctrl-C and resume

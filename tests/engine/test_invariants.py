@@ -10,6 +10,7 @@ import dataclasses
 import math
 
 import numpy as np
+import pandas as pd
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from support import small_scenario
@@ -251,8 +252,9 @@ def check_series(model) -> None:
     no_loyalty = never_served | (np.float32(alpha / (1 + alpha)) == 0)  # a visit adds nothing
     # nobody to keep: no buyer had a supplier at the start of the step (the suppliers' starting
     # customers add up to the buyers who had one)
-    nobody_at_start = (per_supplier.groupby("step")["customers_at_start"].sum()
-                       .reindex(market["step"]).to_numpy() == 0)
+    # (nor any at risk of leaving: customers dropped on purpose are not counted against retention)
+    at_risk = per_supplier["customers_at_start"] - per_supplier["dropped_customers"]
+    nobody_at_start = (at_risk.groupby(per_supplier["step"]).sum().reindex(market["step"]).to_numpy() == 0)
     for column in market.select_dtypes("number"):
         nan = market[column].isna()
         if column in ("mean_trust", "mean_commitment", "suppliers_per_buyer", "main_wallet_share"):
@@ -272,7 +274,7 @@ def check_series(model) -> None:
     for column in per_supplier.select_dtypes("number"):
         nan = per_supplier[column].isna()
         if column == "retention_rate":
-            assert (nan == (per_supplier["customers_at_start"] == 0)).all()
+            assert (nan == (at_risk == 0)).all()
         elif column in ("mean_trust", "mean_commitment"):
             assert (nan == (customers_now == 0)).all(), column
         elif column == "share_of_wallet":  # over every live relationship, main or not
@@ -281,9 +283,28 @@ def check_series(model) -> None:
         elif column == "acquisition_cost_per_new_customer":
             assert (nan == (per_supplier["new_customers"] == 0)).all(), column
         elif column == "customer_lifetime_value":
-            assert (nan == ((per_supplier["customers_at_start"] == 0) | (per_supplier["customers"] == 0))).all(), column
+            assert (nan == ((at_risk == 0) | (per_supplier["customers"] == 0))).all(), column
         else:
             assert not nan.any(), column
+    check_exits(per_supplier, model.segment_frame())
+
+
+def check_exits(per_supplier: pd.DataFrame, segments: pd.DataFrame) -> None:
+    """Every customer a supplier had at the start of a step was kept, left or was dropped on
+    purpose, in the supplier series and in each buyer segment; the segments add up to the supplier."""
+    for frame in (per_supplier, segments):
+        exits = frame["retained"] + frame["left_customers"] + frame["dropped_customers"]
+        assert (frame["customers_at_start"] == exits).all()
+        assert (frame[["retained", "left_customers", "dropped_customers"]] >= 0).all().all()
+    counts = ["customers_at_start", "retained", "left_customers", "dropped_customers", "new_customers"]
+    summed = segments.groupby(["step", "supplier"], observed=True)[[*counts, "revenue"]].sum()
+    own = per_supplier.set_index(["step", "supplier"]).loc[summed.index]
+    assert (summed[counts].to_numpy() == own[counts].to_numpy()).all()
+    np.testing.assert_allclose(summed["revenue"], own["revenue"], rtol=1e-9, atol=1e-9)
+    # customers at the end of a step: its main customers, as the stage columns count them
+    stages = own[[s.label.replace("-", "_") for s in ACTIVE_STAGES]].sum(axis=1)
+    assert (segments.groupby(["step", "supplier"], observed=True)["customers_at_end"].sum().loc[summed.index]
+            == stages).all()
 
 
 @INVARIANT_SETTINGS

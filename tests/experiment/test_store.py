@@ -284,3 +284,38 @@ def test_a_manifest_left_running_by_a_killed_writer_reads_as_interrupted(tmp_pat
     assert folder.read_manifest()["status"] == "interrupted"
     with FolderLock(out, "relsim run"):  # while a writer holds the folder, it is running
         assert ResultsFolder(out).read_manifest()["status"] == "running"
+
+
+# --------------------------------------------------------------------------- the segments table
+
+
+def test_a_replicate_with_only_its_segments_table_is_partial_and_recomputed(tmp_path, scenario_file):
+    out = tmp_path / "half"
+    first = run(load_scenario(scenario_file), out=out, workers=1)
+    folder = ResultsFolder(out)
+    for table in ("market", "suppliers", "events", "relationships"):  # killed after the first file
+        folder.replicate_file(table, 1).unlink()
+    assert folder.completed() == {0} and folder.partial() == {1}
+    again = run(load_scenario(scenario_file), out=out, workers=1)
+    assert again.manifest["reused_replicates"] == 1
+    pd.testing.assert_frame_equal(first.segments, again.segments)
+
+
+def test_a_folder_written_before_the_segments_table_keeps_its_replicates(tmp_path, scenario_file, capsys):
+    out = tmp_path / "older"
+    argv = ["run", str(scenario_file), "--out", str(out), "--workers", "1"]
+    assert relsim(capsys, *argv)[0] == 0
+    for path in (out / "segments.parquet").iterdir():  # as an earlier relsim left it
+        path.unlink()
+    (out / "segments.parquet").rmdir()
+    folder = ResultsFolder(out)
+    assert folder.completed() == {0, 1} and folder.partial() == set()
+    from sim.experiment.run import load_results
+
+    assert load_results(out).segments.empty
+    code, stdout, _ = relsim(capsys, *argv, "--replicates", "3")
+    assert code == 0 and "reused 2 finished replicates" in stdout and "ran 1 more" in stdout
+    assert folder.completed() == {0, 1, 2}
+    assert sorted(p.name for p in (out / "suppliers.parquet").iterdir()) == [
+        "rep-00000.parquet", "rep-00001.parquet", "rep-00002.parquet"]
+    assert set(load_results(out).segments["replicate"]) == {2}

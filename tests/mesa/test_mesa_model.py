@@ -111,6 +111,19 @@ def test_datacollector_serves_the_recorded_series(scenario):
     assert model.datacollector.model_vars["mean_trust"][1] == market["mean_trust"].iloc[1]
 
 
+def test_datacollector_and_the_model_show_customers_who_left_apart_from_those_dropped(scenario):
+    model = RelationshipMarket(scenario.with_overrides({"market.steps": 24})).run()
+    frame, suppliers = model.datacollector.get_model_vars_dataframe(), model.supplier_frame()
+    for name in model.supplier_names:
+        mine = suppliers[suppliers["supplier"] == name]
+        for series in ("left_customers", "dropped_customers"):
+            assert np.array_equal(frame[f"{series}: {name}"].to_numpy(), mine[series].to_numpy())
+    assert suppliers["dropped_customers"].sum() > 0
+    segments = model.segment_frame()
+    assert segments.groupby("step")["dropped_customers"].sum().tolist() == \
+        suppliers.groupby("step")["dropped_customers"].sum().tolist()
+
+
 def test_datacollector_before_the_first_step_has_the_recorded_columns(scenario):
     model = RelationshipMarket(scenario)
     empty = model.datacollector.get_model_vars_dataframe()

@@ -38,7 +38,8 @@ def test_outcomes_follow_their_definitions_on_the_series(results):
         assert out.loc[r, "cumulative_profit"] == pytest.approx(g["profit"].sum())
         npv = sum(p / 1.01 ** (t + 1) for p, t in zip(g["profit"], g["step"]))
         assert out.loc[r, "npv_profit"] == pytest.approx(npv)
-        assert out.loc[r, "retention_rate"] == pytest.approx(g["retained"].sum() / g["customers_at_start"].sum())
+        at_risk = g["customers_at_start"].sum() - g["dropped_customers"].sum()
+        assert out.loc[r, "retention_rate"] == pytest.approx(g["retained"].sum() / at_risk)
         end = g[g["step"] == g["step"].max()]
         assert out.loc[r, "market_share"] == pytest.approx(end["market_share"].sum())
         margin = (g["revenue"] - g[["cost_of_goods", "cost_to_serve", "retention_spend", "adaptation_spend",

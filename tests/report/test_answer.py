@@ -125,6 +125,121 @@ def test_return_on_relationship_spend_is_extra_profit_per_unit_of_extra_spend(fi
             assert gap.iloc[-1] < 0
 
 
+def test_the_return_per_unit_of_spend_has_fiellers_interval_over_the_paired_runs(five):
+    """At each end of the interval, extra profit - R x extra spend is exactly at the t bound
+    over the paired runs: the definition of Fieller's interval, checked from the outcomes."""
+    from scipy import stats
+
+    o = five.outcomes
+    checked = 0
+    for r in answer.spend_returns(five):
+        if not r.ratio_defined:
+            continue
+        def gap(name, r=r):
+            more = o[o["group"] == r.more].set_index("replicate")[name].sort_index()
+            less = o[o["group"] == r.less].set_index("replicate")[name].sort_index()
+            return (more - less).to_numpy()
+        profit, spend = gap("cumulative_profit"), gap("relationship_spend")
+        t = stats.t.ppf(0.975, len(profit) - 1)
+        assert r.ratio_low <= r.ratio <= r.ratio_high
+        for edge in (r.ratio_low, r.ratio_high):
+            z = profit - edge * spend
+            assert abs(z.mean()) / stats.sem(z) == pytest.approx(t, rel=1e-6)
+        checked += 1
+    assert checked >= 1
+
+
+def test_a_return_on_spend_indistinguishable_from_zero_is_said_in_words(five):
+    """Give the alternatives the same relationship spend but for noise: the ratio then has no
+    interval, and the report says why instead of printing one."""
+    import dataclasses
+
+    noisy = dataclasses.replace(five)
+    outcomes = five.outcomes.copy()
+    # each alternative: 1 unit more than the one before, plus luck of +-50 or more in its runs
+    offset = {g: float(k) for k, g in enumerate(five.groups)}
+    luck = {g: (-1) ** k * (k + 1) * np.array([-50.0, 0.0, 50.0]) for k, g in enumerate(five.groups)}
+    outcomes["relationship_spend"] = [1000.0 + offset[g] + luck[g][k % 3]
+                                      for k, g in zip(outcomes["replicate"], outcomes["group"])]
+    noisy.__dict__["outcomes"] = outcomes
+    returns = answer.spend_returns(noisy)
+    assert returns and not any(r.ratio_defined for r in returns)
+    page = html.unescape(render_html(noisy, {spec.name: b"png" for spec in figures.FIGURES}))
+    start = page.index('id="spend"')
+    assert "no interval: the extra spend cannot be told from zero" in page[start:page.index("</section>", start)]
+
+
+def test_the_payback_range_is_where_the_bounds_of_the_paired_gap_stay_above_zero(five):
+    series = five.series.set_index(["group", "replicate", "step"])["cumulative_profit"]
+    for r in answer.spend_returns(five):
+        gaps = (series.loc[r.more] - series.loc[r.less]).unstack("step")
+        mean = gaps.mean()
+        half = gaps.apply(lambda column: paired_difference_interval(np.zeros(len(column)), column.to_numpy())[1])
+
+        def stays(path):
+            ok = (path >= 0)[::-1].cummin()[::-1]
+            return int(ok.idxmax()) if ok.iloc[-1] else None
+        assert r.payback == stays(mean)
+        assert r.payback_earliest == stays(mean + half) and r.payback_latest == stays(mean - half)
+        if r.payback is not None and r.payback_latest is not None:
+            assert r.payback_earliest <= r.payback <= r.payback_latest
+
+
+def test_segment_retention_over_time_comes_from_the_recorded_segment_series(five):
+    """Per segment and period, the mean over runs of the focal supplier's retention among the
+    segment's customers: retained / (customers at the start - dropped), from segments.parquet."""
+    table = answer.segment_retention_table(five).set_index(["segment", "group", "first"])
+    focal = five.manifest["focal_suppliers"]
+    periods = answer.retention_periods(five)
+    assert periods[0][0] == 0 and periods[-1][1] == 17 and len(periods) > 1
+    for group in five.groups:
+        seg = pd.read_parquet(five.folder / "alternatives" / group / "segments.parquet")
+        seg = seg[seg["supplier"].astype(str).isin(focal)]
+        for first, last in periods:
+            part = seg[(seg["step"] >= first) & (seg["step"] <= last)]
+            sums = part.groupby(["segment", "replicate"], observed=True)[
+                ["retained", "customers_at_start", "dropped_customers"]].sum()
+            rate = sums["retained"] / (sums["customers_at_start"] - sums["dropped_customers"]).where(lambda n: n > 0)
+            for segment, values in rate.groupby(level="segment"):
+                want = values.dropna()
+                if want.empty:
+                    continue
+                assert table.loc[(segment, group, first), "mean"] == pytest.approx(want.mean())
+
+
+def test_the_segment_retention_chart_draws_each_segments_trailing_retention_with_events(five):
+    fig = figures.fig_segment_retention(five)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["key accounts", "small business"]
+    focal = five.manifest["focal_suppliers"]
+    window = figures.segment_window(five)
+    for ax in panels:
+        lines = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+        assert sorted(lines) == sorted(five.groups)
+        for group in five.groups:
+            seg = pd.read_parquet(five.folder / "alternatives" / group / "segments.parquet")
+            seg = seg[seg["supplier"].astype(str).isin(focal) & (seg["segment"].astype(str) == ax.get_title())]
+            sums = seg.groupby(["replicate", "step"])[["retained", "customers_at_start", "dropped_customers"]].sum()
+            trailing = sums.groupby(level="replicate").rolling(window, min_periods=1).sum().droplevel(0)
+            rate = trailing["retained"] / (trailing["customers_at_start"] - trailing["dropped_customers"]).where(
+                lambda n: n > 0)
+            want = rate.groupby(level="step").mean().dropna()
+            x, y = lines[group].get_data()
+            np.testing.assert_array_equal(x, want.index.to_numpy())
+            np.testing.assert_allclose(y, want.to_numpy(), rtol=1e-9)
+
+
+def test_without_segment_series_the_segment_chart_says_so_and_the_report_still_reads(five):
+    import dataclasses
+
+    older = dataclasses.replace(five, segments=None)
+    fig = figures.fig_segment_retention(older)
+    assert any("earlier relsim" in t.get_text() for t in fig.texts + fig.axes[0].texts)
+    assert answer.segment_retention_table(older).empty
+    page = html.unescape(render_html(older, {spec.name: b"png" for spec in figures.FIGURES}))
+    assert "Results by customer segment" in page and "by segment, over time" not in page
+
+
 def test_segment_results_add_up_to_the_focal_suppliers_relationships_and_endings(five, tmp_path):
     per = answer.segment_outcomes(five)
     rel = five.relationships
@@ -200,7 +315,7 @@ def test_every_time_chart_marks_the_scheduled_events(entrant):
     data = load_report_data(entrant)
     assert answer.scheduled_events(data) == [(60, "Newcomer enters", "as is")]
     for draw in (figures.fig_stage_mix, figures.fig_trust_commitment, figures.fig_cumulative_profit,
-                 figures.fig_retention_churn, figures.fig_market_share):
+                 figures.fig_retention_churn, figures.fig_segment_retention, figures.fig_market_share):
         fig = draw(data)
         for ax in [a for a in fig.axes if a.get_visible() and a.has_data()]:
             marks = [line for line in ax.get_lines() if line.get_gid() == "event:60"]

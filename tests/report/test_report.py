@@ -29,6 +29,7 @@ from sim.observe import numbers
 from sim.observe.kpis import KPIS
 from sim.report import figures
 from sim.report import html as html_module
+from sim.stats.intervals import mean_interval
 
 ROOT = ROOT
 SCENARIO = ROOT / "scenarios" / "b2b_key_accounts.toml"
@@ -124,7 +125,7 @@ def per_group_step(s: pd.DataFrame, by: str = "strategy") -> pd.DataFrame:
                  trust_x=s["mean_trust"].fillna(0) * s[STAGES].sum(axis=1),
                  commitment_x=s["mean_commitment"].fillna(0) * s[STAGES].sum(axis=1))
     cols = ["market_share", "cumulative_profit", "retained", "customers_at_start",
-            "lost_customers", "current", "trust_x", "commitment_x", *STAGES]
+            "lost_customers", "left_customers", "dropped_customers", "current", "trust_x", "commitment_x", *STAGES]
     return s.groupby([by, "replicate", "step"])[cols].sum().reset_index()
 
 
@@ -211,16 +212,24 @@ def test_trust_and_commitment_are_weighted_by_current_customers(run_folder, run_
         assert ax.get_ylim() == (0, 1)
 
 
-def test_retention_is_retained_over_customers_at_start_and_churn_counts_lost_customers(
-        run_folder, run_data):
+def test_retention_counts_only_customers_who_left_and_dropped_ones_are_drawn_apart(run_folder, run_data):
     fig = figures.fig_retention_churn(run_data)
     g = per_group_step(suppliers_table(run_folder))
     at_start = g["customers_at_start"].where(g["customers_at_start"] > 0)
-    g["retention"] = g["retained"] / at_start
-    g["lost"] = g["lost_customers"].where(g["customers_at_start"] > 0)
+    at_risk = (g["customers_at_start"] - g["dropped_customers"]).where(lambda n: n > 0)
+    g["retention"] = g["retained"] / at_risk
+    g["left"] = g["left_customers"].where(at_start.notna())
+    g["dropped"] = g["dropped_customers"].where(at_start.notna())
+    assert g["dropped"].sum() > 0, "the run folder's scenario should drop customers"
     retention, churn = fig.axes[:2]
     check_lines(retention, mean_and_half(g, "strategy", "retention"), "strategy", run_data.groups)
-    check_lines(churn, mean_and_half(g, "strategy", "lost"), "strategy", run_data.groups)
+    check_lines(churn, mean_and_half(g, "strategy", "left"), "strategy", run_data.groups)
+    dashed = {line.get_label()[1:-len(" dropped")]: line for line in churn.get_lines() if line.get_ls() == "--"}
+    for group in run_data.groups:
+        want = mean_and_half(g, "strategy", "dropped")
+        want = want[want["strategy"] == group].dropna(subset=["mean"])
+        np.testing.assert_allclose(dashed[group].get_ydata(), want["mean"].to_numpy(), rtol=1e-9)
+    assert "dropped on purpose" in [t.get_text() for t in churn.get_legend().get_texts()]
     for line in lines_by_label(retention).values():
         assert 0 < line.get_ydata().min() and line.get_ydata().max() <= 1
         assert line.get_xdata()[0] == 1  # nobody to keep or lose before the first month
@@ -575,8 +584,12 @@ def test_report_opens_offline_in_chromium_with_every_image_loaded(which, chromiu
         sentences = pd.read_csv(page_path.parent / "differences.csv")["sentence"]
         assert all(sentence in body for sentence in sentences)
         assert "clear difference" in body.lower()
+        # per-segment retention over time, the return on spend's interval, drops apart
+        assert "retention per month by segment, over time" in body.lower() and "months 12–23" in body
+        assert "Fieller's method" in body
     else:
         assert "at a glance" in body.lower()
+    assert "Dropped on purpose per month" in body and "Retention by customer segment" in body
 
 
 # ------------------------------------------------------------------ the real compare, once it lands
@@ -635,3 +648,50 @@ def test_a_difference_of_nothing_in_every_replicate_is_badged_no_difference(comp
     for sentence in same["sentence"]:
         item = page[page.index(sentence) - 80:page.index(sentence)]
         assert "no difference" in item and "could be chance" not in item
+
+
+# ------------------------------------------------------------------ results of an earlier relsim
+
+
+def test_a_run_written_before_drops_and_segments_were_recorded_still_reports_and_says_so(run_folder, tmp_path):
+    """An earlier relsim wrote no segments table and no left/dropped counts: the report still
+    reads the folder, keeps retention's old meaning for it, and says so."""
+    older = tmp_path / "older"
+    shutil.copytree(run_folder, older)
+    shutil.rmtree(older / "segments.parquet")
+    for path in (older / "suppliers.parquet").glob("rep-*.parquet"):
+        frame = pd.read_parquet(path)
+        frame.drop(columns=["left_customers", "dropped_customers"]).to_parquet(path)
+    (older / "report.html").unlink(missing_ok=True)
+    data = report.load_report_data(older)
+    assert data.segments is None
+    assert any("did not count customers dropped on purpose apart" in n for n in data.notes)
+    s = pd.read_parquet(older / "suppliers.parquet")
+    for group, g in s.groupby("strategy", observed=True):
+        want = g.groupby("replicate")["retained"].sum() / g.groupby("replicate")["customers_at_start"].sum()
+        got = data.outcomes[data.outcomes["group"] == str(group)].set_index("replicate")["retention_rate"]
+        np.testing.assert_allclose(got.sort_index().to_numpy(), want.sort_index().to_numpy())
+    page = html.unescape(report.render_html(data, {spec.name: b"png" for spec in figures.FIGURES}))
+    assert "did not count customers dropped on purpose apart" in page
+
+
+def test_the_results_show_customers_who_left_apart_from_those_dropped_with_both_rates(
+        compare_folder, compare_data, compare_report):
+    page = compare_report.read_text()
+    cells = page_cells(page, "results")
+    start = page.index('id="results"')
+    section = html.unescape(page[start:page.index("</section>", start)])
+    assert "Who left and who was let go" in section
+    assert "Customers dropped on purpose (per run)" in section and "Dropped on purpose per month" in section
+    summary = compare_data.summary.set_index("group")
+    for group in compare_data.groups:
+        for name in ("retention_rate", "dropped_rate"):
+            want = html_module.cell(summary.loc[group, name], summary.loc[group, f"{name}_ci95"], KPIS[name].kind)
+            assert (want["value"], want["ci"]) in cells
+    # the dropped count per run is the focal suppliers' logged drops
+    events = pd.read_parquet(compare_folder / "alternatives" / "relationship" / "events.parquet")
+    focal = compare_data.manifest["focal_suppliers"]
+    drops = events[(events["cause"] == "dropped_unprofitable") & events["supplier"].astype(str).isin(focal)]
+    per_run = drops.groupby("replicate").size().reindex(compare_data.replicate_ids["relationship"], fill_value=0)
+    want = html_module.cell(*mean_interval(per_run.to_numpy()), "count")
+    assert per_run.sum() > 0 and (want["value"], want["ci"]) in cells

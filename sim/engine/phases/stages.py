@@ -201,7 +201,8 @@ def drop_unprofitable(state: MarketState, scenario: Scenario, tick: Tick, log: E
     tenure = tick.step - state.start_step.ravel()[flat]
     drop = (state.drops_unprofitable[suppliers] & (state.recent_value[buyers] < 0)
             & (tenure >= b.drop_min_tenure))
-    end_relationships(state, flat[drop], Cause.DROPPED_UNPROFITABLE, log, tick.step, bar=True)
+    tick.dropped = flat[drop]
+    end_relationships(state, tick.dropped, Cause.DROPPED_UNPROFITABLE, log, tick.step, bar=True)
     tick.count("dropped", drop.sum())
 
 
