@@ -1,6 +1,8 @@
-"""What the studies share: the paired comparison of the focal supplier ("you") under two or
-more strategies with common random numbers (``sim.compare``), read as mean profit per
-alternative, and the writers of a study's table and figure. Studies import it as ``experiments.common``."""
+"""What the studies share: running a study's sweep file (``NAME/sweep.toml``) through the one
+sweep runner and store (``sim.sweep``: resumable, seeds per point and replicate), the paired
+comparison of the focal supplier ("you") under two or more strategies with common random
+numbers (``sim.compare``) for the studies that are not sweeps, and the writers of a study's
+table and figure. Studies import it as ``experiments.common``."""
 
 from __future__ import annotations
 
@@ -11,9 +13,23 @@ import numpy as np
 
 from sim.config import Scenario, load_scenario
 from sim.experiment.compare import compare
+from sim.experiment.sweep import SweepResults, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 B2B = ROOT / "scenarios" / "b2b_key_accounts.toml"
+
+
+def study_sweep(spec: Path, store: Path, variant: str | None = None, resume: bool = False,
+                workers: int | None = 1) -> SweepResults:
+    """Run a study's sweep file (or its ``[variants.VARIANT]``) into the sweep store ``store``.
+
+    A fresh run by default: the store's earlier runs are replaced (only the files the sweep
+    wrote), because a study's figures must come from the model as it is now, and a store
+    resumes runs made by whatever code made them. ``resume=True`` keeps the finished runs
+    and runs the rest (an interrupted regeneration). ``workers``: 1 runs here, in this
+    process; None uses a process pool on all cores."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    return sweep(spec, store, workers=workers, variant=variant, overwrite=not resume, progress=False)
 
 
 def b2b(quick: bool, **overrides: Any) -> Scenario:
