@@ -457,14 +457,25 @@ def _run_on(executor: Any, tasks: Iterator[SweepTask], store: SweepStore, state:
                 pass
 
 
+#: Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536 (distributed.nanny.
+#: pre-spawn-environ), which also turns off glibc's adaptive mmap threshold: every array over
+#: 128 KiB is then mapped and unmapped afresh, and a run of 6,000 buyers took 37 times the page
+#: faults and 30% more CPU than in a plain process (benchmarks/RESULTS.md). A run's memory is
+#: short-lived and bounded, so glibc's own policy is the right one for our workers.
+DASK_WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
 def dask_local_cluster(workers: int):
     """A Dask cluster of ``workers`` single-threaded worker processes on loopback, and a
-    client to it; the caller closes both (``client.close(); cluster.close()``)."""
+    client to it; the caller closes both (``client.close(); cluster.close()``). Its workers
+    keep glibc's own memory policy (:data:`DASK_WORKER_CONFIG`)."""
     require_main_guard("a local Dask cluster")
+    import dask
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=50)
+    with dask.config.set(DASK_WORKER_CONFIG):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, silence_logs=50)
     return Client(cluster), cluster
 
 
