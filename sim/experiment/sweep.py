@@ -502,9 +502,17 @@ def dask_local_cluster(workers: int):
     import dask
     from distributed import Client, LocalCluster
 
-    with dask.config.set(DASK_WORKER_CONFIG):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=50)
+    # a cluster started with Dask's defaults earlier in this process left the setting in its
+    # environment (Dask's nanny writes it there), which our workers would inherit: spawn them
+    # without it, and give this process back its environment as it was
+    leaked = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    try:
+        with dask.config.set(DASK_WORKER_CONFIG):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, silence_logs=50)
+    finally:
+        if leaked is not None:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = leaked
     return Client(cluster), cluster
 
 
