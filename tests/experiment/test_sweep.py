@@ -349,7 +349,8 @@ def test_relsim_sweep_variant_runs_the_named_variant_and_records_it(tmp_path, ca
 
     spec = write_sweep(tmp_path, GRID + '[variants.quick]\nsweep = { replicates = 1 }\n'
                        'parameters = { "buyers.switching_cost" = { levels = [0.0] } }\n')
-    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--variant", "quick", "--no-progress"]) == 0
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--variant", "quick", "--workers", "1",
+                 "--no-progress"]) == 0
     store = SweepStore(tmp_path / "out")
     assert len(store.runs()) == 3 and store.read_manifest()["variant"] == "quick"
     assert main(["sweep", str(spec), "--out", str(tmp_path / "other"), "--variant", "slow"]) == 2
