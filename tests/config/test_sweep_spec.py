@@ -203,9 +203,14 @@ def test_bad_factors_derived_keys_outcomes_and_variants_get_one_clear_message(tm
 
 
 @pytest.mark.parametrize("study", ["advantage_grid", "reichheld_sasser", "kotler_matrix", "wkh_transition"])
-def test_the_studies_sweep_files_and_their_quick_variants_are_valid(study):
+def test_the_studies_sweep_files_and_all_their_variants_are_valid(study):
     from support import ROOT
 
-    for variant in (None, "quick"):
-        spec = load_sweep(ROOT / "experiments" / study / "sweep.toml", variant)
+    from sim.config.scenario import read_toml
+
+    path = ROOT / "experiments" / study / "sweep.toml"
+    variants = list(read_toml(path).get("variants", {}))
+    assert "quick" in variants
+    for variant in [None, *variants]:
+        spec = load_sweep(path, variant)
         assert spec.parameters and spec.replicates >= 1
