@@ -58,8 +58,10 @@ def transition_point(curve: pd.Series, sellers: int) -> float:
 
 
 def main(quick: bool = False, out: Path | None = None, resume: bool = False, workers: int | None = 1) -> dict:
-    """Writes figure.png and table.csv to ``out`` (default: this folder); returns the headline."""
-    out = HERE if out is None else Path(out)
+    """Writes figure.png and table.csv to ``out`` (default: this folder, or quick/ beside it);
+    returns the headline."""
+    # the small version writes beside the full one, never over the published figure
+    out = Path(out) if out is not None else HERE / "quick" if quick else HERE
     out.mkdir(parents=True, exist_ok=True)
     results = study_sweep(SPEC, out / "results", "quick" if quick else None, resume, workers)
     means = results.means(["loyalty"])
