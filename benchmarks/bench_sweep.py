@@ -13,12 +13,20 @@ Not a test. Run it on a quiet machine; it writes its section of benchmarks/RESUL
 (between its markers)::
 
     .venv/bin/python benchmarks/bench_sweep.py [--runs 1000] [--workers N] [--no-write]
+
+The scaling target is about runs of a second or more: ``--run-seconds 1`` lengthens the runs
+(more steps, the same 500 buyers x 10 suppliers) until one takes at least a second on this
+machine, and runs 20 per worker (10 on one worker) unless ``--runs`` says otherwise, so the
+whole measurement takes a few minutes::
+
+    .venv/bin/python benchmarks/bench_sweep.py --run-seconds 1 --section "runs of a second"
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import tempfile
 import threading
@@ -109,13 +117,41 @@ def timed_sweep(spec: Path, out: Path, executor, sampler=None) -> float:
     return time.perf_counter() - started
 
 
+def one_run_seconds(scenario: Path, buyers: int, steps: int) -> float:
+    """The shorter of two timed runs in this process (after one untimed, which imports and warms up)."""
+    from sim.config import load_scenario
+    from sim.experiment.run import run_replicate
+
+    market = load_scenario(scenario).with_overrides({"market.buyers": buyers, "market.steps": steps,
+                                                     "suppliers.count": 5})
+    times = []
+    for replicate in range(3):
+        started = time.perf_counter()
+        run_replicate(market, replicate, replicate + 1)
+        times.append(time.perf_counter() - started)
+    return min(times[1:])
+
+
+def steps_for(scenario: Path, buyers: int, steps: int, seconds: float) -> tuple[int, float]:
+    """Steps that make one run take at least ``seconds`` here (a run's time grows linearly in
+    its steps), and the time one such run took."""
+    took = one_run_seconds(scenario, buyers, steps)
+    while took < seconds:
+        steps = int(steps * 1.1 * seconds / took) + 1
+        took = one_run_seconds(scenario, buyers, steps)
+    return steps, took
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1000, help="runs per measurement (a multiple of 10)")
+    parser.add_argument("--runs", type=int, help="runs per measurement (a multiple of 10; default 1,000)")
     parser.add_argument("--single-runs", type=int, help="runs for the one-worker measurement (default --runs)")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="N (default: all cores)")
     parser.add_argument("--buyers", type=int, default=500, help="buyers per market (default 500)")
     parser.add_argument("--steps", type=int, default=60, help="steps per run (default 60)")
+    parser.add_argument("--run-seconds", type=float, metavar="S",
+                        help="lengthen the runs (more steps) until one takes at least S seconds here; "
+                        "then --runs defaults to 20 per worker and --single-runs to 10")
     parser.add_argument("--section", default="", help="a name for this measurement (its own section in RESULTS.md)")
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--no-write", action="store_true")
@@ -130,6 +166,13 @@ def main() -> None:
     n = args.workers
     rows = []
     load = os.getloadavg()[0]
+    run_time = None
+    if args.run_seconds:
+        args.steps, run_time = steps_for(scenario, args.buyers, args.steps, args.run_seconds)
+        print(f"runs of {args.buyers} buyers x {args.steps} steps: {run_time:.2f} s each here", flush=True)
+        args.runs = args.runs or 20 * n
+        args.single_runs = args.single_runs or 10
+    args.runs = args.runs or 1000
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
 
@@ -175,6 +218,7 @@ def main() -> None:
             rows.append(("Dask local cluster", n, args.runs, dask_s, rate_dask))
             print(f"Dask {n} workers: {args.runs} runs in {dask_s:.1f} s = {rate_dask:.2f} runs/s", flush=True)
 
+    load_end = os.getloadavg()[0]
     efficiency = rate_many / (n * rate_one)
     growth = (memory[2] - memory[0]) / (0.9 * args.runs) * 1000
     info = machine()
@@ -188,7 +232,9 @@ def main() -> None:
         "the call to the last batch written (store, seeds and outcomes included), on workers",
         "already started (start-up, paid once per sweep, is left out).", "",
         f"Machine: {info['cpu']}, {info['cores']} cores, RAM {info['ram_gib']:.1f} GiB; Python {info['python']}, "
-        f"numpy {info['numpy']}; commit {info['commit']}; {info['date']}; 1-minute load {load:.1f} at the start.",
+        f"numpy {info['numpy']}; commit {info['commit']}; {info['date']}; 1-minute load {load:.1f} at the start, "
+        f"{load_end:.1f} at the end." + (f" One run took {run_time:.2f} s in a plain process here before the "
+                                         f"measurement." if run_time else ""),
         "", "| executor | workers | runs | seconds | runs/s | seconds per run and worker |",
         "|---|---|---|---|---|---|",
     ]
@@ -202,10 +248,14 @@ def main() -> None:
     lines.append(f"- coordinator CPU: {COORDINATOR_CPU['many']:.1f} s for the {args.runs:,} runs on the pool "
                  f"({1000 * COORDINATOR_CPU['many'] / args.runs:.1f} ms per run).")
     lines.append(f"- coordinator RSS at 10% / 50% / 100% of the runs: {memory[0]:.0f} / {memory[1]:.0f} / "
-                 f"{memory[2]:.0f} MiB, {growth:+.1f} MiB per 1,000 runs.")
+                 f"{memory[2]:.0f} MiB, {growth:+.1f} MiB per 1,000 runs"
+                 + (" (extrapolated from few runs: the flat-memory target is measured by the default 1,000 "
+                    "runs)." if args.runs < 500 else "."))
     lines.append("- a 1-minute load above the number of cores means other processes competed for them: the "
                  "scaling and Dask figures then measure the machine's load, not the sweep; re-run on a quiet "
                  "machine.")
+    again = shlex.join([".venv/bin/python", "benchmarks/bench_sweep.py", *sys.argv[1:]])
+    lines.append(f"- to measure again, on a quiet machine: `{again}`")
     lines.append(end)
     section = "\n".join(lines)
     print(section)

@@ -1,10 +1,15 @@
 """Run every study under experiments/ (each experiments/NAME/study.py's ``main``) and print
-its headline numbers. ``--quick`` runs the small versions the tests use (seconds each)."""
+its headline numbers. ``--quick`` runs the small versions the tests use (seconds each).
+
+The studies that are sweeps (a ``NAME/sweep.toml``) run it afresh into ``NAME/results/`` by
+default, so that their figures come from the model as it is now; ``--resume`` keeps the runs
+an interrupted regeneration finished, and ``--workers N`` runs them on N processes."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import sys
 import time
@@ -20,6 +25,10 @@ def studies() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small versions (seconds each)")
+    parser.add_argument("--resume", action="store_true", help="sweep studies: keep the finished runs in "
+                        "their stores and run the rest (default: run afresh)")
+    parser.add_argument("--workers", type=int, default=1, help="sweep studies: worker processes (default 1: "
+                        "in this process)")
     parser.add_argument("names", nargs="*", help="studies to run (default: all)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE.parent))
@@ -30,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for name in names:
         started = time.perf_counter()
-        headline = importlib.import_module(f"experiments.{name}.study").main(quick=args.quick)
+        study = importlib.import_module(f"experiments.{name}.study").main
+        accepts = inspect.signature(study).parameters
+        options = {k: v for k, v in (("resume", args.resume), ("workers", args.workers)) if k in accepts}
+        headline = study(quick=args.quick, **options)
         print(f"{name} ({time.perf_counter() - started:.0f} s): {json.dumps(headline, default=str)}")
     return 0
 

@@ -80,8 +80,11 @@ def ripening(buyers: int, steps: int, seed: int) -> list[dict]:
 
 
 def main(quick: bool = False, out: Path | None = None) -> dict:
-    """Writes figure.png and table.csv to ``out`` (default: this folder); returns the headline."""
-    out = HERE if out is None else Path(out)
+    """Writes figure.png and table.csv to ``out`` (default: this folder, or quick/ beside it);
+    returns the headline."""
+    # the small version writes beside the full one, never over the published figure
+    out = Path(out) if out is not None else HERE / "quick" if quick else HERE
+    out.mkdir(parents=True, exist_ok=True)
     buyers, entry_step, after, seeds = (300, 50, 12, range(2)) if quick else (1500, 60, 12, range(5))
     rows = [entry(incumbent, buyers, entry_step, after, seed) for incumbent in INCUMBENTS for seed in seeds]
     for seed in seeds:

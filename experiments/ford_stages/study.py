@@ -40,8 +40,11 @@ def one_run(seed: int, overrides: dict) -> dict:
 
 
 def main(quick: bool = False, out: Path | None = None) -> dict:
-    """Writes figure.png and table.csv to ``out`` (default: this folder); returns the headline."""
-    out = HERE if out is None else Path(out)
+    """Writes figure.png and table.csv to ``out`` (default: this folder, or quick/ beside it);
+    returns the headline."""
+    # the small version writes beside the full one, never over the published figure
+    out = Path(out) if out is not None else HERE / "quick" if quick else HERE
+    out.mkdir(parents=True, exist_ok=True)
     seeds = range(2) if quick else range(5)
     base = {"market.buyers": 800, "market.steps": 72} if quick else {}
     runs = [one_run(seed, base) for seed in seeds]

@@ -8,43 +8,52 @@ its annual retention (monthly retention to the 12th power) and its cumulative pr
 scale the profit gain to +5 points of annual retention. Then each of Reichheld & Sasser's
 sources of value with tenure is switched off in turn (in both arms), and its share of the
 effect is the part of the profit gain that goes with it (the four overlap, so the shares
-need not add up; with all four off what is left is base profit from the longer lives)."""
+need not add up; with all four off what is left is base profit from the longer lives).
+
+The design is the sweep file beside this script (``sweep.toml``: the factor ``switched_off``
+with one case per source); the runs and per-case means come from its sweep store
+(``results/``; ``relsim analyze results --relative`` analyses it).
+
+Run: .venv/bin/python experiments/reichheld_sasser/study.py [--quick] [--resume]"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from experiments.common import annual, b2b, keep_versus_win, paired, save_figure, save_table
+from experiments.common import annual, keep_versus_win, save_figure, save_table, study_sweep
 
 HERE = Path(__file__).resolve().parent
-#: Reichheld & Sasser's sources of a customer's growing value, as [mechanisms] switches;
-#: base profit is what remains with all of them off.
-SOURCES = {"growing purchases": "growing_purchases", "lower cost to serve": "habitual_cost_saving",
-           "referrals": "referrals", "price premium": "price_premium"}
+SPEC = HERE / "sweep.toml"
+FACTOR = "switched_off"
+#: what each arm's row needs from the store, by the names keep_versus_win reads
+OUTCOMES = {"cumulative_profit": "profit", "retention_rate": "retention",
+            "acquisition_cost_per_new_customer": "acquisition_per_new_customer",
+            "cost_to_serve_per_customer": "cost_to_serve_per_customer_step"}
 
 
-def effect(quick: bool, replicates: int, **overrides) -> dict:
-    scenario = b2b(quick, **{"strategies.retained.based_on": "relationship",
-                             "strategies.retained.retention_benefit": 20.0, **overrides})
-    r = paired(scenario, "relationship,retained", replicates)
-    before, after = annual(r["relationship"]["retention"]), annual(r["retained"]["retention"])
-    gain = r["retained"]["relative_advantage"]
-    points = 100 * (after - before)
-    return {"annual_retention": before, "retention_points": points, "profit_gain": gain,
-            "keep_versus_win": keep_versus_win(r["relationship"]),
-            "profit_gain_per_5_points": 5 * gain / points if points > 0 else float("nan")}
+def effects(results) -> list[dict]:
+    """One row per case of the factor, in the sweep file's order: the intervention's effect."""
+    means = results.means(list(OUTCOMES)).rename(columns=OUTCOMES).set_index([FACTOR, "alternative"])
+    gains = results.advantage("cumulative_profit", "retained", "relationship", relative=True).set_index(FACTOR)
+    rows = []
+    for case in results.points[FACTOR]:
+        before = annual(means.loc[(case, "relationship"), "retention"])
+        after = annual(means.loc[(case, "retained"), "retention"])
+        gain = float(gains.loc[case, "mean"])
+        points = 100 * (after - before)
+        rows.append({"switched_off": case, "annual_retention": before, "retention_points": points,
+                     "profit_gain": gain, "keep_versus_win": keep_versus_win(means.loc[(case, "relationship")]),
+                     "profit_gain_per_5_points": 5 * gain / points if points > 0 else float("nan")})
+    return rows
 
 
-def main(quick: bool = False) -> dict:
+def main(quick: bool = False, out: Path | None = None, resume: bool = False, workers: int | None = 1) -> dict:
+    """Writes figure.png and table.csv to ``out`` (default: this folder, or quick/ beside it)."""
     # the small version writes beside the full one, never over the published figure
-    out = HERE / "quick" if quick else HERE
-    out.mkdir(exist_ok=True)
-    replicates = 3 if quick else 10
-    rows = [{"switched_off": "nothing", **effect(quick, replicates)}]
-    for label, switch in SOURCES.items():
-        rows.append({"switched_off": label, **effect(quick, replicates, **{f"mechanisms.{switch}": False})})
-    rows.append({"switched_off": "all four", **effect(quick, replicates, **{
-        f"mechanisms.{s}": False for s in SOURCES.values()})})
+    out = Path(out) if out is not None else HERE / "quick" if quick else HERE
+    out.mkdir(parents=True, exist_ok=True)
+    rows = effects(study_sweep(SPEC, out / "results", "quick" if quick else None, resume, workers))
     full = rows[0]["profit_gain_per_5_points"]
     # a source's share: the part of the intervention's profit gain that goes when it is off
     # (the four overlap, so their shares need not add up; "all four" off leaves base profit)
@@ -70,4 +79,4 @@ def main(quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    print(main())
+    print(main(quick="--quick" in sys.argv, resume="--resume" in sys.argv))

@@ -48,8 +48,11 @@ def market(level: str, buyers: int, steps: int, seed: int) -> dict:
 
 
 def main(quick: bool = False, out: Path | None = None) -> dict:
-    """Writes figure.png and table.csv to ``out`` (default: this folder); returns the headline."""
-    out = HERE if out is None else Path(out)
+    """Writes figure.png and table.csv to ``out`` (default: this folder, or quick/ beside it);
+    returns the headline."""
+    # the small version writes beside the full one, never over the published figure
+    out = Path(out) if out is not None else HERE / "quick" if quick else HERE
+    out.mkdir(parents=True, exist_ok=True)
     buyers, steps, seeds = (600, 48, range(1)) if quick else (2000, 120, range(4))
     rows = [market(level, buyers, steps, seed) for level in LEVELS for seed in seeds]
     table = pd.DataFrame(rows).groupby("level", sort=False).mean(numeric_only=True).drop(columns="seed")

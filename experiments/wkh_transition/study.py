@@ -6,7 +6,11 @@ loyal to one seller (concentration near 1). beta_c is a mean-field value; in a f
 the n = 2 transition is smooth and for n >= 3 it is abrupt, with loyalty from J = 0 appearing
 somewhat below beta_c (design/model.md).
 
-Run: .venv/bin/python experiments/wkh_transition/study.py [--quick]"""
+The design is the sweep file beside this script (``sweep.toml``): n x beta/beta_c, the choice
+intensity derived from the two; each run's loyalty (the last third of its loyalty
+concentration series) is an outcome of the sweep store (``results/``).
+
+Run: .venv/bin/python experiments/wkh_transition/study.py [--quick] [--resume]"""
 
 from __future__ import annotations
 
@@ -20,11 +24,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from experiments.common import study_sweep  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
-from sim.observe.market import ObservedMarket  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = HERE.parent.parent / "scenarios" / "wkh_reduction.toml"
+SPEC = HERE / "sweep.toml"
 SELLERS = (2, 3, 5)
 
 
@@ -36,17 +41,6 @@ def critical_intensity(sellers: int) -> float:
     price = seller["spec"].unit_cost * (1 + seller["strategy"].markup)
     pi = segment.willingness_to_pay.value * seller["spec"].quality - price
     return sellers * scenario.behaviour.preference_memory_loss / pi
-
-
-def loyalty(sellers: int, multiple: float, buyers: int, steps: int) -> float:
-    """Loyalty concentration over the last third of the run at beta = multiple x beta_c."""
-    scenario = load_scenario(SCENARIO).with_overrides({
-        "suppliers.count": sellers, "behaviour.choice_intensity": multiple * critical_intensity(sellers),
-        "market.buyers": buyers, "market.steps": steps})
-    market = ObservedMarket(scenario)
-    market.run()
-    series = market.market_frame()["loyalty_concentration"]
-    return float(series.iloc[-len(series) // 3:].mean())
 
 
 def transition_point(curve: pd.Series, sellers: int) -> float:
@@ -63,13 +57,15 @@ def transition_point(curve: pd.Series, sellers: int) -> float:
     return float(x[k - 1] + (midpoint - y[k - 1]) * (x[k] - x[k - 1]) / (y[k] - y[k - 1]))
 
 
-def main(quick: bool = False, out: Path | None = None) -> dict:
-    """Writes figure.png and table.csv to ``out`` (default: this folder); returns the headline."""
-    out = HERE if out is None else Path(out)
-    grid = (0.25, 0.5, 1.0, 1.5, 2.5) if quick else (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 2.5, 3.0)
-    buyers, steps = (150, 100) if quick else (400, 150)
-    table = pd.DataFrame({n: [loyalty(n, m, buyers, steps) for m in grid] for n in SELLERS},
-                         index=pd.Index(grid, name="beta_over_beta_c"))
+def main(quick: bool = False, out: Path | None = None, resume: bool = False, workers: int | None = 1) -> dict:
+    """Writes figure.png and table.csv to ``out`` (default: this folder, or quick/ beside it);
+    returns the headline."""
+    # the small version writes beside the full one, never over the published figure
+    out = Path(out) if out is not None else HERE / "quick" if quick else HERE
+    out.mkdir(parents=True, exist_ok=True)
+    results = study_sweep(SPEC, out / "results", "quick" if quick else None, resume, workers)
+    means = results.means(["loyalty"])
+    table = means.pivot_table(index="beta_over_beta_c", columns="suppliers.count", values="loyalty")[list(SELLERS)]
     table.columns = [f"loyalty_n{n}" for n in SELLERS]
     table.to_csv(out / "table.csv", float_format="%.4f")
     points = {n: transition_point(table[f"loyalty_n{n}"], n) for n in SELLERS}

@@ -11,13 +11,16 @@ def add_parser(sub) -> None:
                        "page, figures (PNG) and tables (CSV): effects by parameter, interactions, "
                        "heatmaps, Sobol or Morris indices, and the PRIM box of where the outcome holds.")
     p.add_argument("results", help="sweep store written by relsim sweep")
-    p.add_argument("--outcome", default="cumulative_profit",
-                   help="summary outcome of the focal supplier (default cumulative_profit)")
+    p.add_argument("--outcome", help="summary outcome of the focal supplier, or one of the sweep's "
+                   "[outcomes] (default: the sweep's first [outcomes] entry, else cumulative_profit)")
     p.add_argument("--alternative", help="with a comparison: the alternative whose advantage over the "
                    "baseline (the first) is analysed (default: the last)")
+    p.add_argument("--relative", action="store_true", help="with a comparison: the advantage relative to "
+                   "the baseline's mean at each point (+25%%: a quarter more), as compare reports it")
     p.add_argument("--above", type=float, metavar="VALUE",
-                   help="without a comparison: scenario discovery looks for points whose mean outcome "
-                   "is at least VALUE (default: the top quarter of points)")
+                   help="scenario discovery looks for points whose mean outcome is at least VALUE "
+                   "(default: the top quarter of points); in a comparison, whose mean advantage is at least "
+                   "VALUE (default: above 0, where the alternative wins; with --relative 0.5 means +50%%)")
     p.set_defaults(func=command)
 
 
@@ -25,7 +28,7 @@ def command(args: argparse.Namespace) -> int:
     from sim.observe.numbers import number, percent, plain, with_interval
     from sim.report.analyze import write_analysis
 
-    page, a = write_analysis(args.results, args.outcome, args.alternative, args.above)
+    page, a = write_analysis(args.results, args.outcome, args.alternative, args.above, args.relative)
     print(f"{a.label} over {len(a.per_run):,} runs at {len(a.per_point)} points")
     for note in a.notes:
         print(f"note: {note}")

@@ -31,14 +31,30 @@ A sweep file::
 
     [compare]                # optional: alternatives for the focal supplier at every point
     alternatives = ["transactional", "relationship"]
+
+    [outcomes]               # optional: outcomes read off a run's market series
+    loyalty = { series = "market", column = "loyalty_concentration", last = 0.3333 }
+
+    [variants.quick]         # optional: a smaller version, `relsim sweep --variant quick`
+    sweep = { replicates = 2 }
+    set = { "market.buyers" = 200 }
+
+Besides scenario keys, a parameter may be a *factor*: a name of your own without a dot,
+either with ``cases`` (named bundles of ``--set`` overrides, such as ablation switches or
+market structures) or used by a ``[derived]`` key, whose value is an arithmetic expression
+of the point's parameters (``"{beta_over_beta_c} * {suppliers.count} * 0.1"``).
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
+import operator
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,12 +66,20 @@ from sim.config.schema import Loader, ScenarioError, show, suggest
 
 DESIGNS = ("grid", "latin", "sobol", "morris")
 SERIES = ("market", "suppliers")
-_TABLES = ("sweep", "set", "parameters", "design", "keep", "compare")
+_TABLES = ("sweep", "set", "parameters", "design", "keep", "compare", "derived", "outcomes", "variants")
+#: the tables a variant may change (each merged key by key over the file's own)
+_VARIANT_TABLES = ("sweep", "set", "parameters", "design", "keep", "compare", "derived", "outcomes")
 _SWEEP_KEYS = ("name", "description", "scenario", "replicates", "seed", "focal", "common_random_numbers")
 _DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "seed")
 _KEEP_KEYS = ("series", "every", "events")
 _COMPARE_KEYS = ("alternatives",)
-_PARAMETER_KEYS = ("levels", "low", "high", "count")
+_PARAMETER_KEYS = ("levels", "low", "high", "count", "cases")
+_OUTCOME_KEYS = ("series", "column", "last", "statistic")
+#: the series an [outcomes] entry may read (a run's market-wide series, one row per step)
+OUTCOME_SERIES = ("market",)
+OUTCOME_STATISTICS = ("mean", "final", "max", "min")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_REFERENCE = re.compile(r"\{([^{}]+)\}")
 
 
 @dataclass(frozen=True)
@@ -70,10 +94,22 @@ class Parameter:
     high: float | None = None
     count: int | None = None
     integer: bool = False
+    #: a factor's named cases, each a bundle of --set overrides (the levels are their names)
+    cases: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] | None = None
 
     @property
     def discrete(self) -> bool:
         return self.levels is not None
+
+    @property
+    def factor(self) -> bool:
+        """A name of the sweep's own rather than a scenario key (scenario keys have a dot):
+        it changes the scenario through its cases or the [derived] keys that use it."""
+        return "." not in self.key
+
+    def case(self, name: str) -> dict[str, Any]:
+        """The overrides of one of a factor's cases."""
+        return dict(dict(self.cases or ())[name])
 
     def grid_levels(self) -> list[Any]:
         if self.levels is not None:
@@ -101,6 +137,8 @@ class Parameter:
         return float(value)
 
     def describe(self) -> dict[str, Any]:
+        if self.cases is not None:
+            return {"cases": {name: dict(overrides) for name, overrides in self.cases}}
         if self.discrete:
             return {"levels": list(self.levels)}
         out: dict[str, Any] = {"low": self.low, "high": self.high}
@@ -129,6 +167,31 @@ class Keep:
     events: bool = False
 
 
+@dataclass(frozen=True)
+class SeriesOutcome:
+    """An outcome read off a run's series: ``statistic`` (mean, final, max, min) of
+    ``column`` over the last ``last`` share of the run's steps (1: the whole run)."""
+
+    name: str
+    series: str
+    column: str
+    last: float = 1.0
+    statistic: str = "mean"
+
+    def describe(self) -> dict[str, Any]:
+        return {"series": self.series, "column": self.column, "last": self.last, "statistic": self.statistic}
+
+    def of(self, values: Any) -> float:
+        """The outcome of one run's column (in step order)."""
+        values = np.asarray(values, float)
+        if len(values) == 0:
+            return math.nan
+        window = values[-max(1, math.ceil(self.last * len(values))):]
+        if self.statistic == "final":
+            return float(window[-1])
+        return float({"mean": np.nanmean, "max": np.nanmax, "min": np.nanmin}[self.statistic](window))
+
+
 @dataclass
 class SweepSpec:
     """A validated sweep: the base scenario (``[set]`` applied), the space, the design, the
@@ -148,10 +211,28 @@ class SweepSpec:
     keep: Keep = field(default_factory=Keep)
     alternatives: tuple[str, ...] = ()
     description: str = ""
+    #: scenario keys computed from the point's parameters: key -> expression
+    derived: dict[str, str] = field(default_factory=dict)
+    outcomes: tuple[SeriesOutcome, ...] = ()
+    #: the [variants.NAME] applied, if any
+    variant: str | None = None
 
     @property
     def names(self) -> list[str]:
         return [p.key for p in self.parameters]
+
+    def overrides_at(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The --set overrides that make a point's scenario from the base scenario: each
+        scenario-key parameter's value, each factor's case, then each [derived] key."""
+        out: dict[str, Any] = {}
+        for p in self.parameters:
+            if p.cases is not None:
+                out.update(p.case(values[p.key]))
+            elif not p.factor:
+                out[p.key] = values[p.key]
+        for key, expression in self.derived.items():
+            out[key] = evaluate(expression, values)
+        return out
 
     def problem(self) -> dict[str, Any]:
         """The whole space as SALib states it."""
@@ -173,35 +254,70 @@ class SweepSpec:
             "seed": self.seed, "focal": self.focal, "common_random_numbers": self.common_random_numbers,
             "keep.series": list(self.keep.series), "keep.every": self.keep.every,
             "keep.events": self.keep.events, "compare.alternatives": list(self.alternatives),
+            "derived": dict(self.derived), "outcomes": {o.name: o.describe() for o in self.outcomes},
         }
 
     def with_changes(self, **changes: Any) -> SweepSpec:
         return dataclasses.replace(self, **changes)
 
 
-def load_sweep(path: str | Path) -> SweepSpec:
-    """Read and validate a sweep file; every problem is reported at once."""
-    return sweep_from_dict(read_toml(path), str(path), Path(path).resolve().parent)
+def load_sweep(path: str | Path, variant: str | None = None) -> SweepSpec:
+    """Read and validate a sweep file, as it stands or with its ``[variants.NAME]``
+    applied; every problem is reported at once."""
+    return sweep_from_dict(read_toml(path), str(path), Path(path).resolve().parent, variant)
 
 
-def sweep_from_dict(data: dict[str, Any], source: str = "<sweep>", folder: Path | None = None) -> SweepSpec:
+def with_variant(data: dict[str, Any], variant: str | None, source: str = "<sweep>") -> dict[str, Any]:
+    """The sweep file's data with ``[variants.NAME]`` merged over it, table by table and key
+    by key (a parameter named there is replaced whole); without a variant, the file as it is."""
+    variants = data.get("variants", {})
+    data = {k: v for k, v in data.items() if k != "variants"}
+    if variant is None:
+        return data
+    names = sorted(variants) if isinstance(variants, dict) else []
+    if variant not in names:
+        raise ScenarioError(f"{source}: --variant {variant!r}: no [variants.{variant}] table in the sweep file"
+                            f"{suggest(variant, names)}; variants: {', '.join(names) or 'none'}")
+    body = variants[variant]
+    if not isinstance(body, dict):
+        raise ScenarioError(f"{source}: variants.{variant} = {show(body)}: must be a table of the tables it "
+                            f"changes, e.g. [variants.{variant}.set]")
+    problems = [f"{source}: variants.{variant}.{key}: unknown table{suggest(key, list(_VARIANT_TABLES))}; a "
+                f"variant may change: {', '.join(_VARIANT_TABLES)}" for key in body if key not in _VARIANT_TABLES]
+    problems += [f"{source}: variants.{variant}.{key} = {show(value)}: must be a table" for key, value in
+                 body.items() if key in _VARIANT_TABLES and not isinstance(value, dict)]
+    if problems:
+        raise ScenarioError(problems)
+    merged = dict(data)
+    for table, changes in body.items():
+        base = data.get(table, {})
+        merged[table] = {**(base if isinstance(base, dict) else {}), **changes}
+    return merged
+
+
+def sweep_from_dict(data: dict[str, Any], source: str = "<sweep>", folder: Path | None = None,
+                    variant: str | None = None) -> SweepSpec:
     """Build a :class:`SweepSpec` from a sweep file's data (``folder`` resolves the
-    scenario path; the working folder by default)."""
+    scenario path; the working folder by default), with ``[variants.VARIANT]`` applied."""
+    variants = data.get("variants", {})
+    data = with_variant(data, variant, source)
     loader = Loader(source)
+    if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
+        loader.error("variants", variants, "must be tables [variants.NAME] of the tables each changes")
     folder = folder or Path.cwd()
     for key in data:
         if key not in _TABLES:
             loader.errors.append(f"{source}: {key}: unknown table{suggest(key, list(_TABLES))}; "
                                  f"allowed: {', '.join(_TABLES)}")
     for table, allowed in (("sweep", _SWEEP_KEYS), ("design", _DESIGN_KEYS), ("keep", _KEEP_KEYS),
-                           ("compare", _COMPARE_KEYS)):
+                           ("compare", _COMPARE_KEYS), ("derived", None), ("outcomes", None)):
         body = data.get(table, {})
         if not isinstance(body, dict):
             loader.error(table, body, f"must be a [{table}] table")
             data = {**data, table: {}}
             continue
         for key in body:
-            if key not in allowed:
+            if allowed is not None and key not in allowed:
                 loader.errors.append(f"{source}: {table}.{key} = {show(body[key])}: unknown key"
                                      f"{suggest(key, list(allowed))}; allowed keys here: {', '.join(allowed)}")
     head = data.get("sweep", {})
@@ -241,7 +357,10 @@ def sweep_from_dict(data: dict[str, Any], source: str = "<sweep>", folder: Path 
             loader.errors.extend(exc.messages)
             scenario = None
 
-    parameters = _parameters(loader, data.get("parameters"), scenario, source)
+    derived_table = data.get("derived", {}) if isinstance(data.get("derived", {}), dict) else {}
+    parameters = _parameters(loader, data.get("parameters"), scenario, source, set(_references(derived_table)))
+    derived = _derived(loader, derived_table, parameters, scenario, fixed, source)
+    outcomes = _outcomes(loader, data.get("outcomes", {}) if isinstance(data.get("outcomes", {}), dict) else {})
     design = _design(loader, data.get("design", {}), parameters)
     keep = _keep(loader, data.get("keep", {}))
     alternatives = tuple(str(folder / a) if a.endswith(".toml") and not Path(a).is_absolute() else a
@@ -256,7 +375,8 @@ def sweep_from_dict(data: dict[str, Any], source: str = "<sweep>", folder: Path 
     return SweepSpec(source=source, name=name, scenario_path=str(scenario_path), scenario=scenario,
                      fixed=dict(fixed), parameters=parameters, design=design, replicates=replicates,
                      seed=seed, focal=focal, common_random_numbers=crn, keep=keep,
-                     alternatives=alternatives, description=description)
+                     alternatives=alternatives, description=description, derived=derived,
+                     outcomes=outcomes, variant=variant)
 
 
 # --------------------------------------------------------------------------- pieces
@@ -292,7 +412,8 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _parameters(loader: Loader, table: Any, scenario: Scenario | None, source: str) -> list[Parameter]:
+def _parameters(loader: Loader, table: Any, scenario: Scenario | None, source: str,
+                referenced: set[str] = frozenset()) -> list[Parameter]:
     if table is None or table == {}:
         loader.errors.append(f'{source}: parameters: missing; vary at least one scenario key, e.g. '
                              f'[parameters] "buyers.switching_cost" = {{ levels = [0.0, 0.2, 0.4] }}')
@@ -314,6 +435,20 @@ def _parameters(loader: Loader, table: Any, scenario: Scenario | None, source: s
                                  f"{suggest(k, list(_PARAMETER_KEYS))}; allowed keys here: "
                                  f"{', '.join(_PARAMETER_KEYS)}")
         if unknown:
+            continue
+        if "." not in key and not _NAME.match(key):
+            loader.error(where, body, "a factor's name (a parameter that is not a scenario key) must be "
+                         "letters, digits and underscores, e.g. switched_off")
+            continue
+        if "cases" in body:
+            param = _cases(loader, key, body, scenario, source)
+            if param is not None:
+                out.append(param)
+            continue
+        if "." not in key and key not in referenced:
+            loader.errors.append(f"{source}: {where}: not a scenario key (those are SECTION.KEY, as `relsim "
+                                 f"params` lists them) and no [derived] key uses it; give it cases = {{ NAME "
+                                 f"= {{ KEY = VALUE }} }}, or use it in [derived] as {{{key}}}")
             continue
         if "levels" in body:
             if any(k in body for k in ("low", "high", "count")):
@@ -356,7 +491,7 @@ def _parameters(loader: Loader, table: Any, scenario: Scenario | None, source: s
             integer = isinstance(low, int) and isinstance(high, int)
             param = Parameter(key, low=low, high=high, count=count, integer=integer)
             checks = [low, high]
-        if scenario is not None:
+        if scenario is not None and not param.factor:
             problems = _refused(scenario, key, checks, source)
             if problems:
                 loader.errors.extend(problems)
@@ -365,7 +500,170 @@ def _parameters(loader: Loader, table: Any, scenario: Scenario | None, source: s
     return out
 
 
-def _refused(scenario: Scenario, key: str, values: list[Any], source: str) -> list[str]:
+def _cases(loader: Loader, key: str, body: dict, scenario: Scenario | None, source: str) -> Parameter | None:
+    """A factor whose levels are named bundles of overrides, each checked against the scenario."""
+    where = f'parameters."{key}"'
+    cases = body["cases"]
+    if "." in key:
+        loader.error(where, body, "a parameter with cases is a factor: give it a name of your own without a "
+                     "dot (its cases set the scenario keys), e.g. switched_off")
+        return None
+    if any(k in body for k in ("levels", "low", "high", "count")):
+        loader.error(where, body, "give either cases or levels / a range, not both")
+        return None
+    if not isinstance(cases, dict) or not cases or not all(isinstance(c, dict) for c in cases.values()):
+        loader.error(f"{where}.cases", cases, 'must be a table of named cases, each a table of --set '
+                     'overrides, e.g. { nothing = {}, "no referrals" = { "mechanisms.referrals" = false } }')
+        return None
+    bad = False
+    for name, overrides in cases.items():
+        if scenario is None or not overrides:
+            continue
+        try:
+            scenario.with_overrides(overrides, source)
+        except ScenarioError as exc:
+            bad = True
+            prefix = f"{scenario.source} with {source}: "
+            loader.errors.extend(f"{source}: {where}.cases.{name}: the scenario refuses it: "
+                                 f"{m[len(prefix):] if m.startswith(prefix) else m}" for m in exc.messages)
+    if bad:
+        return None
+    return Parameter(key, levels=tuple(cases), cases=tuple((name, tuple(o.items())) for name, o in cases.items()))
+
+
+def _references(derived: dict[str, Any]) -> list[str]:
+    return [name.strip() for e in derived.values() if isinstance(e, str) for name in _REFERENCE.findall(e)]
+
+
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+              ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+
+def _compile(expression: str) -> tuple[ast.Expression, list[str]]:
+    """An arithmetic expression over {parameter} references; only numbers, + - * / ** and
+    brackets (no names, calls or attributes: the file is data, not code)."""
+    names: list[str] = []
+
+    def slot(match: re.Match) -> str:
+        names.append(match.group(1).strip())
+        return f"_p{len(names) - 1}"
+
+    tree = ast.parse(_REFERENCE.sub(slot, expression), mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Load)) or type(node) in _OPERATORS:
+            continue
+        if isinstance(node, ast.Constant) and _number(node.value):
+            continue
+        if isinstance(node, ast.Name) and node.id.startswith("_p"):
+            continue
+        raise ValueError(f"{type(node).__name__} is not allowed")
+    return tree, names
+
+
+def evaluate(expression: str, values: dict[str, Any]) -> Any:
+    """The value of a [derived] expression at a point (``values``: the point's parameters)."""
+    tree, names = _compile(expression)
+    slots = {f"_p{i}": values[name] for i, name in enumerate(names)}
+
+    def walk(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.BinOp):
+            return _OPERATORS[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return _OPERATORS[type(node.op)](walk(node.operand))
+        if isinstance(node, ast.Constant):
+            return node.value
+        return slots[node.id]
+
+    return walk(tree)
+
+
+def _derived(loader: Loader, table: dict[str, Any], parameters: list[Parameter], scenario: Scenario | None,
+             fixed: dict[str, Any], source: str) -> dict[str, str]:
+    """[derived] keys: each a scenario key, not varied or fixed elsewhere, whose expression
+    uses only the sweep's parameters; checked against the scenario at every combination of
+    the levels or bounds of the parameters it uses."""
+    by_key = {p.key: p for p in parameters}
+    out = {}
+    for key, expression in table.items():
+        where = f'derived."{key}"'
+        if not isinstance(expression, str):
+            loader.error(where, expression, 'must be an expression in quotes, e.g. "{beta_over_beta_c} * 0.2"')
+            continue
+        if "." not in key:
+            loader.error(where, expression, "must be a scenario key (SECTION.KEY, as `relsim params` lists them)")
+            continue
+        if key in by_key or key in fixed:
+            how = "varied in [parameters]" if key in by_key else "set in [set]"
+            loader.error(where, expression, f"{key} is already {how}; a key is given one way only")
+            continue
+        try:
+            _, names = _compile(expression)
+        except (SyntaxError, ValueError) as exc:
+            loader.error(where, expression, f"must be arithmetic (numbers, + - * / **, brackets) of "
+                         f"{{parameter}} references ({exc})")
+            continue
+        unknown = [n for n in names if n not in by_key]
+        if unknown:
+            loader.error(where, expression, f"{{{unknown[0]}}} is not a parameter of this sweep"
+                         f"{suggest(unknown[0], list(by_key))}; parameters: {', '.join(by_key)}")
+            continue
+        out[key] = expression
+        if scenario is None:
+            continue
+        used = [by_key[n] for n in dict.fromkeys(names)]
+        checks = [list(p.levels) if p.discrete else [p.low, p.high] for p in used]
+        problems: list[str] = []
+        for combination in itertools.islice(itertools.product(*checks), 1000):
+            try:
+                value = evaluate(expression, dict(zip([p.key for p in used], combination)))
+            except (ArithmeticError, TypeError) as exc:
+                problems.append(f"{source}: {where} = {show(expression)}: cannot be computed at "
+                                f"{dict(zip([p.key for p in used], combination))}: {exc}")
+                break
+            problems += [m for m in _refused(scenario, key, [value], source, "derived") if m not in problems]
+        loader.errors.extend(problems)
+    return out
+
+
+def _outcomes(loader: Loader, table: dict[str, Any]) -> tuple[SeriesOutcome, ...]:
+    out = []
+    for name, body in table.items():
+        where = f"outcomes.{name}"
+        if not _NAME.match(name):
+            loader.error(where, body, "an outcome's name must be letters, digits and underscores")
+            continue
+        if not isinstance(body, dict):
+            loader.error(where, body, 'must be { series = "market", column = "...", last = 0.5 }')
+            continue
+        unknown = [k for k in body if k not in _OUTCOME_KEYS]
+        for k in unknown:
+            loader.errors.append(f"{loader.source}: {where}.{k} = {show(body[k])}: unknown key"
+                                 f"{suggest(k, list(_OUTCOME_KEYS))}; allowed keys here: {', '.join(_OUTCOME_KEYS)}")
+        series, column = body.get("series", "market"), body.get("column")
+        last, statistic = body.get("last", 1.0), body.get("statistic", "mean")
+        bad = bool(unknown)
+        if series not in OUTCOME_SERIES:
+            loader.error(f"{where}.series", series, "must be one of " + ", ".join(map(repr, OUTCOME_SERIES)))
+            bad = True
+        if not isinstance(column, str):
+            loader.error(f"{where}.column", column, "must name a column of the series, in quotes")
+            bad = True
+        if not _number(last) or not 0 < last <= 1:
+            loader.error(f"{where}.last", last, "must be the share of the run's last steps it covers, "
+                         "above 0 and at most 1")
+            bad = True
+        if statistic not in OUTCOME_STATISTICS:
+            loader.error(f"{where}.statistic", statistic, "must be one of "
+                         + ", ".join(map(repr, OUTCOME_STATISTICS)))
+            bad = True
+        if not bad:
+            out.append(SeriesOutcome(name, series, column, float(last), statistic))
+    return tuple(out)
+
+
+def _refused(scenario: Scenario, key: str, values: list[Any], source: str, table: str = "parameters") -> list[str]:
     """What the base scenario says about each value of ``key``, as messages about the sweep
     file's key (the first problem of each kind)."""
     seen: list[str] = []
@@ -376,7 +674,7 @@ def _refused(scenario: Scenario, key: str, values: list[Any], source: str) -> li
         except ScenarioError as exc:
             for message in exc.messages:
                 detail = message[len(prefix):] if message.startswith(prefix) else message
-                text = f'{source}: parameters."{key}" = {show(value)}: the scenario refuses it: {detail}'
+                text = f'{source}: {table}."{key}" = {show(value)}: the scenario refuses it: {detail}'
                 if text not in seen:
                     seen.append(text)
             if any("unknown key" in m or "no such" in m or ": no " in m for m in exc.messages):

@@ -29,6 +29,7 @@ from sim.experiment.run import RunResults, package_versions, run, scenario_diges
 from sim.experiment.store import ALTERNATIVES, ResultsFolder, what_differs
 from sim.observe import numbers
 from sim.observe.kpis import DEFAULT_UNIT, KPI, KPIS, OBJECTIVE, long_summary, replicate_outcomes
+from sim.stats import intervals
 from sim.stats.intervals import difference_interval
 
 #: The outcomes a comparison reports: the registry's, in its order (sim.observe.kpis).
@@ -215,8 +216,8 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
     k = KPIS[metric]
     label = k.title(unit)[0].lower() + k.title(unit)[1:]
     clear = bool(np.isfinite(half) and abs(diff) > half)
-    relative = diff / abs(mean_base) if k.kind == "money" and mean_base else math.nan
-    rel_half = half / abs(mean_base) if k.kind == "money" and mean_base else math.nan
+    relative = intervals.relative(diff, mean_base) if k.kind == "money" else math.nan
+    rel_half = intervals.relative(half, mean_base) if k.kind == "money" else math.nan
     if not np.isfinite(diff):
         return f"{label}: no data to compare {other} with {base}.", False, relative, rel_half
     if diff == 0 and not (np.isfinite(half) and half > 0):

@@ -85,9 +85,15 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def point_overrides(spec: SweepSpec, row: dict[str, Any]) -> dict[str, Any]:
-    """The ``--set`` overrides that make a point's scenario from the base scenario."""
+def point_values(spec: SweepSpec, row: dict[str, Any]) -> dict[str, Any]:
+    """A point's parameter values (a factor's: the name of its case)."""
     return {p.key: _plain(row[p.key]) for p in spec.parameters}
+
+
+def point_overrides(spec: SweepSpec, row: dict[str, Any]) -> dict[str, Any]:
+    """The ``--set`` overrides that make a point's scenario from the base scenario: the
+    scenario keys varied, the factors' cases, the [derived] keys (:meth:`SweepSpec.overrides_at`)."""
+    return {k: _plain(v) for k, v in spec.overrides_at(point_values(spec, row)).items()}
 
 
 def run_seed(root: int, point: str, replicate: int, common_random_numbers: bool = False) -> int:

@@ -24,7 +24,8 @@ from typing import Any
 import pandas as pd
 
 from sim.config import Scenario, ScenarioError
-from sim.config.space import Keep, SweepSpec, load_sweep
+from sim.config.schema import suggest
+from sim.config.space import Keep, SeriesOutcome, SweepSpec, load_sweep
 from sim.experiment.compare import (
     Alternative,
     focal_entries,
@@ -32,11 +33,12 @@ from sim.experiment.compare import (
     replicate_metrics,
     resolve_alternatives,
 )
-from sim.experiment.designs import design_points, point_overrides, run_seed
+from sim.experiment.designs import design_points, point_overrides, point_values, run_seed
 from sim.experiment.executors import process_pool, stop_now
 from sim.experiment.guard import require_main_guard
 from sim.experiment.run import RunResults, package_versions, run_replicate
 from sim.experiment.sweep_store import SweepStore
+from sim.experiment.sweep_tables import paired_advantage, point_means, point_summary
 
 #: times a run is submitted again after its worker was lost, before it is recorded as lost
 RETRIES = 2
@@ -64,10 +66,14 @@ class SweepTask:
     point: str
     replicate: int
     seed: int
+    #: the columns that say where the run is: its parameters and [derived] values
     values: dict[str, Any]
     alternatives: tuple[str, ...]
     focal: str | None
     keep: Keep
+    #: the --set overrides that make the point's scenario (scenario keys, cases, derived)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    outcomes: tuple[SeriesOutcome, ...] = ()
 
 
 @dataclass
@@ -80,16 +86,45 @@ def _alternative_name(item: str) -> str:
     return Path(item).stem if item.endswith(".toml") else item
 
 
+_MEMORY_POLICY_SET = False
+
+
+def keep_arrays_on_the_heap() -> None:
+    """In a worker started with ``MALLOC_TRIM_THRESHOLD_`` set (Dask's nannies set 65536 unless
+    told otherwise, :data:`DASK_WORKER_CONFIG`), glibc's adaptive mmap threshold is off: every
+    array over 128 KiB is mapped and unmapped afresh, 37 times the page faults and +30% CPU on
+    a 6,000-buyer run (benchmarks/RESULTS.md). Raise the thresholds to glibc's own adaptive
+    ceiling (32 MiB mapped, 64 MiB trimmed), once per process; a no-op anywhere else (no such
+    variable, or not glibc). A worker of any cluster, not only the one relsim starts, runs
+    sweeps at full speed."""
+    global _MEMORY_POLICY_SET
+    if _MEMORY_POLICY_SET:
+        return
+    _MEMORY_POLICY_SET = True
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl): its allocator has no such switch
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
+    libc.mallopt(m_mmap_threshold, 32 << 20)
+    libc.mallopt(m_trim_threshold, 64 << 20)
+
+
 def run_task(task: SweepTask) -> TaskResult:
     """Run one (point, replicate) and return its rows; a model error becomes a row with
     status "error" instead of an exception, so one bad point never stops a sweep."""
+    keep_arrays_on_the_heap()
     key = {"point": task.point, "replicate": task.replicate, "seed": task.seed, **task.values}
     host = socket.gethostname()
     try:
-        scenario = task.scenario.with_overrides(task.values, "sweep point") if task.values else task.scenario
+        scenario = task.scenario.with_overrides(task.overrides, "sweep point") if task.overrides else task.scenario
         if task.alternatives:
             alts, focal = resolve_alternatives(scenario, ",".join(task.alternatives), task.focal,
-                                               {**task.fixed, **task.values})
+                                               {**task.fixed, **task.overrides})
         else:
             alts = [Alternative("", scenario, "point")]
             focal = focal_supplier_names(scenario, focal_entries(scenario, task.focal))
@@ -105,6 +140,7 @@ def run_task(task: SweepTask) -> TaskResult:
             outcomes = run_outcomes(RunResults(alt.scenario, **frames), focal)
             row = {**key, **({"alternative": alt.name} if task.alternatives else {}), "status": "ok",
                    "error": None, **outcomes.drop(columns="replicate").iloc[0].to_dict(),
+                   **series_outcomes(frames["market"], task.outcomes),
                    "wall_time_s": time.perf_counter() - started, "host": host}
             result.rows.append(row)
             for table in result.tables:
@@ -112,6 +148,26 @@ def run_task(task: SweepTask) -> TaskResult:
         except Exception as exc:
             result.rows.append(_error_row(key, alt.name, exc, host, task))
     return result
+
+
+def series_outcomes(market: pd.DataFrame, outcomes: tuple[SeriesOutcome, ...]) -> dict[str, float]:
+    """The sweep's [outcomes] of one run, read off its market series (in step order)."""
+    if not outcomes:
+        return {}
+    market = market.sort_values("step")
+    return {o.name: o.of(market[o.column].to_numpy(float)) for o in outcomes}
+
+
+def check_outcomes(spec: SweepSpec) -> None:
+    """Refuse [outcomes] naming a column the market series does not have, before anything runs."""
+    from sim.observe.recorder import MARKET_COLUMNS
+
+    columns = [c for c in MARKET_COLUMNS if c != "step"]
+    problems = [f"{spec.source}: outcomes.{o.name}.column = {o.column!r}: not a column of the {o.series} "
+                f"series{suggest(o.column, columns)}; columns: {', '.join(columns)}"
+                for o in spec.outcomes if o.column not in columns]
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _error_row(key: dict, alternative: str, exc: BaseException, host: str, task: SweepTask) -> dict:
@@ -167,6 +223,27 @@ class SweepResults:
     def failed(self) -> int:
         return int(self.manifest.get("failed_runs", 0))
 
+    def _with_parameters(self, frame: pd.DataFrame) -> pd.DataFrame:
+        values = self.points.drop_duplicates("point").set_index("point")[list(self.manifest["parameters"])]
+        return frame.join(values, on="point")
+
+    def means(self, outcomes: list[str]) -> pd.DataFrame:
+        """Per point (and alternative): the mean of each outcome over its finished runs, with
+        the point's parameter values."""
+        return self._with_parameters(point_means(self.runs, outcomes))
+
+    def advantage(self, outcome: str = "cumulative_profit", alternative: str | None = None,
+                  baseline: str | None = None, relative: bool = False) -> pd.DataFrame:
+        """Per point of a comparison sweep: the paired advantage of ``alternative`` (default:
+        the last) over ``baseline`` (default: the first) in ``outcome`` — mean, 95% half-width
+        and runs — relative to the baseline's mean with ``relative`` (compare's relative
+        difference), with the point's parameter values."""
+        names = [_alternative_name(a) for a in self.manifest.get("alternatives") or []]
+        if not names:
+            raise ScenarioError(f"{self.path}: not a comparison sweep (no [compare] alternatives)")
+        per_run = paired_advantage(self.runs, outcome, baseline or names[0], alternative or names[-1], relative)
+        return self._with_parameters(point_summary(per_run))
+
 
 def sweep_manifest(spec: SweepSpec, points: pd.DataFrame) -> dict[str, Any]:
     return {
@@ -181,7 +258,8 @@ def sweep_manifest(spec: SweepSpec, points: pd.DataFrame) -> dict[str, Any]:
         "seeds": "run seed = 63 bits of SeedSequence(root_seed, spawn_key=(int(point, 16), replicate))"
         if not spec.common_random_numbers else "run seed = 63 bits of SeedSequence(root_seed, "
         "spawn_key=(replicate,)) at every point (common random numbers)",
-        "alternatives": list(spec.alternatives), "focal": spec.focal,
+        "alternatives": list(spec.alternatives), "focal": spec.focal, "variant": spec.variant,
+        "derived": dict(spec.derived), "series_outcomes": [o.name for o in spec.outcomes],
         "versions": package_versions(), "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
         "machine": {"host": platform.node(), "cpus": os.cpu_count()},
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "status": "running", "wall_time_s": None,
@@ -197,9 +275,11 @@ def sweep_tasks(spec: SweepSpec, points: pd.DataFrame, done: set[tuple[str, int]
         for row in records:
             if (row["point"], replicate) in done:
                 continue
+            overrides = point_overrides(spec, row)
+            values = {**point_values(spec, row), **{k: overrides[k] for k in spec.derived}}
             yield SweepTask(spec.scenario, spec.fixed, row["point"], replicate,
                             run_seed(spec.seed, row["point"], replicate, spec.common_random_numbers),
-                            point_overrides(spec, row), spec.alternatives, spec.focal, spec.keep)
+                            values, spec.alternatives, spec.focal, spec.keep, overrides, spec.outcomes)
 
 
 def _window(executor: Any, workers: int | None) -> int:
@@ -221,20 +301,22 @@ def _submitter(executor: Any) -> Callable[[SweepTask], Any]:
 
 def sweep(spec: SweepSpec | str | Path, out: str | Path, *, executor: Executor | Any | None = None,
           workers: int | None = None, progress: bool | Callable[[int, int], None] | None = None,
-          overwrite: bool = False, replicates: int | None = None) -> SweepResults:
+          overwrite: bool = False, replicates: int | None = None, variant: str | None = None) -> SweepResults:
     """Run the sweep ``spec`` (a :class:`SweepSpec` or a sweep file) into the store ``out``,
     resuming what is there. ``executor``: any object with ``submit(fn, arg)`` returning
     futures (a Dask ``distributed.Client`` included); by default a local process pool of
     ``workers`` processes (all cores), or this process alone with ``workers=1``.
-    ``progress``: True for a progress bar on stderr, or a callable ``(done, total)``."""
+    ``progress``: True for a progress bar on stderr, or a callable ``(done, total)``.
+    ``variant``: run the sweep file's ``[variants.NAME]`` (a smaller version, say)."""
     spec_text = None
     if not isinstance(spec, SweepSpec):
         spec_text = Path(spec).read_text(encoding="utf-8") if Path(spec).is_file() else None
-        spec = load_sweep(spec)
+        spec = load_sweep(spec, variant)
     if replicates is not None:
         spec = spec.with_changes(replicates=replicates)
     if spec.alternatives:  # refuse a bad comparison before anything starts
         resolve_alternatives(spec.scenario, ",".join(spec.alternatives), spec.focal, spec.fixed)
+    check_outcomes(spec)
     points = design_points(spec)
     manifest = sweep_manifest(spec, points)
     store = SweepStore(out)
@@ -245,7 +327,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, executor: Executor |
     bar, report = _progress(progress, total, already, spec.name)
     own = None
     started = time.perf_counter()
-    state = {"failed": 0, "outcomes": [], "not_outcomes": _NOT_OUTCOMES | set(spec.names)}
+    state = {"failed": 0, "outcomes": [], "not_outcomes": _NOT_OUTCOMES | set(spec.names) | set(spec.derived)}
     try:
         tasks = sweep_tasks(spec, points, done)
         if executor is None and (workers == 1 or total - already <= 1):
@@ -404,14 +486,33 @@ def _run_on(executor: Any, tasks: Iterator[SweepTask], store: SweepStore, state:
                 pass
 
 
+#: Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536 (distributed.nanny.
+#: pre-spawn-environ), which also turns off glibc's adaptive mmap threshold: every array over
+#: 128 KiB is then mapped and unmapped afresh, and a run of 6,000 buyers took 37 times the page
+#: faults and 30% more CPU than in a plain process (benchmarks/RESULTS.md). A run's memory is
+#: short-lived and bounded, so glibc's own policy is the right one for our workers.
+DASK_WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
 def dask_local_cluster(workers: int):
     """A Dask cluster of ``workers`` single-threaded worker processes on loopback, and a
-    client to it; the caller closes both (``client.close(); cluster.close()``)."""
+    client to it; the caller closes both (``client.close(); cluster.close()``). Its workers
+    keep glibc's own memory policy (:data:`DASK_WORKER_CONFIG`)."""
     require_main_guard("a local Dask cluster")
+    import dask
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=50)
+    # a cluster started with Dask's defaults earlier in this process left the setting in its
+    # environment (Dask's nanny writes it there), which our workers would inherit: spawn them
+    # without it, and give this process back its environment as it was
+    leaked = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    try:
+        with dask.config.set(DASK_WORKER_CONFIG):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, silence_logs=50)
+    finally:
+        if leaked is not None:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = leaked
     return Client(cluster), cluster
 
 

@@ -6,15 +6,20 @@ by ``sim.experiment``, use it too, and a package only imports the layers below i
 
 Kinds (those of :class:`sim.observe.kpis.KPI`): ``money`` and ``count`` in their own units,
 ``rate`` and ``share`` as percentages (their intervals and differences in percentage points),
-``score`` on its 0-to-1 scale. No exponents; thousands separated; an interval keeps the
-value's decimals, so "37.3% ± 2.0 pts", "12,400 ± 1,300", "0.62 ± 0.03"."""
+``score`` on its 0-to-1 scale, ``relative`` (a change relative to a baseline, such as one
+strategy's profit over another's) as a percentage whose differences are percent too. No
+exponents; thousands separated; an interval keeps the value's decimals, so
+"37.3% ± 2.0 pts", "12,400 ± 1,300", "0.62 ± 0.03"."""
 
 from __future__ import annotations
 
 import math
 
-PERCENT_KINDS = ("rate", "share")
-KINDS = ("money", "count", "rate", "share", "score")
+#: kinds shown as percentages
+PERCENT_KINDS = ("rate", "share", "relative")
+#: kinds whose differences and intervals are percentage points
+POINT_KINDS = ("rate", "share")
+KINDS = ("money", "count", "rate", "share", "score", "relative")
 
 
 def _finite(value) -> bool:
@@ -77,7 +82,7 @@ def spread(half, kind: str, decimals: int) -> str:
     size = abs(float(half)) * (100 if kind in PERCENT_KINDS else 1)
     while size and decimals < 4 and kind_zero(f"{size:,.{decimals}f}"):
         decimals += 1
-    return f"{size:,.{decimals}f}" + (" pts" if kind in PERCENT_KINDS else "")
+    return f"{size:,.{decimals}f}" + (" pts" if kind in POINT_KINDS else "%" if kind == "relative" else "")
 
 
 def with_interval(value, half, kind: str = "count") -> str:
@@ -102,8 +107,8 @@ def interval(low, high, kind: str = "count") -> str:
 
 def difference_range(low, high, kind: str = "count") -> str:
     """The interval of a difference: "-17.5 to 17.8 pts" for rates and shares (points, not
-    percent), "99 to 244" for money."""
-    if kind not in PERCENT_KINDS:
+    percent), "99 to 244" for money, "10.0% to 32.0%" for a relative change."""
+    if kind not in POINT_KINDS:
         return interval(low, high, kind)
     if not (_finite(low) and _finite(high)):
         return "–"

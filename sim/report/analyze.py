@@ -28,6 +28,7 @@ import pandas as pd
 from sim.config.schema import ScenarioError, suggest
 from sim.experiment.store import KINDS
 from sim.experiment.sweep_store import ANALYSIS, ANALYSIS_FIGURES, ANALYSIS_TABLES, SweepStore
+from sim.experiment.sweep_tables import paired_advantage, point_summary
 from sim.observe import numbers
 from sim.observe.kpis import KPIS
 from sim.report.data import DPI, PALETTE, STYLE
@@ -63,9 +64,12 @@ class SweepAnalysis:
     notes: list[str] = field(default_factory=list)
 
 
-def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", alternative: str | None = None,
-                  above: float | None = None) -> SweepAnalysis:
-    """Read a sweep store and compute every analysis its design allows."""
+def load_analysis(folder: str | Path, outcome: str | None = None, alternative: str | None = None,
+                  above: float | None = None, relative: bool = False) -> SweepAnalysis:
+    """Read a sweep store and compute every analysis its design allows. ``outcome``: by
+    default the sweep's first [outcomes] entry, else cumulative profit. ``relative``: in a
+    comparison, the advantage relative to the baseline's mean at each point (compare's
+    relative difference) rather than in the outcome's units."""
     store = SweepStore(folder)
     manifest = store.read_manifest()
     if manifest is None:
@@ -87,6 +91,8 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
     runs = runs[runs["status"] == "ok"]
     runs = runs[runs["point"].isin(set(points["point"])) & (runs["replicate"] < manifest["replicates"])]
     outcomes = list(manifest.get("outcomes") or [c for c in KPIS if c in runs])
+    if outcome is None:
+        outcome = (manifest.get("series_outcomes") or ["cumulative_profit"])[0]
     if outcome not in outcomes:
         raise ScenarioError(f"--outcome {outcome!r}: not an outcome of this sweep{suggest(outcome, outcomes)}; "
                             f"outcomes: {', '.join(outcomes)}")
@@ -101,27 +107,31 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
         if chosen not in names or chosen == base:
             raise ScenarioError(f"--alternative {chosen!r}: must be one of the sweep's alternatives other "
                                 f"than the baseline {base!r}: {', '.join(n for n in names if n != base)}")
-        wide = runs.pivot_table(index=["point", "replicate"], columns="alternative", values=outcome,
-                                aggfunc="first", observed=True)
-        wide = wide.dropna(subset=[base, chosen])
-        per_run = (wide[chosen] - wide[base]).rename("value").reset_index()
+        per_run = paired_advantage(runs, outcome, base, chosen, relative_to_baseline=relative)
         what = label.lower()
-        axis = f"{chosen} − {base}: {what}"
-        label = f"Advantage of {chosen} over {base}: {what}"
-        target = f"{chosen} beats {base} on {what} (mean advantage > 0)"
-        threshold = 0.0
+        if relative:
+            kind = "relative"
+            axis = f"{chosen} vs {base}: {what}, relative"
+            label = f"Relative advantage of {chosen} over {base}: {what}"
+        else:
+            axis = f"{chosen} − {base}: {what}"
+            label = f"Advantage of {chosen} over {base}: {what}"
+        if above is None:
+            target, threshold = f"{chosen} beats {base} on {what} (mean advantage > 0)", 0.0
+        else:  # where it wins by at least so much
+            target, threshold = (f"{chosen}'s advantage over {base} on {what} is at least "
+                                 f"{numbers.number(above, kind)}"), above
     else:
+        if relative:
+            raise ScenarioError("--relative: an advantage relative to a baseline needs a comparison sweep "
+                                "(a [compare] table with alternatives)")
         per_run = runs[["point", "replicate", outcome]].rename(columns={outcome: "value"})
         threshold = above
         target = None
         axis = label
     values = points.drop_duplicates("point").set_index("point")[parameters]
     per_run = per_run.join(values, on="point")
-    rows = []
-    for point, g in per_run.groupby("point", sort=False):
-        mean, half = mean_interval(g["value"].to_numpy())
-        rows.append({"point": point, "mean": mean, "half_width": half, "runs": len(g)})
-    per_point = pd.DataFrame(rows).join(values, on="point")
+    per_point = point_summary(per_run).join(values, on="point")
     if threshold is None:
         threshold = float(np.nanquantile(per_point["mean"], 0.75))
         target = f"{label.lower()} in the top quarter of points (at least {numbers.number(threshold, kind)})"
@@ -132,7 +142,8 @@ def load_analysis(folder: str | Path, outcome: str = "cumulative_profit", altern
     analysis.effects = {p: effect_table(per_run, p) for p in parameters}
     _sensitivity(analysis)
     if len(per_point) >= 4 and per_point["mean"].notna().any():
-        wins = (per_point["mean"] > threshold) if alternatives else (per_point["mean"] >= threshold)
+        wins = (per_point["mean"] > threshold) if alternatives and above is None \
+            else (per_point["mean"] >= threshold)
         if wins.all() or not wins.any():
             notes.append(f"Scenario discovery: {'every' if wins.all() else 'no'} point has "
                          f"{target}; there is no region to find.")
@@ -420,13 +431,13 @@ def render_page(a: SweepAnalysis, images: dict[str, bytes]) -> str:
         outputs="Tables as CSV and figures as PNG in analysis/.")
 
 
-def write_analysis(folder: str | Path, outcome: str = "cumulative_profit", alternative: str | None = None,
-                   above: float | None = None) -> tuple[Path, SweepAnalysis]:
+def write_analysis(folder: str | Path, outcome: str | None = None, alternative: str | None = None,
+                   above: float | None = None, relative: bool = False) -> tuple[Path, SweepAnalysis]:
     """Analyse a sweep store and write ``DIR/analysis/`` (page, figures, tables), each file
     through the store, which records it as the sweep's own (``--overwrite`` removes it)."""
     import matplotlib
 
-    a = load_analysis(folder, outcome, alternative, above)
+    a = load_analysis(folder, outcome, alternative, above, relative)
     store = SweepStore(a.path)
     images = {}
     with matplotlib.rc_context(STYLE):

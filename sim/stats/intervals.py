@@ -165,3 +165,12 @@ def payback_interval(gaps, level: float = LEVEL) -> tuple[int | None, int | None
     halves = np.where(np.isfinite(halves), halves, np.inf)  # one run: no step is sure
     return (stays_nonnegative_from(means), stays_nonnegative_from(means + halves),
             stays_nonnegative_from(means - halves))
+
+def relative(value, base_mean):
+    """A difference (or its half-width) relative to the baseline's mean: ``value /
+    |base_mean|``, NaN where the baseline's mean is 0. The one definition of "relative
+    advantage": compare's relative difference and a sweep's paired relative advantage."""
+    base = np.abs(np.asarray(base_mean, float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(base > 0, np.asarray(value, float) / np.where(base > 0, base, 1.0), np.nan)
+    return float(out) if out.ndim == 0 else out

@@ -95,3 +95,122 @@ def test_the_example_sweep_files_are_valid(name):
 
     spec = load_sweep(ROOT / "sweeps" / name)
     assert spec.parameters and spec.replicates >= 1
+
+
+# --------------------------------------------------------------------------- factors, derived keys, outcomes, variants
+
+CASES = '''[sweep]
+scenario = "base.toml"
+[parameters]
+"buyers.switching_cost" = { levels = [0.0, 0.3] }
+[parameters.switched_off.cases]
+nothing = {}
+"no referrals" = { "mechanisms.referrals" = false }
+"no premium or referrals" = { "mechanisms.referrals" = false, "mechanisms.price_premium" = false }
+'''
+
+
+def test_a_factor_with_cases_sets_each_case_s_overrides_at_its_points(tmp_path):
+    from sim.experiment.designs import design_points, point_overrides
+
+    spec = load_sweep(write_sweep(tmp_path, CASES))
+    factor = spec.parameters[1]
+    assert factor.factor and factor.levels == ("nothing", "no referrals", "no premium or referrals")
+    points = design_points(spec)
+    assert len(points) == 6 and set(points["switched_off"]) == set(factor.levels)
+    row = points[(points["switched_off"] == "no premium or referrals")
+                 & (points["buyers.switching_cost"] == 0.3)].iloc[0].to_dict()
+    # the factor's own name is no scenario key: only its case's overrides are applied
+    assert point_overrides(spec, row) == {"buyers.switching_cost": 0.3, "mechanisms.referrals": False,
+                                          "mechanisms.price_premium": False}
+    nothing = points[points["switched_off"] == "nothing"].iloc[0].to_dict()
+    assert point_overrides(spec, nothing) == {"buyers.switching_cost": nothing["buyers.switching_cost"]}
+
+
+DERIVED = '''[sweep]
+scenario = "base.toml"
+[parameters]
+"suppliers.count" = { levels = [1, 2] }
+beta_over_beta_c = { levels = [0.5, 2.0] }
+[derived]
+"behaviour.choice_intensity" = "{beta_over_beta_c} * {suppliers.count} * 0.2"
+'''
+
+
+def test_a_derived_key_is_computed_from_the_point_s_parameters(tmp_path):
+    from sim.experiment.designs import design_points, point_overrides
+
+    spec = load_sweep(write_sweep(tmp_path, DERIVED))
+    values = {(r["suppliers.count"], r["beta_over_beta_c"]): point_overrides(spec, r)
+              for r in design_points(spec).to_dict("records")}
+    assert values[(2, 2.0)] == {"suppliers.count": 2, "behaviour.choice_intensity": pytest.approx(0.8)}
+    assert values[(1, 0.5)]["behaviour.choice_intensity"] == pytest.approx(0.1)
+    assert spec.identity()["derived"] == {"behaviour.choice_intensity": "{beta_over_beta_c} * {suppliers.count} * 0.2"}
+
+
+def test_a_variant_changes_the_tables_it_names_and_keeps_the_rest(tmp_path):
+    body = GRID + '[set]\n"market.steps" = 8\n"market.buyers" = 90\n' \
+        '[variants.quick]\nsweep = { replicates = 1 }\nset = { "market.buyers" = 40 }\n' \
+        'parameters = { "buyers.switching_cost" = { levels = [0.0] } }\n'
+    path = write_sweep(tmp_path, body)
+    full, quick = load_sweep(path), load_sweep(path, "quick")
+    assert (full.replicates, full.scenario.market.buyers, len(full.parameters[0].levels)) == (2, 90, 2)
+    assert (quick.replicates, quick.scenario.market.buyers, quick.scenario.market.steps) == (1, 40, 8)
+    assert quick.parameters[0].levels == (0.0,) and quick.parameters[1] == full.parameters[1]
+    assert quick.variant == "quick" and full.variant is None
+    with pytest.raises(ScenarioError, match=r"--variant 'quik': no \[variants.quik\] table.*did you mean 'quick'"):
+        load_sweep(path, "quik")
+
+
+def test_an_outcome_is_read_off_the_last_share_of_a_series(tmp_path):
+    spec = load_sweep(write_sweep(tmp_path, GRID + '[outcomes]\nloyalty = { series = "market", column = '
+                                  '"loyalty_concentration", last = 0.5 }\nlast_trust = { column = "mean_trust", '
+                                  'statistic = "final" }\n'))
+    loyalty, last_trust = spec.outcomes
+    assert loyalty.of([1.0, 2.0, 3.0, 4.0, 5.0]) == pytest.approx(4.0)  # the last 3 of 5 steps
+    assert last_trust.of([0.1, 0.7]) == 0.7 and last_trust.series == "market"
+
+
+BAD_EXTENSIONS = [
+    (CASES.replace('"no referrals" = { "mechanisms.referrals"', '"no referrals" = { "mechanisms.referals"'),
+     'parameters."switched_off".cases.no referrals: the scenario refuses it'),
+    (CASES.replace("[parameters.switched_off.cases]", '[parameters."buyers.cases".cases]'),
+     "a parameter with cases is a factor: give it a name of your own without a dot"),
+    ('[sweep]\nscenario = "base.toml"\n[parameters]\nbeta = { levels = [1.0] }\n',
+     'parameters."beta": not a scenario key'),
+    (DERIVED.replace("{suppliers.count} * 0.2", "{suppliers.cont} * 0.2"),
+     "{suppliers.cont} is not a parameter of this sweep (did you mean 'suppliers.count'?)"),
+    (DERIVED.replace("* 0.2", "* __import__('os')"), "must be arithmetic"),
+    (DERIVED.replace("* 0.2", "* -5"), 'derived."behaviour.choice_intensity" = -2.5: the scenario refuses it'),
+    (DERIVED.replace('"behaviour.choice_intensity"', '"suppliers.count"'), "suppliers.count is already varied"),
+    (GRID + '[outcomes]\nloyalty = { series = "suppliers", column = "x" }\n',
+     "outcomes.loyalty.series = 'suppliers': must be one of 'market'"),
+    (GRID + '[outcomes]\nloyalty = { column = "loyalty_concentration", last = 0 }\n',
+     "outcomes.loyalty.last = 0: must be the share of the run's last steps it covers"),
+    (GRID + '[variants.quick]\nsett = { "market.buyers" = 40 }\n',
+     "variants.quick.sett: unknown table (did you mean 'set'?)"),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), BAD_EXTENSIONS, ids=[e for _, e in BAD_EXTENSIONS])
+def test_bad_factors_derived_keys_outcomes_and_variants_get_one_clear_message(tmp_path, body, expected):
+    path = write_sweep(tmp_path, body)
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(path, "quick" if "[variants.quick]" in body else None)
+    text = "\n".join(caught.value.messages)
+    assert expected in text
+    assert all(str(path) in m for m in caught.value.messages)
+
+
+@pytest.mark.parametrize("study", ["advantage_grid", "reichheld_sasser", "kotler_matrix", "wkh_transition"])
+def test_the_studies_sweep_files_and_all_their_variants_are_valid(study):
+    from support import ROOT
+
+    from sim.config.scenario import read_toml
+
+    path = ROOT / "experiments" / study / "sweep.toml"
+    variants = list(read_toml(path).get("variants", {}))
+    assert "quick" in variants
+    for variant in [None, *variants]:
+        spec = load_sweep(path, variant)
+        assert spec.parameters and spec.replicates >= 1

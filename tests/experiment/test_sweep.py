@@ -3,6 +3,7 @@ refusing a changed sweep, recording failed runs, on any executor."""
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 import psutil
 import pytest
+from support import ROOT
 from sweep_support import GRID, results_of, write_sweep
 
 from sim.config import ScenarioError
@@ -288,3 +290,92 @@ def test_ctrl_c_keeps_every_finished_run_and_the_same_command_resumes(tmp_path):
     resumed = sweep(spec_path, tmp_path / "out", workers=1).runs
     whole = sweep(spec_path, tmp_path / "whole", workers=1).runs
     pd.testing.assert_frame_equal(results_of(resumed), results_of(whole))
+
+
+FACTORS = '''[sweep]
+scenario = "base.toml"
+replicates = 1
+seed = 5
+
+[parameters.market_size.cases]
+small = { "market.buyers" = 40 }
+large = { "market.buyers" = 90 }
+
+[parameters]
+length = { levels = [6, 9] }
+
+[derived]
+"market.steps" = "{length} + 1"
+
+[outcomes]
+loyalty = { series = "market", column = "loyalty_concentration", last = 0.5 }
+customers_at_end = { column = "buyers_with_supplier", statistic = "final" }
+
+[keep]
+series = ["market"]
+'''
+
+
+def test_cases_derived_keys_and_series_outcomes_shape_each_run_and_its_row(tmp_path):
+    results = sweep(write_sweep(tmp_path, FACTORS), tmp_path / "out", workers=1)
+    runs = results.runs.set_index("point")
+    assert len(runs) == 4 and set(runs["market_size"]) == {"small", "large"}
+    assert sorted(runs["market.steps"]) == [7, 7, 10, 10]  # the derived key is a column of its runs
+    market = results.table("market")
+    for point, row in runs.iterrows():
+        series = market[market["point"] == point].sort_values("step")
+        assert len(series) == row["market.steps"]
+        assert row["customers_at_end"] == series["buyers_with_supplier"].iloc[-1]
+        assert row["customers_at_end"] <= (40 if row["market_size"] == "small" else 90)
+        last = series["loyalty_concentration"].to_numpy()[-math.ceil(len(series) / 2):]  # last half
+        assert row["loyalty"] == pytest.approx(last.mean())
+    assert {"loyalty", "customers_at_end"} <= set(results.manifest["outcomes"])
+    assert "market.steps" not in results.manifest["outcomes"] and "length" not in results.manifest["outcomes"]
+
+
+def test_an_outcome_naming_no_column_of_the_series_is_refused_before_anything_runs(tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec = write_sweep(tmp_path, FACTORS.replace('"buyers_with_supplier"', '"buyers_with_suplier"'))
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "outcomes.customers_at_end.column = 'buyers_with_suplier': not a column of the market series" in err
+    assert "did you mean 'buyers_with_supplier'" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "runs.parquet").exists()
+
+
+def test_relsim_sweep_variant_runs_the_named_variant_and_records_it(tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec = write_sweep(tmp_path, GRID + '[variants.quick]\nsweep = { replicates = 1 }\n'
+                       'parameters = { "buyers.switching_cost" = { levels = [0.0] } }\n')
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--variant", "quick", "--workers", "1",
+                 "--no-progress"]) == 0
+    store = SweepStore(tmp_path / "out")
+    assert len(store.runs()) == 3 and store.read_manifest()["variant"] == "quick"
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "other"), "--variant", "slow"]) == 2
+    assert "no [variants.slow] table" in capsys.readouterr().err
+
+
+def test_a_sweep_run_keeps_its_arrays_on_the_heap_in_a_worker_told_to_trim_memory(tmp_path):
+    """Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which maps and unmaps
+    every array over 128 KiB afresh (about 3,900 page faults for this run, against ~40 in a
+    plain process); a sweep's run restores glibc's adaptive thresholds in such a worker."""
+    script = tmp_path / "faults.py"
+    script.write_text(
+        "import resource\n"
+        "from sim.config.space import sweep_from_dict\n"
+        "from sim.experiment.designs import design_points\n"
+        "from sim.experiment.sweep import run_task, sweep_tasks\n"
+        f"spec = sweep_from_dict({{'sweep': {{'scenario': {str(ROOT / 'scenarios' / 'b2b_key_accounts.toml')!r}}},\n"
+        "    'set': {'market.buyers': 3000, 'market.steps': 20, 'suppliers.count': 5},\n"
+        "    'parameters': {'buyers.switching_cost': {'levels': [0.1]}}}, '<faults>')\n"
+        "task = next(sweep_tasks(spec, design_points(spec), set()))\n"
+        "run_task(task)\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+        "run_task(task)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n")
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
+    faults = int(subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
+                                check=True, cwd=ROOT).stdout.strip())
+    assert faults < 1000

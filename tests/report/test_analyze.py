@@ -107,3 +107,48 @@ def test_a_parameter_name_with_html_characters_is_shown_as_text_not_markup(tmp_p
     assert "<script>" not in text and "<i>Co</i>" not in text
     assert "grid &lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "suppliers[A&amp;B &lt;i&gt;Co&lt;/i&gt;].markup" in text
+
+
+def test_the_relative_advantage_at_each_point_is_compare_s_relative_difference(compare_store):
+    from sim.experiment.compare import verdict
+    from sim.experiment.sweep_store import SweepStore
+    from sim.stats.intervals import paired_difference_interval
+
+    a = load_analysis(compare_store, relative=True)
+    assert a.kind == "relative" and a.label.startswith("Relative advantage of relationship over transactional")
+    runs = SweepStore(compare_store).runs()
+    for _, point in a.per_point.iterrows():
+        wide = runs[runs["point"] == point["point"]].pivot(index="replicate", columns="alternative",
+                                                             values="cumulative_profit")
+        diff, half, n = paired_difference_interval(wide["transactional"], wide["relationship"])
+        _, _, rel, rel_half = verdict("cumulative_profit", "transactional", "relationship",
+                                      float(wide["transactional"].mean()), diff, half, n)
+        assert point["mean"] == pytest.approx(rel) and point["half_width"] == pytest.approx(rel_half)
+
+
+def test_a_relative_advantage_reads_as_percent_and_its_intervals_as_percent_not_points():
+    from sim.observe import numbers
+
+    assert numbers.number(0.25, "relative") == "25.0%"
+    assert numbers.with_interval(0.25, 0.1, "relative") == "25.0% ± 10.0%"
+    assert numbers.difference(0.25, "relative") == "+25.0%"
+    assert numbers.difference_range(0.1, 0.32, "relative") == "10.0% to 32.0%"
+    assert numbers.with_interval(0.25, 0.1, "share") == "25.0% ± 10.0 pts"  # shares keep their points
+
+
+def test_in_a_comparison_above_finds_where_the_alternative_wins_by_at_least_so_much(compare_store, capsys):
+    relative = load_analysis(compare_store, relative=True).per_point["mean"]
+    threshold = float(relative.median())
+    a = load_analysis(compare_store, relative=True, above=threshold)
+    assert "advantage over transactional on cumulative profit is at least" in a.target
+    assert a.box is not None and a.box.cases_of_interest == int((relative >= threshold).sum())
+
+
+def test_relative_without_a_comparison_exits_2_saying_what_it_needs(tmp_path, capsys):
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    sweep(write_sweep(folder, GRID.replace("replicates = 2", "replicates = 1")), folder / "out", workers=1)
+    assert main(["analyze", str(folder / "out"), "--relative"]) == 2
+    err = capsys.readouterr().err
+    assert "--relative: an advantage relative to a baseline needs a comparison sweep" in err
+    assert "Traceback" not in err

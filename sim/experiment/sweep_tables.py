@@ -1,0 +1,60 @@
+"""A sweep's runs reduced to what studies and ``relsim analyze`` read: the paired advantage
+of one alternative over the baseline run by run (absolute, or relative to the baseline's
+mean at the point), and means and 95% intervals per point.
+
+One definition of each: the relative advantage is :func:`sim.stats.intervals.relative`
+(compare's relative difference), the intervals are :func:`sim.stats.intervals.mean_interval`.
+A run-by-run relative advantage divides each paired difference by the baseline's mean at its
+point, so its mean and interval at a point are exactly compare's relative difference and
+half-width there."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.config.schema import ScenarioError
+from sim.stats.intervals import mean_interval, relative
+
+
+def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs that finished (failed and lost runs are left out)."""
+    return runs[runs["status"] == "ok"] if "status" in runs else runs
+
+
+def paired_advantage(runs: pd.DataFrame, outcome: str, baseline: str, alternative: str,
+                     relative_to_baseline: bool = False) -> pd.DataFrame:
+    """Per (point, replicate) where both ran: ``alternative``'s outcome minus ``baseline``'s
+    on the same seed, or that difference over the baseline's mean at the point. Columns:
+    point, replicate, value."""
+    runs = ok_runs(runs)
+    names = set(runs["alternative"].astype(str)) if "alternative" in runs else set()
+    for name in (baseline, alternative):
+        if name not in names:
+            raise ScenarioError(f"alternative {name!r}: not in this sweep; alternatives: "
+                                f"{', '.join(sorted(names)) or 'none (not a comparison sweep)'}")
+    wide = runs.pivot_table(index=["point", "replicate"], columns="alternative", values=outcome,
+                            aggfunc="first", observed=True).dropna(subset=[baseline, alternative])
+    value = wide[alternative] - wide[baseline]
+    if relative_to_baseline:
+        base_mean = wide[baseline].groupby(level="point").transform("mean")
+        value = pd.Series(relative(value.to_numpy(), base_mean.to_numpy()), index=value.index)
+    return value.rename("value").reset_index()
+
+
+def point_summary(per_run: pd.DataFrame) -> pd.DataFrame:
+    """Per point (in first-seen order): the mean of ``value`` over its runs, the 95% half-width
+    and the number of runs. Columns: point, mean, half_width, runs."""
+    rows = []
+    for point, g in per_run.groupby("point", sort=False):
+        mean, half = mean_interval(g["value"].to_numpy())
+        rows.append({"point": point, "mean": mean, "half_width": half, "runs": len(g)})
+    return pd.DataFrame(rows, columns=["point", "mean", "half_width", "runs"])
+
+
+def point_means(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """Per point (and alternative, in a comparison): the mean of each outcome over the runs
+    that finished, with the number of runs."""
+    runs = ok_runs(runs)
+    keys = ["point", "alternative"] if "alternative" in runs else ["point"]
+    grouped = runs.groupby(keys, sort=False, observed=True)
+    return grouped[outcomes].mean().join(grouped.size().rename("runs")).reset_index()
