@@ -7,7 +7,7 @@ sensitivity 1 for every buyer: price weighs most); the focal supplier (Partners 
 plays transactional, then relationship, on the same seeds (common random numbers). The
 advantage is relationship's profit over transactional's, relative to transactional's, read
 from the sweep store (``results/grid``; ``relsim analyze results/grid --relative`` analyses
-it). Its ``onboarding`` variant is the corner with a cost of opening accounts.
+it). Its ``no_onboarding`` variant is the corner without the cost of opening accounts.
 
 Run: .venv/bin/python experiments/advantage_grid/study.py [--quick] [--resume]"""
 
@@ -30,12 +30,18 @@ def grid_table(results) -> list[dict]:
     profit = results.means(["cumulative_profit"]).pivot_table(
         index=[COST, ORIENTATION], columns="alternative", values="cumulative_profit")
     advantage = results.advantage("cumulative_profit", "relationship", "transactional", relative=True)
+    # the paired difference in money too: the relative advantage divides by transactional's
+    # profit, which is small in much of the grid, so its sign and size are read off this
+    difference = results.advantage("cumulative_profit", "relationship", "transactional").set_index(
+        [COST, ORIENTATION])
     rows = []
     for _, r in advantage.sort_values([COST, ORIENTATION]).iterrows():
         key = (r[COST], r[ORIENTATION])
         rows.append({"switching_cost": r[COST], "relational_orientation": r[ORIENTATION],
                      "profit_transactional": float(profit.loc[key, "transactional"]),
                      "profit_relationship": float(profit.loc[key, "relationship"]),
+                     "difference": float(difference.loc[key, "mean"]),
+                     "difference_half_width": float(difference.loc[key, "half_width"]),
                      "advantage": float(r["mean"]), "half_width": float(r["half_width"])})
     return rows
 
@@ -46,8 +52,8 @@ def main(quick: bool = False, out: Path | None = None, resume: bool = False, wor
     out = Path(out) if out is not None else HERE / "quick" if quick else HERE
     out.mkdir(parents=True, exist_ok=True)
     grid = study_sweep(SPEC, out / "results" / "grid", "quick" if quick else None, resume, workers)
-    corner = study_sweep(SPEC, out / "results" / "onboarding", "quick_onboarding" if quick else "onboarding",
-                         resume, workers)
+    corner = study_sweep(SPEC, out / "results" / "no_onboarding",
+                         "quick_no_onboarding" if quick else "no_onboarding", resume, workers)
     rows = grid_table(grid)
     save_table(rows, out / "table.csv")
     costs = sorted({r["switching_cost"] for r in rows})
@@ -70,13 +76,17 @@ def main(quick: bool = False, out: Path | None = None, resume: bool = False, wor
     fig.colorbar(im, ax=ax, label="relationship vs transactional profit, %")
     ax.set_title("Relationship advantage of the focal supplier")
     save_figure(fig, out / "figure.png")
-    onboarding = corner.advantage("cumulative_profit", "relationship", "transactional", relative=True)
-    return {"advantage_at_zero": float(grid_values[0, 0]),
-            "advantage_at_zero_half_width": float(cell[(costs[0], orientations[0])]["half_width"]),
-            "advantage_at_high_cost_zero_orientation": float(grid_values[-1, 0]),
-            "advantage_at_zero_cost_high_orientation": float(grid_values[0, -1]),
-            "advantage_at_both_high": float(grid_values[-1, -1]),
-            "advantage_at_zero_with_onboarding_cost": float(onboarding["mean"].iloc[0])}
+    no_onboarding = corner.advantage("cumulative_profit", "relationship", "transactional", relative=True)
+    corners = {"zero": (costs[0], orientations[0]), "high_cost_zero_orientation": (costs[-1], orientations[0]),
+               "zero_cost_high_orientation": (costs[0], orientations[-1]), "both_high": (costs[-1], orientations[-1])}
+    headline = {}
+    for name, key in corners.items():
+        headline[f"advantage_at_{name}"] = float(cell[key]["advantage"])
+        headline[f"advantage_at_{name}_half_width"] = float(cell[key]["half_width"])
+        headline[f"difference_at_{name}"] = float(cell[key]["difference"])
+        headline[f"difference_at_{name}_half_width"] = float(cell[key]["difference_half_width"])
+    headline["advantage_at_zero_without_onboarding_cost"] = float(no_onboarding["mean"].iloc[0])
+    return headline
 
 
 if __name__ == "__main__":

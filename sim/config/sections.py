@@ -184,6 +184,11 @@ class Behaviour:
                                     "split): below choice_intensity, since a buyer that keeps "
                                     "several sources hedges rather than giving all to the best.",
                                     "1/utility", 0.0, 100.0)
+    consolidation_share: float = param(0.05, "A multi-sourcing buyer stops buying from a supplier "
+                                       "whose share of its demand has fallen below this (it "
+                                       "consolidates its supplier base: the relationship ends, "
+                                       "switched away); 0 keeps every source however small.",
+                                       "fraction", 0.0, 0.5)
     wallet_commitment_weight: float = param(4.0, "How strongly commitment draws share of wallet "
                                             "(growing purchases): added to the logit of a "
                                             "supplier's share, times relational orientation x "

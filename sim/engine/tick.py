@@ -35,6 +35,8 @@ class Tick:
     key_account: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     price: np.ndarray = field(default_factory=lambda: np.zeros(0))  # unit price charged
     replaces: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # pair it ends, -1
+    # pairs a multi-sourcing buyer stopped buying from this step (share below consolidation_share)
+    consolidated: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     new_by_supplier: np.ndarray | None = None  # customers won this step, per supplier
     # flat pair indices of the relationships suppliers ended on purpose this step (unprofitable
     # customers dropped): what the recorder counts apart from the customers who left

@@ -8,7 +8,7 @@ from support import small_scenario
 
 from sim.config import Scenario
 from sim.engine.market import MarketEngine, market_generator
-from sim.engine.phases.choice import search_probability
+from sim.engine.phases.choice import search_probability, wallet_split
 from sim.engine.state import Stage
 
 TWO = [{"name": "A", "strategy": "transactional", "initial_awareness": 1.0},
@@ -20,30 +20,32 @@ def engine(scenario: Scenario, seed: int = 3) -> MarketEngine:
 
 
 def multi_sourcing(max_suppliers: int = 3, segment: dict | None = None,
-                   relationship_markup: float | None = None, **mechanisms) -> Scenario:
+                   transactional_markup: float | None = None, **mechanisms) -> Scenario:
     suppliers = [{"name": "S", "strategy": "transactional", "count": 2, "initial_awareness": 1.0},
                  {"name": "R", "strategy": "relationship", "count": 2, "initial_awareness": 1.0}]
-    if relationship_markup is not None:
-        suppliers[1]["markup"] = relationship_markup
+    if transactional_markup is not None:
+        # equal prices; and the relationship suppliers keep every customer, so that only the
+        # split, not their profitability reviews, decides whom they sell to
+        suppliers[0]["markup"] = transactional_markup
+        suppliers[1]["drops_unprofitable"] = False
     return small_scenario(suppliers, buyers=400, steps=60, segment={"max_suppliers": max_suppliers,
                           "search_propensity": 0.1, **(segment or {})}, mechanisms=mechanisms or None)
 
 
 def relationship_share_of_wallet(segment: dict, growing_purchases: bool = True,
-                                 proactive_offers: bool = True, relationship_markup: float | None = None,
+                                 proactive_offers: bool = True, transactional_markup: float | None = None,
                                  steps: int = 60) -> tuple[np.ndarray, float]:
-    """The wallet of every multi-sourcing buyer after ``steps``, and the share the two
-    relationship suppliers hold of it where the buyer buys from both kinds."""
-    scenario = multi_sourcing(3, segment, relationship_markup,
+    """The wallet of every multi-sourcing buyer after ``steps``, and the share of the buyers'
+    demand the two relationship suppliers hold (over the buyers that buy from anyone)."""
+    scenario = multi_sourcing(3, segment, transactional_markup,
                               **({} if growing_purchases else {"growing_purchases": False}))
     if not proactive_offers:
         scenario = scenario.with_overrides({"behaviour.wallet_share_gain": 0.0})
     e = engine(scenario)
     for _ in range(steps):
         e.step()
-    live = e.state.live()
-    both = live[:, :2].any(axis=1) & live[:, 2:].any(axis=1)
-    return e.state.wallet.copy(), float(e.state.wallet[both, 2:].sum(axis=1).mean())
+    buying = e.state.live().any(axis=1)
+    return e.state.wallet.copy(), float(e.state.wallet[buying, 2:].sum(axis=1).mean())
 
 
 def test_demand_is_conserved_every_step():
@@ -79,12 +81,37 @@ def test_multi_sourcing_buyers_keep_several_suppliers_and_single_sourcing_ones_o
 
 
 def test_committed_suppliers_grow_their_share_of_wallet_at_the_others_expense():
-    """Growing purchases: relational buyers move their split toward the relationship suppliers
-    (commitment, proactive offers), and not without the mechanism and the offers."""
-    relational = {"relational_orientation": 0.9}
-    _, grown = relationship_share_of_wallet(relational)
-    _, flat = relationship_share_of_wallet(relational, growing_purchases=False, proactive_offers=False)
-    assert grown > flat + 0.05
+    """Growing purchases: from the same market state, a relational buyer's split moves toward
+    its committed suppliers and the proactive ones' offers, at the other suppliers' expense,
+    and not without the mechanism and the offers (one step of the split, so both read the
+    same state; what it adds up to over a run is study b's)."""
+    scenario = multi_sourcing(3, {"relational_orientation": 0.9})
+    e = engine(scenario)
+    for _ in range(30):
+        e.step()
+    state = e.state
+    rows = np.flatnonzero(state.max_suppliers > 1)
+    live = state.live()[rows]
+    both = live[:, :2].any(axis=1) & live[:, 2:].any(axis=1)
+    assert both.sum() > 50
+
+    def split(s: Scenario) -> np.ndarray:
+        _, wallet = wallet_split(state, s, rows)
+        np.testing.assert_allclose(wallet[both].sum(axis=1), 1.0, rtol=1e-5)  # a split
+        return wallet[both]
+
+    grown = split(scenario)
+    no_offers = split(scenario.with_overrides({"behaviour.wallet_share_gain": 0.0}))
+    flat = split(scenario.with_overrides({"mechanisms.growing_purchases": False,
+                                          "behaviour.wallet_share_gain": 0.0}))
+    # proactive offers: every buyer gives the (proactive) relationship suppliers more
+    assert np.all(grown[:, 2:].sum(axis=1) >= no_offers[:, 2:].sum(axis=1) - 1e-6)
+    # commitment: every buyer gives the supplier it is most committed to more
+    commitment = np.where(live[both], state.commitment[rows][both], -1)
+    most = np.argmax(commitment, axis=1)
+    at = np.arange(len(most))
+    assert np.all(no_offers[at, most] >= flat[at, most] - 1e-6)
+    assert grown[:, 2:].sum(axis=1).mean() > flat[:, 2:].sum(axis=1).mean() + 0.005
 
 
 def test_a_transactional_buyer_splits_its_demand_by_price_not_by_commitment_or_offers():
@@ -96,9 +123,10 @@ def test_a_transactional_buyer_splits_its_demand_by_price_not_by_commitment_or_o
     same, _ = relationship_share_of_wallet(transactional, growing_purchases=False, proactive_offers=False)
     np.testing.assert_array_equal(wallet, same)
     assert share < 0.3
-    # the price decides: at the transactional suppliers' markup they hold as much as those
-    _, at_equal_price = relationship_share_of_wallet(transactional, relationship_markup=0.2)
-    assert at_equal_price > 0.4
+    # the price decides: with the transactional suppliers at the relationship suppliers' markup
+    # (0.35), the relationship suppliers (proactive: they close drifting needs) hold half or more
+    _, at_equal_price = relationship_share_of_wallet(transactional, transactional_markup=0.35)
+    assert at_equal_price > 0.45
 
 
 def test_every_prospect_costs_acquisition_effort_even_when_all_buyers_know_every_supplier():

@@ -153,8 +153,8 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
     replaces = np.where(opening & (current[single] >= 0), single * state.n_suppliers + current[single], -1)
     state.wallet.ravel()[flat_single[opening]] = 1.0
     buyers, suppliers, share, opening, main, replaces = _portfolio_orders(
-        state, scenario, np.flatnonzero(multi), choice, (single, suppliers, np.ones(len(single)),
-                                                         opening, np.ones(len(single), bool), replaces))
+        state, scenario, tick, np.flatnonzero(multi), choice,
+        (single, suppliers, np.ones(len(single)), opening, np.ones(len(single), bool), replaces))
     tick.buyers, tick.suppliers, tick.volume = buyers, suppliers, state.demand[buyers] * share
     tick.opening, tick.main, tick.replaces = opening, main, replaces
     tick.price = order_price(state, buyers, suppliers)
@@ -206,8 +206,31 @@ def wallet_split(state: MarketState, scenario: Scenario, rows: np.ndarray) -> tu
     return live, wallet
 
 
-def _portfolio_orders(state: MarketState, scenario: Scenario, multi: np.ndarray, choice: np.ndarray,
-                      single: tuple) -> tuple[np.ndarray, ...]:
+def consolidate(state: MarketState, scenario: Scenario, tick: Tick, multi: np.ndarray,
+                live: np.ndarray, wallet: np.ndarray) -> None:
+    """Supplier-base consolidation: a multi-sourcing buyer stops buying from a live supplier
+    whose share of its demand has fallen below ``consolidation_share`` while it has another
+    (buying a sliver from a source is not worth the relationship; purchasing rationalises its
+    supplier base). The share goes to the buyer's other suppliers in proportion; the
+    relationships end in the stages phase (switched away), listed in ``tick.consolidated``."""
+    floor = scenario.behaviour.consolidation_share
+    if not floor:
+        return
+    sliver = live & (wallet < np.float32(floor)) & (live.sum(axis=1) > 1)[:, None]
+    # a buyer keeps at least its largest supplier, whatever the shares
+    sliver[np.arange(len(multi)), np.argmax(np.where(live, wallet, -1), axis=1)] = False
+    r, c = np.nonzero(sliver)
+    if len(r) == 0:
+        return
+    wallet[r, c] = 0
+    total = wallet.sum(axis=1, keepdims=True)
+    np.divide(wallet, total, out=wallet, where=total > 0)
+    live[r, c] = False
+    tick.consolidated = multi[r] * state.n_suppliers + c
+
+
+def _portfolio_orders(state: MarketState, scenario: Scenario, tick: Tick, multi: np.ndarray,
+                      choice: np.ndarray, single: tuple) -> tuple[np.ndarray, ...]:
     """The orders of the multi-sourcing buyers (``multi``), appended to the single-sourcing
     ones: one order per supplier in the buyer's portfolio, sized by its share of wallet. A
     supplier the buyer chose and does not buy from yet joins with ``base_wallet_share`` (all
@@ -218,6 +241,7 @@ def _portfolio_orders(state: MarketState, scenario: Scenario, multi: np.ndarray,
         return single
     S = state.n_suppliers
     live, wallet = wallet_split(state, scenario, multi)
+    consolidate(state, scenario, tick, multi, live, wallet)
     pick = choice[multi]
     rows = np.flatnonzero(pick >= 0)
     rows = rows[~live[rows, pick[rows]]]

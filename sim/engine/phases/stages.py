@@ -74,6 +74,12 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     # seed 002: most customers who leave never said a word
     tick.count("silent_leavers", int((~state.complained.ravel()[left]).sum()))
     end_relationships(state, left, Cause.SWITCHED_AWAY, log, step)
+    # supplier-base consolidation (choice): the slivers a multi-sourcing buyer stopped buying
+    consolidated = tick.consolidated
+    consolidated = consolidated[(state.stage.ravel()[consolidated] >= Stage.EARLY)
+                                & (state.stage.ravel()[consolidated] <= Stage.FINAL)]
+    tick.count("silent_leavers", int((~state.complained.ravel()[consolidated]).sum()))
+    end_relationships(state, consolidated, Cause.SWITCHED_AWAY, log, step)
     new_buyers, new_suppliers = buyers[opening], suppliers[opening]
     flat = all_flat[opening]
     stage = state.stage.ravel()[flat]
@@ -93,7 +99,7 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     state.orders.ravel()[all_flat] = np.minimum(state.orders.ravel()[all_flat] + 1, 32_000)
     tick.count("new_customers", opening.sum())
     tick.new_by_supplier = np.bincount(new_suppliers, minlength=S)
-    tick.count("switches", len(left))
+    tick.count("switches", len(left) + len(consolidated))
 
 
 def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick,
