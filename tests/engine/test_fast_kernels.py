@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import small_scenario
 
+from sim.engine.market import MarketEngine, NonFiniteState, check_finite, market_generator
 from sim.engine.phases.delivery import largest_per_supplier
 
 
@@ -38,3 +40,18 @@ def test_largest_per_supplier_takes_everyone_when_there_is_room_and_no_one_witho
     values = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 9.0])
     chosen = largest_per_supplier(suppliers, values, np.array([5, 2, 0]), 3)
     assert chosen.tolist() == [True, True, True, False, True, False]
+
+
+def test_the_finite_check_accepts_many_values_near_the_largest_float32():
+    """Finite values whose sum would overflow float32 are no reason to stop a run."""
+    scenario = small_scenario([{"name": "Us"}, {"name": "Them", "strategy": "transactional"}], steps=1)
+    engine = MarketEngine(scenario, market_generator(3))
+    engine.state.net_value[:] = np.finfo(np.float32).max
+    engine.state.net_value[0, 0] = -np.finfo(np.float32).max
+    check_finite(engine.state, "<test>")
+    engine.state.net_value[1, 1] = np.nan
+    with pytest.raises(NonFiniteState, match="customers' net value became NaN"):
+        check_finite(engine.state, "<test>")
+    engine.state.net_value[1, 1] = -np.inf
+    with pytest.raises(NonFiniteState, match="customers' net value became infinite"):
+        check_finite(engine.state, "<test>")
