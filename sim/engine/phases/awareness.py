@@ -123,7 +123,9 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
         unaware[:, ~state.active] = False
     flat = np.flatnonzero(unaware.ravel())
     listeners = flat // S
-    suppliers = flat - listeners * S  # flat % S, cheaper
+    # flat % S, cheaper, worked out in one buffer (the unaware pairs are up to N x S)
+    suppliers = listeners * S
+    np.subtract(flat, suppliers, out=suppliers)
     approach_rivals_customers(state, scenario, rng, contacts, terms, listeners, suppliers,
                               live_by_row, barred)
     if len(flat) == 0:

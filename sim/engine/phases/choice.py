@@ -20,7 +20,11 @@ def price_rise(state: MarketState, buyers: np.ndarray, suppliers: np.ndarray) ->
     flat = buyers * state.n_suppliers + suppliers
     last = state.price_paid.ravel()[flat].astype(float)
     now = order_price(state, buyers, suppliers)
-    rise = np.where(last > 0, np.maximum(0.0, now - last) / np.where(last > 0, last, 1.0), 0.0)
+    # a rise only where the price is above a last one: the division is worked out there alone
+    # (few buyers), the same values as over every buyer
+    rise = np.zeros(len(flat))
+    up = np.flatnonzero((last > 0) & (now > last))
+    rise[up] = (now[up] - last[up]) / last[up]
     rise[rise < 1e-6] = 0.0  # the float32 record of the last price is no rise
     return rise
 
