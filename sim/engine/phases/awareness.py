@@ -46,10 +46,12 @@ def word_of_mouth_terms(state: MarketState, scenario: Scenario) -> tuple[np.ndar
     sign = np.where(committed & (escalation == 0) & (state.dissatisfaction[buyers] == 0), 1.0, 0.0)
     sign = np.where(escalation >= b.warning_escalation, -1.0, sign)
     voice[buyers] = sign * state.referral_propensity[buyers]
-    # only the peers who speak: a gather of flags over N x K, not of values
-    speaking = np.flatnonzero((voice != 0)[state.peers].ravel())
-    speaker = state.peers.ravel()[speaking]
-    return (speaking // K) * S + state.current[speaker], voice[speaker] / K
+    # only the peers who speak: a gather of flags over N x K, not of values (np.take over
+    # the flat peer list: the same elements as fancy indexing, gathered faster)
+    peers = state.peers.ravel()
+    speaking = np.flatnonzero(np.take(voice != 0, peers))
+    speaker = np.take(peers, speaking)
+    return (speaking // K) * S + np.take(state.current, speaker), np.take(voice, speaker) / K
 
 
 def sum_by_pair(pairs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +181,9 @@ def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.ra
         received = np.full(N, contacts.sum())
         received -= np.bincount(unaware_buyers, weights=contacts[unaware_suppliers], minlength=N)
         single = (state.max_suppliers <= 1) & (state.current >= 0)
-        received[single] -= contacts[state.current[single]]
+        # one pass over the buyers instead of two boolean selections and a scatter:
+        # subtracting 0.0 leaves the others' totals exactly as they are
+        received -= np.where(single, contacts[state.current], 0.0)
         _, _, multi, live = state.live_by_row() if live_by_row is None else live_by_row
         if len(multi):
             received[multi] -= live @ contacts

@@ -68,9 +68,12 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
     b = scenario.behaviour
     S = state.n_suppliers
     price = offer_prices(state, buyers)
-    # np.take of whole rows: the same values as fancy indexing, gathered faster
+    # np.take of whole rows: the same values as fancy indexing, gathered faster; each
+    # gathered block is scaled in place and added (the same products, one buffer fewer)
     u = -state.price_sensitivity[buyers, None].astype(np.float32) * price
-    u += state.quality_sensitivity[buyers, None].astype(np.float32) * np.take(state.expectation, buyers, axis=0)
+    term = np.take(state.expectation, buyers, axis=0)
+    term *= state.quality_sensitivity[buyers, None].astype(np.float32)
+    u += term
     # the buyer feels how far its current supplier's offer has fallen behind its drifted
     # needs; the gap is not learnt into what it expects of the offer, so it is gone from the
     # buyer's view once someone closes it
@@ -81,9 +84,13 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
                                           * state.drift_gap.ravel()[at]).astype(np.float32)
     rho = state.relational_orientation[buyers, None].astype(np.float32)
     if b.trust_weight:
-        u += rho * b.trust_weight * np.take(state.trust, buyers, axis=0)
+        term = np.take(state.trust, buyers, axis=0)
+        term *= rho * b.trust_weight
+        u += term
     if b.preference_weight:
-        u += rho * b.preference_weight * np.take(state.preference, buyers, axis=0)
+        term = np.take(state.preference, buyers, axis=0)
+        term *= rho * b.preference_weight
+        u += term
     if switching_costs and scenario.mechanisms.switching_costs:
         cost = np.zeros(len(buyers), np.float32)
         cost[has] = (state.switching_cost[buyers[has]] * state.switching_cost_scale
