@@ -108,8 +108,7 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
     still = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)  # not ended this step
     if not still.all():
         buyers, suppliers, flat = buyers[still], suppliers[still], flat[still]
-        key_account = key_account[still]
-    stage = state.stage.ravel()[flat]
+        key_account, stage = key_account[still], stage[still]
     if mech.stage_progression:
         # each test reads the pair arrays only for the relationships in the stage it concerns
         to_development = stage == Stage.EARLY
