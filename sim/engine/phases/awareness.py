@@ -195,7 +195,9 @@ def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.ra
         pairs, weights = terms
         stage = state.stage.ravel()[pairs]
         known = (((stage == Stage.PRE_RELATIONSHIP) | (stage == Stage.ENDED))
-                 & ~state.barred.ravel()[pairs] & state.active[pairs % S])
+                 & ~state.barred.ravel()[pairs])
+        if not state.active.all():  # the supplier of each pair only when some have left
+            known &= state.active[pairs % S]
         pairs, sums = sum_by_pair(pairs[known], weights[known])
         praised = sums > 0
         hazard += b.word_of_mouth_strength * np.bincount(

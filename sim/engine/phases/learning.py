@@ -38,13 +38,14 @@ def learn(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     served = tick.served
     price = tick.price[served] if not served.all() else tick.price
     repeat = ~(tick.opening[served] if not served.all() else tick.opening)
-    last = state.price_paid.ravel()[flat].astype(float)
-    # worked out only where the price went up (few orders), the same values as over all
-    rise = np.zeros(len(flat))
+    last = state.price_paid.ravel()[flat]  # float32, compared as it is (promoted exactly)
+    # worked out only where the price went up (few orders): elsewhere the rise is 0 and
+    # subtracting 0 x trust leaves trust exactly as it is
     up = np.flatnonzero(repeat & (last > 0) & (price > last))
-    rise[up] = (price[up] - last[up]) / last[up]
+    paid = last[up].astype(float)
+    rise = (price[up] - paid) / paid
     rise[rise < 1e-6] = 0.0  # the float32 record of the last price is no rise
-    trust -= b.opportunism_loss * rise * trust
+    trust[up] -= b.opportunism_loss * rise * trust[up]
     trust = np.clip(trust, 0.0, 1.0)
     # float64 values are cast to the pair arrays' float32 before the scatter (astype is the
     # same rounding; numpy's fancy assignment converts element by element, 3x slower)
