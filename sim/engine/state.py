@@ -218,7 +218,8 @@ class MarketState:
         single = self.max_suppliers <= 1
         has = single & (self.current >= 0)
         per_buyer = has.astype(np.int64)
-        per_supplier = np.bincount(self.current[has], minlength=S)
+        # counted in one pass over the buyers, the others in an extra bin dropped after
+        per_supplier = np.bincount(np.where(has, self.current, S), minlength=S + 1)[:S]
         multi = np.flatnonzero(~single)
         stage = np.take(self.stage, multi, axis=0)
         live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)

@@ -46,10 +46,12 @@ def word_of_mouth_terms(state: MarketState, scenario: Scenario) -> tuple[np.ndar
     sign = np.where(committed & (escalation == 0) & (state.dissatisfaction[buyers] == 0), 1.0, 0.0)
     sign = np.where(escalation >= b.warning_escalation, -1.0, sign)
     voice[buyers] = sign * state.referral_propensity[buyers]
-    # only the peers who speak: a gather of flags over N x K, not of values
-    speaking = np.flatnonzero((voice != 0)[state.peers].ravel())
-    speaker = state.peers.ravel()[speaking]
-    return (speaking // K) * S + state.current[speaker], voice[speaker] / K
+    # only the peers who speak: a gather of flags over N x K, not of values (np.take over
+    # the flat peer list: the same elements as fancy indexing, gathered faster)
+    peers = state.peers.ravel()
+    speaking = np.flatnonzero(np.take(voice != 0, peers))
+    speaker = np.take(peers, speaking)
+    return (speaking // K) * S + np.take(state.current, speaker), np.take(voice, speaker) / K
 
 
 def sum_by_pair(pairs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,11 +78,16 @@ def word_of_mouth(state: MarketState, scenario: Scenario) -> np.ndarray:
     return np.bincount(pairs, weights=weights, minlength=N * S).reshape(N, S).astype(PAIR_FLOAT)
 
 
-def prospects_per_supplier(state: MarketState) -> np.ndarray:
+def prospects_per_supplier(state: MarketState, live_by_row: tuple | None = None,
+                           barred: np.ndarray | None = None) -> np.ndarray:
     """For each active supplier, the buyers it does not sell to (unaware of it, aware, or
-    lost, but not barred): the prospects its acquisition effort is spent on."""
-    live, _, _, _ = state.live_by_row()
-    barred = np.bincount(np.flatnonzero(state.barred.ravel()) % state.n_suppliers,
+    lost, but not barred): the prospects its acquisition effort is spent on. ``live_by_row``
+    (``state.live_by_row()``) and ``barred`` (the flat indices of the barred pairs) may be
+    handed in when the caller has them already."""
+    live = (state.live_by_row() if live_by_row is None else live_by_row)[0]
+    if barred is None:
+        barred = np.flatnonzero(state.barred.ravel())
+    barred = np.bincount(barred % state.n_suppliers,
                          minlength=state.n_suppliers)  # barred pairs are ended, never live
     return np.where(state.active, state.n_buyers - live - barred, 0)
 
@@ -106,7 +113,11 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
     b = scenario.behaviour
     S = state.n_suppliers
     contacts = np.where(state.active, state.acquisition_contacts, 0.0)
-    tick.acquisition_cost += contacts * prospects_per_supplier(state) * b.cost_per_contact
+    # the live relationships and the barred pairs, each worked out once for both the
+    # prospecting bill and the approaches below (nothing changes them in between)
+    live_by_row = state.live_by_row()
+    barred = np.flatnonzero(state.barred.ravel())
+    tick.acquisition_cost += contacts * prospects_per_supplier(state, live_by_row, barred) * b.cost_per_contact
     with_word_of_mouth = scenario.mechanisms.word_of_mouth and state.peers.shape[1] > 0
     terms = word_of_mouth_terms(state, scenario) if with_word_of_mouth else None
     unaware = state.stage == Stage.UNAWARE
@@ -114,8 +125,11 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
         unaware[:, ~state.active] = False
     flat = np.flatnonzero(unaware.ravel())
     listeners = flat // S
-    suppliers = flat - listeners * S  # flat % S, cheaper
-    approach_rivals_customers(state, scenario, rng, contacts, terms, listeners, suppliers)
+    # flat % S, cheaper, worked out in one buffer (the unaware pairs are up to N x S)
+    suppliers = listeners * S
+    np.subtract(flat, suppliers, out=suppliers)
+    approach_rivals_customers(state, scenario, rng, contacts, terms, listeners, suppliers,
+                              live_by_row, barred)
     if len(flat) == 0:
         return
     # Without word of mouth the hazard is the supplier's alone: one value per supplier.
@@ -152,12 +166,14 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
 
 def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.random.Generator,
                               contacts: np.ndarray, terms: tuple[np.ndarray, np.ndarray] | None,
-                              unaware_buyers: np.ndarray, unaware_suppliers: np.ndarray) -> None:
+                              unaware_buyers: np.ndarray, unaware_suppliers: np.ndarray,
+                              live_by_row: tuple | None = None, barred: np.ndarray | None = None) -> None:
     """Buyers who know a supplier they do not buy from are approached by its prospecting
     and, with referrals, by its committed customers' recommendations (sets ``contacted``).
     The contacts a buyer receives from suppliers it knows but does not buy from are every
     active supplier's minus those of the suppliers it is unaware of, buys from or is barred
-    from, worked out without an N x S pass."""
+    from, worked out without an N x S pass. ``live_by_row`` and ``barred`` are as for
+    :func:`prospects_per_supplier`."""
     b = scenario.behaviour
     N, S = state.n_buyers, state.n_suppliers
     hazard = np.zeros(N)
@@ -165,18 +181,23 @@ def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.ra
         received = np.full(N, contacts.sum())
         received -= np.bincount(unaware_buyers, weights=contacts[unaware_suppliers], minlength=N)
         single = (state.max_suppliers <= 1) & (state.current >= 0)
-        received[single] -= contacts[state.current[single]]
-        _, _, multi, live = state.live_by_row()
+        # one pass over the buyers instead of two boolean selections and a scatter:
+        # subtracting 0.0 leaves the others' totals exactly as they are
+        received -= np.where(single, contacts[state.current], 0.0)
+        _, _, multi, live = state.live_by_row() if live_by_row is None else live_by_row
         if len(multi):
             received[multi] -= live @ contacts
-        barred = np.flatnonzero(state.barred.ravel())
+        if barred is None:
+            barred = np.flatnonzero(state.barred.ravel())
         received -= np.bincount(barred // S, weights=contacts[barred % S], minlength=N)
         hazard += b.awareness_per_contact * np.maximum(received, 0.0)
     if terms is not None and scenario.mechanisms.referrals and b.word_of_mouth_strength:
         pairs, weights = terms
         stage = state.stage.ravel()[pairs]
         known = (((stage == Stage.PRE_RELATIONSHIP) | (stage == Stage.ENDED))
-                 & ~state.barred.ravel()[pairs] & state.active[pairs % S])
+                 & ~state.barred.ravel()[pairs])
+        if not state.active.all():  # the supplier of each pair only when some have left
+            known &= state.active[pairs % S]
         pairs, sums = sum_by_pair(pairs[known], weights[known])
         praised = sums > 0
         hazard += b.word_of_mouth_strength * np.bincount(

@@ -12,19 +12,37 @@ from sim.engine.state import MarketState
 from sim.engine.tick import Tick
 
 
-def by_supplier_largest_first(suppliers: np.ndarray, values: np.ndarray, n_suppliers: int) -> np.ndarray:
-    """The permutation ``np.lexsort((-values, suppliers))``: by supplier, then largest value
-    first, ties in the order given. Built from a fast unstable sort whose ties are then put
-    back in order, and a radix sort of the supplier numbers."""
-    key = -values
-    order = np.argsort(key)
-    ranked = key[order]
-    tie = ranked[1:] == ranked[:-1]
-    if tie.any():
-        run = np.concatenate(([0], np.cumsum(~tie)))
-        order = np.sort(run * len(order) + order) % len(order)
-    supplier = suppliers[order].astype(np.int16 if n_suppliers < 2**15 else np.int64)
-    return order[np.argsort(supplier, kind="stable")]
+def largest_per_supplier(suppliers: np.ndarray, values: np.ndarray, slots: np.ndarray,
+                         n_suppliers: int) -> np.ndarray:
+    """Whether each entry is among the ``slots[s]`` largest ``values`` of its supplier ``s``,
+    ties going to the earlier entry: the first ``slots[s]`` entries of each supplier in
+    ``np.lexsort((-values, suppliers))`` order.
+
+    Only the top few of each supplier matter (tens of key accounts among up to millions of
+    orders), so instead of sorting every entry by value, each supplier with more entries than
+    slots finds its ``slots``-th largest value with ``np.partition`` (linear time) and takes
+    the entries above it plus, in their order, as many entries equal to it as slots remain.
+    Suppliers with no more entries than slots take them all. The loop runs over crowded
+    suppliers only, at most ``len(values) / min(slots)`` of them."""
+    count = np.bincount(suppliers, minlength=n_suppliers)
+    chosen = ((slots > 0) & (slots >= count))[suppliers]
+    crowded = np.flatnonzero((count > slots) & (slots > 0))
+    if len(crowded) == 0:
+        return chosen
+    # entries grouped by supplier, each group in the entries' own order (a stable radix sort
+    # of the small supplier numbers)
+    order = np.argsort(suppliers.astype(np.int16 if n_suppliers < 2**15 else np.int64), kind="stable")
+    starts = np.concatenate(([0], np.cumsum(count)))
+    for s in crowded:
+        group = order[starts[s]:starts[s + 1]]
+        v = values[group]
+        k = int(slots[s])
+        kth = np.partition(v, len(v) - k)[len(v) - k]  # the k-th largest value
+        above = v > kth
+        ties = np.flatnonzero(v == kth)[:k - int(above.sum())]
+        chosen[group[above]] = True
+        chosen[group[ties]] = True
+    return chosen
 
 
 def assign_key_accounts(state: MarketState, scenario: Scenario, tick: Tick) -> None:
@@ -38,13 +56,8 @@ def assign_key_accounts(state: MarketState, scenario: Scenario, tick: Tick) -> N
     if not scenario.mechanisms.key_accounts or not np.any(state.key_account_managers):
         return
     slots = state.key_account_managers * state.accounts_per_manager
-    managed = np.flatnonzero(slots[suppliers] > 0)
     volume = tick.volume[tick.served] if not tick.served.all() else tick.volume
-    order = by_supplier_largest_first(suppliers[managed], volume[managed], state.n_suppliers)
-    s_sorted = suppliers[managed][order]
-    group_start = np.r_[0, np.flatnonzero(np.diff(s_sorted)) + 1]
-    rank = np.arange(len(order)) - np.repeat(group_start, np.diff(np.r_[group_start, len(order)]))
-    tick.key_account[managed[order[rank < slots[s_sorted]]]] = True
+    tick.key_account = largest_per_supplier(suppliers, volume, slots, state.n_suppliers)
     main = tick.main[tick.served] if not tick.served.all() else tick.main
     state.key_account[buyers[tick.key_account & main]] = True
 

@@ -9,12 +9,13 @@ import numpy as np
 from sim.config import Scenario
 from sim.config.strategies import ACCOUNTABLE, PARTNERSHIP, PROACTIVE, REACTIVE
 from sim.engine.phases.delivery import treatment_level
-from sim.engine.state import MarketState
+from sim.engine.state import PAIR_FLOAT, MarketState
 from sim.engine.tick import Tick
 
 
 def rescue_escalated(state: MarketState, scenario: Scenario, tick: Tick, flat: np.ndarray,
-                     level: np.ndarray, key_account: np.ndarray, lucky: np.ndarray) -> None:
+                     level: np.ndarray, key_account: np.ndarray, lucky: np.ndarray,
+                     escalation: np.ndarray | None = None) -> None:
     """The key-client loss cycle (seed 003): repeated problems (escalation 1), open
     dissatisfaction (``warning_escalation``, 2: the client's staff warn others and monitor
     failures), pressure to change supplier, an ultimatum (one level below
@@ -23,9 +24,11 @@ def rescue_escalated(state: MarketState, scenario: Scenario, tick: Tick, flat: n
     key-account manager) sees the open dissatisfaction on its follow-up, a reactive one
     hears only the ultimatum, a basic one nothing. Caught, the dispute is settled with
     ``escalation_rescue_probability`` (the ``lucky`` orders): escalation back to 0, the
-    problem record and the unnoticed drift that caused it cleared."""
+    problem record and the unnoticed drift that caused it cleared. ``escalation``, the
+    pairs' escalation now, may be handed in by a caller that has it."""
     b = scenario.behaviour
-    escalation = state.escalation.ravel()[flat]
+    if escalation is None:
+        escalation = state.escalation.ravel()[flat]
     hears = np.where((level >= ACCOUNTABLE) | key_account,
                      escalation >= b.warning_escalation,
                      (level >= REACTIVE) & (escalation >= b.escalation_exit_level - 1))
@@ -95,14 +98,17 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         state.escalation.ravel()[at] = np.minimum(escalation, 127)
         state.last_problem.ravel()[flat[unresolved]] = tick.step
         tick.count("escalations", repeated.sum())
-        # tension eases by one level for every calm spell without a problem
-        tense = np.flatnonzero(state.escalation.ravel()[flat] > 0)
+        # tension eases by one level for every calm spell without a problem; the served
+        # pairs' escalation is gathered once and kept in step with the write (each served
+        # pair appears once in ``flat``), not gathered again for the rescue
+        escalation = state.escalation.ravel()[flat]
+        tense = np.flatnonzero(escalation > 0)
         calm = tick.step - state.last_problem.ravel()[flat[tense]]
-        eased = flat[tense[(calm > 0) & (calm % b.calm_steps_to_ease == 0)]]
-        state.escalation.ravel()[eased] -= 1
-        escalated = state.escalation.ravel()[flat] > 0
+        cooling = tense[(calm > 0) & (calm % b.calm_steps_to_ease == 0)]
+        state.escalation.ravel()[flat[cooling]] -= 1
+        escalation[cooling] -= 1
         rescue_escalated(state, scenario, tick, flat, level, tick.key_account,
-                         chance(4, escalated, b.escalation_rescue_probability))
+                         chance(4, escalation > 0, b.escalation_rescue_probability), escalation)
     # a multi-sourcing buyer is as dissatisfied as its worst delivery this step
     state.dissatisfaction[buyers] = 0.0
     np.maximum.at(state.dissatisfaction, buyers, dissatisfaction)
@@ -111,7 +117,8 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         # buyer's needs is a shortfall against those needs, felt as dissatisfaction and lost
         # trust, not a lower standard the buyer comes to accept.
         offer = perf + state.drift_gap.ravel()[flat]
-        state.expectation.ravel()[flat] = expectation + b.expectation_rate * (offer - expectation)
+        # cast before the scatter: the same rounding, 3x faster than fancy assignment's own
+        state.expectation.ravel()[flat] = (expectation + b.expectation_rate * (offer - expectation)).astype(PAIR_FLOAT)
     attentive = (level >= PROACTIVE) | tick.key_account
     if mech.complacency:
         noticed = chance(3, attentive, b.drift_notice_probability)

@@ -16,7 +16,7 @@ from sim.engine.phases.choice import utility
 from sim.engine.phases.delivery import treatment_level
 from sim.engine.phases.events import end_relationships
 from sim.engine.phases.learning import cultural_distance
-from sim.engine.state import Cause, MarketState, Stage
+from sim.engine.state import PAIR_FLOAT, Cause, MarketState, Stage
 from sim.engine.tick import Tick
 
 
@@ -114,8 +114,7 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
     still = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)  # not ended this step
     if not still.all():
         buyers, suppliers, flat = buyers[still], suppliers[still], flat[still]
-        key_account = key_account[still]
-    stage = state.stage.ravel()[flat]
+        key_account, stage = key_account[still], stage[still]
     if mech.stage_progression:
         # each test reads the pair arrays only for the relationships in the stage it concerns
         to_development = stage == Stage.EARLY
@@ -188,11 +187,13 @@ def drift_needs(state: MarketState, scenario: Scenario, tick: Tick, buyers: np.n
     habitual = (stage == Stage.LONG_TERM) | (stage == Stage.FINAL)
     share = np.where(habitual, state.complacency[suppliers], 1.0)
     grow = np.where(live, state.need_drift[buyers] * share, 0.0)
-    gap = state.drift_gap.ravel()[flat]
-    state.drift_gap.ravel()[flat] = np.minimum(gap + grow, b.max_need_gap)
+    gap = np.minimum(state.drift_gap.ravel()[flat] + grow, b.max_need_gap).astype(PAIR_FLOAT)
     searched = np.zeros(state.n_buyers, bool)
     searched[tick.searchers] = True
-    state.drift_gap.ravel()[flat[searched[buyers] & live & ~habitual]] = 0.0
+    gap[searched[buyers] & live & ~habitual] = 0.0
+    # one scatter of the new gaps (each served pair appears once in ``flat``), cast before it:
+    # the same rounding, 3x faster than fancy assignment's own conversion
+    state.drift_gap.ravel()[flat] = gap
 
 
 def drop_unprofitable(state: MarketState, scenario: Scenario, tick: Tick, log: EventLog) -> None:
