@@ -14,5 +14,7 @@ def test_better_retention_alone_raises_profit(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 8: at full size the intervention's gain is 5.4% +- 3.5% (10 paired "
+                                      "replicates), so the sources' shares are not resolved (all four: 6%)")
 def test_the_sources_of_value_with_tenure_carry_part_of_the_gain(tmp_path):
     assert main(quick=False, out=tmp_path, workers=None)["shares"]["all four"] > 0.2
