@@ -206,6 +206,11 @@ def summarise(metrics: pd.DataFrame) -> pd.DataFrame:
     return long_summary(metrics, "alternative")
 
 
+#: Beyond this many times the baseline's own value a money difference is said in money, not as
+#: a percentage of the baseline (see :func:`verdict`).
+RELATIVE_LIMIT = 3.0
+
+
 def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, half: float,
             n: int, unit: str = DEFAULT_UNIT) -> tuple[str, bool, float, float]:
     """A plain sentence on the difference, whether it is clear (the 95% interval excludes
@@ -230,7 +235,10 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
                 else numbers.spread(abs(diff), k.kind, numbers.decimals_for(diff, k.kind)))
         return (f"{other} {verb} {size} {more} {label} than {base} in the one replicate run; a "
                 f"confidence interval needs at least 2 replicates.", False, relative, rel_half)
-    if k.kind == "money" and np.isfinite(relative):
+    # a percentage of a base near zero or below it reads as a wonder ("+5,280%") or means
+    # nothing: beyond RELATIVE_LIMIT times the base, or on a base of no profit, say the money
+    small_base = k.kind == "money" and np.isfinite(relative) and (mean_base <= 0 or abs(relative) > RELATIVE_LIMIT)
+    if k.kind == "money" and np.isfinite(relative) and not small_base:
         size = f"{numbers.percent(abs(relative))} ± {numbers.percent(rel_half)}" if np.isfinite(rel_half) \
             else numbers.percent(abs(relative))
     else:
@@ -240,6 +248,9 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
             size += f" ± {numbers.spread(half, k.kind, places)}"
     verb = "earns" if metric in ("cumulative_profit", "npv_profit") else "has"
     sentence = f"{other} {verb} {size} {more} {label} than {base}"
+    if small_base:
+        sentence += (f" (whose {numbers.number(mean_base, k.kind)} is "
+                     f"{'no' if mean_base <= 0 else 'too small a'} base for a percentage)")
     if clear:
         sentence += f"; the difference is clear at {n} replicates."
     else:

@@ -133,6 +133,22 @@ def test_verdicts_read_like_a_board_report():
     assert not clear
 
 
+def test_a_money_difference_on_a_base_near_zero_is_said_in_money_not_as_a_wonder_percentage():
+    from sim.experiment.compare import verdict
+
+    # 22,447 more on a base of 425 would read "+5,282%"
+    sentence, clear, relative, _ = verdict("npv_profit", "transactional", "relationship", 425.0, 22447.0, 1168.0, 20)
+    assert sentence == ("relationship earns 22,447 ± 1,168 more net present value of profit than transactional "
+                        "(whose 425 is too small a base for a percentage); the difference is clear at 20 replicates.")
+    assert clear and relative == pytest.approx(22447 / 425)  # the table keeps the ratio
+    # a loss-making baseline: a percentage of it means nothing either
+    sentence, _, _, _ = verdict("cumulative_profit", "a", "b", -300.0, 100.0, 50.0, 10)
+    assert "b earns 100 ± 50 more cumulative profit than a (whose -300 is no base for a percentage)" in sentence
+    # within three times the base, the percentage stays
+    sentence, _, _, _ = verdict("cumulative_profit", "a", "b", 1000.0, 2500.0, 100.0, 10)
+    assert sentence.startswith("b earns 250% ± 10% more cumulative profit than a;")
+
+
 def test_paired_interval_matches_a_hand_computation():
     base = np.array([10.0, 12.0, 11.0, 13.0])
     other = base + np.array([1.0, 2.0, 1.5, 2.5])

@@ -141,7 +141,11 @@ def test_in_a_comparison_above_finds_where_the_alternative_wins_by_at_least_so_m
     threshold = float(relative.median())
     a = load_analysis(compare_store, relative=True, above=threshold)
     assert "advantage over transactional on cumulative profit is at least" in a.target
-    assert a.box is not None and a.box.cases_of_interest == int((relative >= threshold).sum())
+    interesting = int((relative >= threshold).sum())
+    # the box's points of interest are those at or above the threshold that it holds
+    assert a.box is not None and a.box.cases_of_interest == pytest.approx(a.box.coverage * interesting)
+    inside = a.box.contains(a.per_point)
+    assert a.box.cases_of_interest == int((inside & (relative >= threshold).to_numpy()).sum())
 
 
 def test_relative_without_a_comparison_exits_2_saying_what_it_needs(tmp_path, capsys):
