@@ -194,9 +194,9 @@ def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.ra
         hazard += b.awareness_per_contact * np.maximum(received, 0.0)
     if terms is not None and scenario.mechanisms.referrals and b.word_of_mouth_strength:
         pairs, weights = terms
-        stage = state.stage.ravel()[pairs]
+        stage = np.take(state.stage.ravel(), pairs)
         known = (((stage == Stage.PRE_RELATIONSHIP) | (stage == Stage.ENDED))
-                 & ~state.barred.ravel()[pairs])
+                 & ~np.take(state.barred.ravel(), pairs))
         if not state.active.all():  # the supplier of each pair only when some have left
             known &= state.active[pairs % S]
         pairs, sums = sum_by_pair(pairs[known], weights[known])
