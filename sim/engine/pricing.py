@@ -21,9 +21,9 @@ def order_price(state: MarketState, buyers: np.ndarray, suppliers: np.ndarray) -
     if not introductory_pricing(state):
         return price
     flat = buyers * state.n_suppliers + suppliers
-    stage = state.stage.ravel()[flat]
+    stage = np.take(state.stage.ravel(), flat)
     live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
-    tenure = state.step - state.start_step.ravel()[flat].astype(np.int64)
+    tenure = state.step - np.take(state.start_step.ravel(), flat).astype(np.int64)
     intro = ~live | (tenure < state.introductory_steps[suppliers])
     return price * (1.0 - state.introductory_discount[suppliers] * intro)
 

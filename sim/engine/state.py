@@ -163,7 +163,9 @@ class MarketState:
     introductory_discount: np.ndarray = field(default=None)  # price cut for prospects, new customers
     introductory_steps: np.ndarray = field(default=None)     # tenure the introductory price lasts
 
-    # pairs (N x S)
+    # pairs (N x S). The phases read a pair array at flat pair indices with
+    # np.take(array.ravel(), flat): the same elements as array.ravel()[flat], a fifth to a
+    # quarter faster (fancy indexing goes through numpy's general indexing machinery)
     stage: np.ndarray = field(default=None)
     barred: np.ndarray = field(default=None)       # supplier dropped or client left by arbitration
     complained: np.ndarray = field(default=None)   # the buyer has voiced a complaint in this relationship

@@ -70,9 +70,9 @@ class Recorder:
         S = state.n_suppliers
         buyers, flat = state.current_flat()
         suppliers = state.current[buyers]
-        stage = state.stage.ravel()[flat]
-        trust = state.trust.ravel()[flat]
-        commitment = state.commitment.ravel()[flat]
+        stage = np.take(state.stage.ravel(), flat)
+        trust = np.take(state.trust.ravel(), flat)
+        commitment = np.take(state.commitment.ravel(), flat)
         previous = tick.previous_current
         had = previous >= 0
         kept = had & (state.current == previous)

@@ -41,8 +41,8 @@ def word_of_mouth_terms(state: MarketState, scenario: Scenario) -> tuple[np.ndar
     b = scenario.behaviour
     buyers, flat = state.current_flat()
     voice = np.zeros(state.n_buyers)
-    committed = state.commitment.ravel()[flat] >= b.advocacy_commitment
-    escalation = state.escalation.ravel()[flat]
+    committed = np.take(state.commitment.ravel(), flat) >= b.advocacy_commitment
+    escalation = np.take(state.escalation.ravel(), flat)
     sign = np.where(committed & (escalation == 0) & (state.dissatisfaction[buyers] == 0), 1.0, 0.0)
     sign = np.where(escalation >= b.warning_escalation, -1.0, sign)
     voice[buyers] = sign * state.referral_propensity[buyers]
@@ -135,7 +135,8 @@ def spread(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
     # Without word of mouth the hazard is the supplier's alone: one value per supplier.
     contact_hazard = b.awareness_per_contact * contacts
     draws = rng.random(len(flat))
-    newly = draws < (-np.expm1(-contact_hazard))[suppliers]
+    # np.take: the same gather as fancy indexing over up to N x S pairs, a quarter faster
+    newly = draws < np.take(-np.expm1(-contact_hazard), suppliers)
     if with_word_of_mouth:
         # w only at the unaware pairs some peer spoke about (heard: positions in flat)
         pairs, weights = terms
@@ -179,7 +180,7 @@ def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.ra
     hazard = np.zeros(N)
     if b.awareness_per_contact and np.any(contacts > 0):
         received = np.full(N, contacts.sum())
-        received -= np.bincount(unaware_buyers, weights=contacts[unaware_suppliers], minlength=N)
+        received -= np.bincount(unaware_buyers, weights=np.take(contacts, unaware_suppliers), minlength=N)
         single = (state.max_suppliers <= 1) & (state.current >= 0)
         # one pass over the buyers instead of two boolean selections and a scatter:
         # subtracting 0.0 leaves the others' totals exactly as they are
@@ -193,9 +194,9 @@ def approach_rivals_customers(state: MarketState, scenario: Scenario, rng: np.ra
         hazard += b.awareness_per_contact * np.maximum(received, 0.0)
     if terms is not None and scenario.mechanisms.referrals and b.word_of_mouth_strength:
         pairs, weights = terms
-        stage = state.stage.ravel()[pairs]
+        stage = np.take(state.stage.ravel(), pairs)
         known = (((stage == Stage.PRE_RELATIONSHIP) | (stage == Stage.ENDED))
-                 & ~state.barred.ravel()[pairs])
+                 & ~np.take(state.barred.ravel(), pairs))
         if not state.active.all():  # the supplier of each pair only when some have left
             known &= state.active[pairs % S]
         pairs, sums = sum_by_pair(pairs[known], weights[known])

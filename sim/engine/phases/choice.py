@@ -21,7 +21,7 @@ def price_rise(state: MarketState, buyers: np.ndarray, suppliers: np.ndarray,
     indices, may be handed in by a caller that has them."""
     if flat is None:
         flat = buyers * state.n_suppliers + suppliers
-    last = state.price_paid.ravel()[flat]  # float32, compared as it is (promoted exactly)
+    last = np.take(state.price_paid.ravel(), flat)  # float32, compared as it is (promoted exactly)
     now = order_price(state, buyers, suppliers)
     # a rise only where the price is above a last one: the division is worked out there alone
     # (few buyers), the same values as over every buyer
@@ -48,15 +48,15 @@ def search_probability(state: MarketState, scenario: Scenario, buyers: np.ndarra
     if not scenario.mechanisms.habitual_rebuying:
         return np.ones(len(buyers))
     b = scenario.behaviour
-    habit = np.where(state.stage.ravel()[flat] == Stage.FINAL, 1.0 - b.final_stage_habit, 1.0)
+    habit = np.where(np.take(state.stage.ravel(), flat) == Stage.FINAL, 1.0 - b.final_stage_habit, 1.0)
     urge = (state.search_propensity[buyers] * habit
             + b.search_from_dissatisfaction * state.dissatisfaction[buyers]
-            + b.search_from_escalation * state.escalation.ravel()[flat]
+            + b.search_from_escalation * np.take(state.escalation.ravel(), flat)
             + b.search_when_contacted * state.contacted[buyers])
     if scenario.mechanisms.price_rise_search and b.search_from_price_rise:
         urge = urge + (b.search_from_price_rise * state.price_sensitivity[buyers]
                        * price_rise(state, buyers, state.current[buyers], flat))
-    held = state.relational_orientation[buyers] * state.commitment.ravel()[flat]
+    held = state.relational_orientation[buyers] * np.take(state.commitment.ravel(), flat)
     return np.clip(urge, 0.0, 1.0) * (1.0 - held)
 
 
@@ -96,7 +96,7 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
     has = np.flatnonzero(current >= 0)
     at = buyers[has] * S + current[has]
     u.ravel()[has * S + current[has]] -= (state.quality_sensitivity[buyers[has]]
-                                          * state.drift_gap.ravel()[at]).astype(np.float32)
+                                          * np.take(state.drift_gap.ravel(), at)).astype(np.float32)
     rho = state.relational_orientation[buyers].astype(np.float32)
     if b.trust_weight:
         term = np.take(state.trust, buyers, axis=0)
@@ -117,7 +117,7 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
         has = np.flatnonzero(current >= 0)
         pair = buyers[has] * S + current[has]
         relief = (b.premium_acceptance * state.relational_orientation[buyers[has]]
-                  * state.commitment.ravel()[pair] * state.price_sensitivity[buyers[has]]
+                  * np.take(state.commitment.ravel(), pair) * state.price_sensitivity[buyers[has]]
                   * price[has, current[has]])
         u.ravel()[has * S + current[has]] += relief.astype(np.float32)
     return u
@@ -172,7 +172,7 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
     single = np.flatnonzero((choice >= 0) & ~multi)
     suppliers = choice[single]
     flat_single = single * state.n_suppliers + suppliers
-    stage = state.stage.ravel()[flat_single]
+    stage = np.take(state.stage.ravel(), flat_single)
     opening = ~((stage >= Stage.EARLY) & (stage <= Stage.FINAL))
     # a single-sourcing buyer places all its demand with the one supplier it buys from;
     # the relationship it leaves ends once the new order is served (stages)

@@ -85,8 +85,8 @@ def deliver(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
         noise[~main] = rng.standard_normal(int((~main).sum()))
     performance = (state.quality[suppliers]
                    + b.key_account_benefit * tick.key_account
-                   + b.adaptation_benefit * state.adaptation.ravel()[flat]
-                   - state.drift_gap.ravel()[flat]
+                   + b.adaptation_benefit * np.take(state.adaptation.ravel(), flat)
+                   - np.take(state.drift_gap.ravel(), flat)
                    + state.quality_noise[suppliers] * noise)
     tick.performance = performance
     tick.problem = performance < b.problem_threshold

@@ -31,12 +31,12 @@ def invest_in_adaptations(state: MarketState, scenario: Scenario, buyers: np.nda
     spend = np.zeros(len(flat))
     # the pair arrays are read only for the orders of investing suppliers in the stages
     # that adapt; the others add nothing and spend nothing
-    stage = state.stage.ravel()[flat]
+    stage = np.take(state.stage.ravel(), flat)
     candidates = np.flatnonzero(treated & (invest > 0) & (stage >= Stage.DEVELOPMENT)
                                 & (stage <= Stage.FINAL))
     at = flat[candidates]
-    stock = state.adaptation.ravel()[at]
-    eligible = (state.commitment.ravel()[at] >= b.adaptation_commitment) & (stock < b.adaptation_ceiling)
+    stock = np.take(state.adaptation.ravel(), at)
+    eligible = (np.take(state.commitment.ravel(), at) >= b.adaptation_commitment) & (stock < b.adaptation_ceiling)
     candidates, at, stock = candidates[eligible], at[eligible], stock[eligible]
     joint = np.where(state.level[suppliers[candidates]] == PARTNERSHIP, b.joint_investment_factor, 1.0)
     added = np.minimum(invest[candidates] * joint, b.adaptation_ceiling - stock)
@@ -52,7 +52,7 @@ def new_accounts(state: MarketState, tick: Tick, flat: np.ndarray) -> np.ndarray
     former customer won back re-orders on the account it has."""
     served = tick.served
     opening = tick.opening[served] if not served.all() else tick.opening
-    return opening & (state.orders.ravel()[flat] == 1)
+    return opening & (np.take(state.orders.ravel(), flat) == 1)
 
 
 def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
@@ -69,7 +69,7 @@ def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
     late = rng.random(state.n_buyers)[buyers] >= state.payment_reliability[buyers]
     late_cost = late * b.late_payment_cost * revenue
     level_cost = np.asarray(b.level_costs)[tick.level]
-    stage = state.stage.ravel()[flat]
+    stage = np.take(state.stage.ravel(), flat)
     habitual = ((stage == Stage.LONG_TERM) | (stage == Stage.FINAL)) & scenario.mechanisms.habitual_cost_saving
     cost_to_serve = (level_cost * b.cost_to_serve_scale * state.cost_to_serve[buyers]
                      * (1.0 - b.habitual_cost_discount * habitual))

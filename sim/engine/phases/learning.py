@@ -29,7 +29,7 @@ def learn(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     S = state.n_suppliers
     loss = b.trust_loss if mech.asymmetric_trust else b.trust_gain
     buyers, suppliers, flat = tick.served_orders(S)
-    trust = update_trust(state.trust.ravel()[flat].astype(float), tick.evidence, b.trust_gain, loss)
+    trust = update_trust(np.take(state.trust.ravel(), flat).astype(float), tick.evidence, b.trust_gain, loss)
     trust += b.communication_gain * tick.contact * (1.0 - trust)
     shared_values = 1.0 - cultural_distance(state, buyers, suppliers)
     trust += b.shared_values_gain * shared_values * (1.0 - trust)
@@ -38,7 +38,7 @@ def learn(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     served = tick.served
     price = tick.price[served] if not served.all() else tick.price
     repeat = ~(tick.opening[served] if not served.all() else tick.opening)
-    last = state.price_paid.ravel()[flat]  # float32, compared as it is (promoted exactly)
+    last = np.take(state.price_paid.ravel(), flat)  # float32, compared as it is (promoted exactly)
     # worked out only where the price went up (few orders): elsewhere the rise is 0 and
     # subtracting 0 x trust leaves trust exactly as it is
     up = np.flatnonzero(repeat & (last > 0) & (price > last))
@@ -57,10 +57,10 @@ def learn(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     if rationed.any():
         rflat = tick.buyers[rationed] * S + tick.suppliers[rationed]
         state.trust.ravel()[rflat] = np.clip(update_trust(
-            state.trust.ravel()[rflat], np.float32(-1.0), b.trust_gain, loss), 0, 1)
+            np.take(state.trust.ravel(), rflat), np.float32(-1.0), b.trust_gain, loss), 0, 1)
 
     termination = np.zeros(len(flat))
-    sunk = state.adaptation.ravel()[flat]
+    sunk = np.take(state.adaptation.ravel(), flat)
     if mech.switching_costs:
         sunk = sunk + state.switching_cost[buyers] * state.switching_cost_scale
     termination = -np.expm1(-sunk / b.termination_cost_scale)
@@ -75,7 +75,7 @@ def learn(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     drivers = (b.commitment_from_trust * trust + b.commitment_from_termination_cost * termination
                + b.commitment_from_benefits * benefits
                + b.commitment_from_shared_values * shared_values)
-    commitment = state.commitment.ravel()[flat]
+    commitment = np.take(state.commitment.ravel(), flat)
     state.commitment.ravel()[flat] = np.clip(
         (1 - b.commitment_rate) * commitment + b.commitment_rate * drivers, 0.0, 1.0).astype(PAIR_FLOAT)
 

@@ -28,7 +28,7 @@ def rescue_escalated(state: MarketState, scenario: Scenario, tick: Tick, flat: n
     pairs' escalation now, may be handed in by a caller that has it."""
     b = scenario.behaviour
     if escalation is None:
-        escalation = state.escalation.ravel()[flat]
+        escalation = np.take(state.escalation.ravel(), flat)
     hears = np.where((level >= ACCOUNTABLE) | key_account,
                      escalation >= b.warning_escalation,
                      (level >= REACTIVE) & (escalation >= b.escalation_exit_level - 1))
@@ -53,7 +53,7 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     b, mech = scenario.behaviour, scenario.mechanisms
     buyers, suppliers, flat = tick.served_orders(state.n_suppliers)
     perf = tick.performance
-    expectation = state.expectation.ravel()[flat].astype(float)
+    expectation = np.take(state.expectation.ravel(), flat).astype(float)
     shortfall = expectation - perf
     dissatisfaction = np.maximum(0.0, shortfall - b.tolerance_zone)
     evidence = np.clip(b.disconfirmation_scale * (b.tolerance_zone - shortfall), -1.0, 1.0)
@@ -91,8 +91,8 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         unresolved = tick.problem & ~recovered
         moved = np.flatnonzero(unresolved | recovered)
         at = flat[moved]
-        escalation = state.escalation.ravel()[at].astype(np.int16)
-        repeated = unresolved[moved] & (tick.step - state.last_problem.ravel()[at] <= b.escalation_window)
+        escalation = np.take(state.escalation.ravel(), at).astype(np.int16)
+        repeated = unresolved[moved] & (tick.step - np.take(state.last_problem.ravel(), at) <= b.escalation_window)
         escalation += repeated
         escalation -= recovered[moved] & (escalation > 0)
         state.escalation.ravel()[at] = np.minimum(escalation, 127)
@@ -101,7 +101,7 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         # tension eases by one level for every calm spell without a problem; the served
         # pairs' escalation is gathered once and kept in step with the write (each served
         # pair appears once in ``flat``), not gathered again for the rescue
-        escalation = state.escalation.ravel()[flat]
+        escalation = np.take(state.escalation.ravel(), flat)
         tense = np.flatnonzero(escalation > 0)
         calm = tick.step - state.last_problem.ravel()[flat[tense]]
         cooling = tense[(calm > 0) & (calm % b.calm_steps_to_ease == 0)]
@@ -116,7 +116,7 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
         # Expectations learn what the supplier's offer delivers; the unnoticed drift of the
         # buyer's needs is a shortfall against those needs, felt as dissatisfaction and lost
         # trust, not a lower standard the buyer comes to accept.
-        offer = perf + state.drift_gap.ravel()[flat]
+        offer = perf + np.take(state.drift_gap.ravel(), flat)
         # cast before the scatter: the same rounding, 3x faster than fancy assignment's own
         state.expectation.ravel()[flat] = (expectation + b.expectation_rate * (offer - expectation)).astype(PAIR_FLOAT)
     attentive = (level >= PROACTIVE) | tick.key_account

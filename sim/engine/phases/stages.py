@@ -70,20 +70,21 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     replaces = tick.replaces[served] if not served.all() else tick.replaces
     main = tick.main[served] if not served.all() else tick.main
     left = replaces[opening & (replaces >= 0)]
-    left = left[(state.stage.ravel()[left] >= Stage.EARLY) & (state.stage.ravel()[left] <= Stage.FINAL)]
+    stage = np.take(state.stage.ravel(), left)
+    left = left[(stage >= Stage.EARLY) & (stage <= Stage.FINAL)]
     # seed 002: most customers who leave never said a word
-    tick.count("silent_leavers", int((~state.complained.ravel()[left]).sum()))
+    tick.count("silent_leavers", int((~np.take(state.complained.ravel(), left)).sum()))
     end_relationships(state, left, Cause.SWITCHED_AWAY, log, step)
     # supplier-base consolidation (choice): the slivers a multi-sourcing buyer stopped buying
     consolidated = tick.consolidated
-    consolidated = consolidated[(state.stage.ravel()[consolidated] >= Stage.EARLY)
-                                & (state.stage.ravel()[consolidated] <= Stage.FINAL)]
-    tick.count("silent_leavers", int((~state.complained.ravel()[consolidated]).sum()))
+    stage = np.take(state.stage.ravel(), consolidated)
+    consolidated = consolidated[(stage >= Stage.EARLY) & (stage <= Stage.FINAL)]
+    tick.count("silent_leavers", int((~np.take(state.complained.ravel(), consolidated)).sum()))
     end_relationships(state, consolidated, Cause.SWITCHED_AWAY, log, step)
     new_buyers, new_suppliers = buyers[opening], suppliers[opening]
     flat = all_flat[opening]
-    stage = state.stage.ravel()[flat]
-    first = state.orders.ravel()[flat] == 0
+    stage = np.take(state.stage.ravel(), flat)
+    first = np.take(state.orders.ravel(), flat) == 0
     log.record(step, new_buyers[first], new_suppliers[first], stage[first], Stage.EARLY,
                Cause.FIRST_ORDER)
     log.record(step, new_buyers[~first], new_suppliers[~first], stage[~first], Stage.EARLY,
@@ -96,7 +97,7 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     state.drift_gap.ravel()[flat] = 0
     state.recent_value[buyers[opening & main]] = 0.0
     state.current[buyers[main]] = suppliers[main]
-    state.orders.ravel()[all_flat] = np.minimum(state.orders.ravel()[all_flat] + 1, 32_000)
+    state.orders.ravel()[all_flat] = np.minimum(np.take(state.orders.ravel(), all_flat) + 1, 32_000)
     tick.count("new_customers", opening.sum())
     tick.new_by_supplier = np.bincount(new_suppliers, minlength=S)
     tick.count("switches", len(left) + len(consolidated))
@@ -110,7 +111,7 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
     S, step = state.n_suppliers, tick.step
     buyers, suppliers, flat = tick.served_orders(S)
     key_account = tick.key_account  # per served order
-    stage = state.stage.ravel()[flat]
+    stage = np.take(state.stage.ravel(), flat)
     still = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)  # not ended this step
     if not still.all():
         buyers, suppliers, flat = buyers[still], suppliers[still], flat[still]
@@ -162,7 +163,7 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
     if mech.complacency:
         drift_needs(state, scenario, tick, buyers, suppliers, flat)
     if mech.escalation:
-        exit_now = state.escalation.ravel()[flat] >= b.escalation_exit_level
+        exit_now = np.take(state.escalation.ravel(), flat) >= b.escalation_exit_level
         end_relationships(state, flat[exit_now], Cause.ESCALATION, log, step, bar=True)
         tick.count("escalation_exits", exit_now.sum())
 
@@ -182,12 +183,12 @@ def drift_needs(state: MarketState, scenario: Scenario, tick: Tick, buyers: np.n
     basic supplier whose customers reach the habitual stages faces the same drift it would
     face had they stayed young, and a less complacent one faces less."""
     b = scenario.behaviour
-    stage = state.stage.ravel()[flat]
+    stage = np.take(state.stage.ravel(), flat)
     live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
     habitual = (stage == Stage.LONG_TERM) | (stage == Stage.FINAL)
     share = np.where(habitual, state.complacency[suppliers], 1.0)
     grow = np.where(live, state.need_drift[buyers] * share, 0.0)
-    gap = np.minimum(state.drift_gap.ravel()[flat] + grow, b.max_need_gap).astype(PAIR_FLOAT)
+    gap = np.minimum(np.take(state.drift_gap.ravel(), flat) + grow, b.max_need_gap).astype(PAIR_FLOAT)
     searched = np.zeros(state.n_buyers, bool)
     searched[tick.searchers] = True
     gap[searched[buyers] & live & ~habitual] = 0.0
@@ -205,7 +206,7 @@ def drop_unprofitable(state: MarketState, scenario: Scenario, tick: Tick, log: E
         return
     buyers, flat = state.current_flat()
     suppliers = state.current[buyers]
-    tenure = tick.step - state.start_step.ravel()[flat]
+    tenure = tick.step - np.take(state.start_step.ravel(), flat)
     drop = (state.drops_unprofitable[suppliers] & (state.recent_value[buyers] < 0)
             & (tenure >= b.drop_min_tenure))
     tick.dropped = flat[drop]
