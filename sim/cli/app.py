@@ -32,9 +32,17 @@ def add_parser(sub) -> None:
                    "scenarios/classroom/)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this "
                    "machine only; 0.0.0.0: every network interface)")
-    p.add_argument("--port", type=positive_int("--port"), default=DEFAULT_PORT,
+    p.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                    help=f"port (default {DEFAULT_PORT})")
     p.set_defaults(func=command)
+
+
+def port_number(text: str) -> int:
+    """A TCP port: a whole number from 1 to 65535 (argparse reports the message, exit 2)."""
+    value = positive_int("--port")(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"--port = {value}: must be a port from 1 to 65535")
+    return value
 
 
 def check_port_free(host: str, port: int) -> None:

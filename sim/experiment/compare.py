@@ -249,8 +249,11 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
     verb = "earns" if metric in ("cumulative_profit", "npv_profit") else "has"
     sentence = f"{other} {verb} {size} {more} {label} than {base}"
     if small_base:
-        sentence += (f" (whose {numbers.number(mean_base, k.kind)} is "
-                     f"{'no' if mean_base <= 0 else 'too small a'} base for a percentage)")
+        multiple = (mean_base + diff) / mean_base if mean_base > 0 else math.nan
+        # a loss is no base for a percentage; a large multiple reads better as one
+        sentence += (f" (whose {numbers.number(mean_base, k.kind)} is no base for a percentage)" if mean_base <= 0
+                     else f" ({numbers.number(multiple, 'count', 0 if multiple >= 10 else 1)} times its "
+                          f"{numbers.number(mean_base, k.kind)})")
     if clear:
         sentence += f"; the difference is clear at {n} replicates."
     else:

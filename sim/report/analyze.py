@@ -89,7 +89,20 @@ def load_analysis(folder: str | Path, outcome: str | None = None, alternative: s
     if len(failed):
         notes.append(f"{len(failed)} run(s) failed and are left out (first error: {failed['error'].iloc[0]}).")
     runs = runs[runs["status"] == "ok"]
-    runs = runs[runs["point"].isin(set(points["point"])) & (runs["replicate"] < manifest["replicates"])]
+    in_design = runs["point"].isin(set(points["point"])) & (runs["replicate"] < manifest["replicates"])
+    if not in_design.all():
+        # the store keeps runs of earlier, larger designs (more replicates, other points); the
+        # analysis reads the design as the last sweep command left it, and says what it leaves out
+        beyond = int((runs["replicate"] >= manifest["replicates"]).sum())
+        notes.append(f"{int((~in_design).sum())} finished run(s) in the store are outside the current design "
+                     f"({manifest['replicates']} replicate(s) at {len(set(points['point']))} point(s)) and are "
+                     f"left out" + (f"; `relsim sweep SPEC --out {store.path} --replicates N` with a larger N "
+                                    f"brings the extra replicates back in" if beyond else "") + ".")
+    runs = runs[in_design]
+    expected = len(set(points["point"])) * manifest["replicates"] * max(1, len(manifest.get("alternatives") or []))
+    if manifest.get("status") != "complete" or len(runs) < expected:
+        notes.append(f"The sweep is unfinished ({manifest.get('status', 'unknown')}): these results cover "
+                     f"{len(runs)} of its {expected} runs; run the same sweep command again to finish it.")
     outcomes = list(manifest.get("outcomes") or [c for c in KPIS if c in runs])
     if outcome is None:
         outcome = (manifest.get("series_outcomes") or ["cumulative_profit"])[0]
@@ -145,8 +158,8 @@ def load_analysis(folder: str | Path, outcome: str | None = None, alternative: s
         wins = (per_point["mean"] > threshold) if alternatives and above is None \
             else (per_point["mean"] >= threshold)
         if wins.all() or not wins.any():
-            notes.append(f"Scenario discovery: {'every' if wins.all() else 'no'} point has "
-                         f"{target}; there is no region to find.")
+            notes.append(f"Scenario discovery: {target} at {'every' if wins.all() else 'no'} point; "
+                         f"there is no region to find.")
         else:
             analysis.box = prim(per_point[parameters], wins.to_numpy(), threshold=0.8)
     return analysis

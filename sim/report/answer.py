@@ -117,6 +117,17 @@ def conditions(data: ReportData) -> str:
     return ", ".join(parts)
 
 
+def market_what_ifs(data: ReportData) -> set[str]:
+    """The alternatives that are what-ifs of the market (``--alternative "NAME: KEY=VALUE"``),
+    not strategies the focal supplier can choose."""
+    alternatives = data.manifest.get("alternatives") or []
+    what_ifs = {str(a.get("name")) for a in alternatives if str(a.get("source", "")).startswith("what-if")}
+    if what_ifs:
+        # the market as written is then one of the cases compared, not a strategy either
+        what_ifs |= {str(a.get("name")) for a in alternatives if a.get("source") == "the scenario as written"}
+    return what_ifs
+
+
 def recommendation(data: ReportData, objective: str | None = None) -> str:
     """The plain answer: which alternative, by how much, how sure, under which conditions."""
     name = objective_of(data, objective)
@@ -141,7 +152,11 @@ def recommendation(data: ReportData, objective: str | None = None) -> str:
         rest = [r.group for r in ranked[2:] if r.status != "clear"]
         caveat = (f" It is not clearly ahead of {', '.join(rest)}." if rest else
                   (" It is clearly ahead of every other alternative." if len(ranked) > 2 else ""))
-        return (f"Choose {best.group}. It ranks first on {lead}, {gap} more than {runner.group} (95% CI of the "
+        # a what-if of the market (an entrant or not, cheaper switching) is no one's choice:
+        # say what it is worth, not "choose" it
+        opening = (f"{best.group} is the best case for you" if best.group in market_what_ifs(data)
+                   else f"Choose {best.group}")
+        return (f"{opening}. It ranks first on {lead}, {gap} more than {runner.group} (95% CI of the "
                 f"gap {interval}{wins}): a clear difference, 95% confident it is not chance.{caveat}" + where)
     tie_breaker = _clear_headline_difference(data, runner.group, best.group, exclude=name)
     decide = (f" They differ clearly on {tie_breaker}." if tie_breaker else

@@ -356,15 +356,22 @@ def _market_section(data: ReportData) -> dict[str, Any]:
                                     for seg in segments], title="Segments"))
     suppliers = scenario.get("suppliers") or []
     focal = set(map(str, data.manifest.get("focal_suppliers") or []))
+    strategies_varied = [str(a.get("name")) for a in data.manifest.get("alternatives") or []
+                         if not str(a.get("source", "")).startswith("what-if")] if data.kind == "compare" else []
     if suppliers:
         rows = []
         for sup in suppliers:
             name = str(sup.get("name"))
             count = int(sup.get("count", 1))
             members = [name] if count == 1 else [f"{name} {i + 1}" for i in range(count)]
-            role = "focal (varied)" if focal & set(members) else ("rival" if data.kind == "compare" else "")
-            rows.append((name, [_text(str(count)), _text(str(sup.get("strategy", ""))), _text(role)]))
-        tables.append(_plain_table(["Supplier entry", "count", "strategy (as written)", "role"], rows,
+            varied = bool(focal & set(members))
+            role = "focal (varied)" if varied else ("rival" if data.kind == "compare" else "")
+            strategy = str(sup.get("strategy", ""))
+            if varied and strategies_varied:
+                # the scenario shown is the first alternative's: the focal entry plays each in turn
+                strategy = "each alternative in turn: " + ", ".join(strategies_varied)
+            rows.append((name, [_text(str(count)), _text(strategy), _text(role)]))
+        tables.append(_plain_table(["Supplier entry", "count", "strategy", "role"], rows,
                                    title="Suppliers and rivals"))
     differ = answer.strategy_differences(data) if data.kind == "compare" else pd.DataFrame()
     if not differ.empty:

@@ -56,7 +56,9 @@ def print_summary(results, out: Path | None) -> None:
           f"{len(scenario.supplier_table())} suppliers, {scenario.market.steps} steps, "
           f"{reps} replicate(s), root seed {m.get('root_seed')}, {m.get('wall_time_s')} s")
     print(text_table(*summary_table(results.summary(), unit)))
-    legend = ("share and stage mix at the last step; CLV = customer lifetime value; acq./new = "
+    legend = ("share (of the volume served), profit and customers are totals over each strategy's "
+              "suppliers, the other columns per customer or relationship; "
+              "share and stage mix at the last step; CLV = customer lifetime value; acq./new = "
               "acquisition spend per new customer; E/D/L/F = early/development/long-term/final "
               "(final = settled, institutionalised; not an ending)")
     if reps > 1:

@@ -39,6 +39,10 @@ def test_port_must_be_a_positive_number(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["app", "--port", "zero"])
     assert exit_.value.code == 2 and "--port = 'zero': must be a whole number" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["app", "--port", "99999"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "--port = 99999: must be a port from 1 to 65535" in err and "Traceback" not in err
 
 
 def test_the_address_printed_for_a_room_includes_this_machine():

@@ -133,17 +133,20 @@ def test_verdicts_read_like_a_board_report():
     assert not clear
 
 
-def test_a_money_difference_on_a_base_near_zero_is_said_in_money_not_as_a_wonder_percentage():
+def test_a_money_difference_many_times_its_base_is_said_in_money_not_as_a_wonder_percentage():
     from sim.experiment.compare import verdict
 
     # 22,447 more on a base of 425 would read "+5,282%"
     sentence, clear, relative, _ = verdict("npv_profit", "transactional", "relationship", 425.0, 22447.0, 1168.0, 20)
     assert sentence == ("relationship earns 22,447 ± 1,168 more net present value of profit than transactional "
-                        "(whose 425 is too small a base for a percentage); the difference is clear at 20 replicates.")
+                        "(54 times its 425); the difference is clear at 20 replicates.")
     assert clear and relative == pytest.approx(22447 / 425)  # the table keeps the ratio
     # a loss-making baseline: a percentage of it means nothing either
     sentence, _, _, _ = verdict("cumulative_profit", "a", "b", -300.0, 100.0, 50.0, 10)
     assert "b earns 100 ± 50 more cumulative profit than a (whose -300 is no base for a percentage)" in sentence
+    # a multiple below ten keeps a decimal
+    sentence, _, _, _ = verdict("cumulative_profit", "a", "b", 12349.0, 75039.0, 3975.0, 10)
+    assert "b earns 75,039 ± 3,975 more cumulative profit than a (7.1 times its 12,349)" in sentence
     # within three times the base, the percentage stays
     sentence, _, _, _ = verdict("cumulative_profit", "a", "b", 1000.0, 2500.0, 100.0, 10)
     assert sentence.startswith("b earns 250% ± 10% more cumulative profit than a;")

@@ -156,3 +156,23 @@ def test_relative_without_a_comparison_exits_2_saying_what_it_needs(tmp_path, ca
     err = capsys.readouterr().err
     assert "--relative: an advantage relative to a baseline needs a comparison sweep" in err
     assert "Traceback" not in err
+
+
+def test_the_analysis_says_which_finished_runs_it_leaves_out_and_that_a_sweep_is_unfinished(compare_store, tmp_path):
+    import json
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(compare_store, store)
+    assert not [n for n in load_analysis(store).notes if "outside the current design" in n or "unfinished" in n]
+    manifest = json.loads((store / "manifest.json").read_text())
+    replicates = manifest["replicates"]
+    # as a later command with fewer replicates leaves the manifest, then interrupted
+    manifest.update(replicates=replicates - 1, status="interrupted")
+    (store / "manifest.json").write_text(json.dumps(manifest))
+    a = load_analysis(store)
+    left_out = [n for n in a.notes if "outside the current design" in n]
+    points = manifest["points"]
+    assert left_out and left_out[0].startswith(f"{points * 2} finished run(s)")  # one replicate, 2 alternatives
+    assert "--replicates N" in left_out[0]
+    assert any(n.startswith("The sweep is unfinished (interrupted)") for n in a.notes)

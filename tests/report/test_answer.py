@@ -311,6 +311,30 @@ def test_what_ifs_share_random_numbers_and_the_baseline_is_the_plain_run(entrant
         np.testing.assert_allclose(got[name], want[name], rtol=1e-12, err_msg=name)
 
 
+def test_a_what_if_of_the_market_is_never_recommended_as_a_choice(entrant):
+    """An entrant or not is no one's choice: the answer says which case is best for you."""
+    data = load_report_data(entrant)
+    assert answer.market_what_ifs(data) == {"as is", "no entrant"}
+    text = answer.recommendation(data)
+    best = answer.rank_alternatives(data)[0].group
+    assert not text.startswith("Choose")
+    assert text.startswith(f"{best} is the best case for you.") or "cannot be told apart" in text
+
+
+def test_the_market_table_says_the_focal_supplier_plays_each_alternative(five):
+    """The scenario shown is the first alternative's; the focal entry's strategy cell names every
+    alternative it plays, not that one alone, and the rivals keep the file's strategy."""
+    from sim.report.html import _market_section
+
+    tables = _market_section(five)["tables"]
+    suppliers = next(t for t in tables if t["title"] == "Suppliers and rivals")
+    assert [h["text"] for h in suppliers["head"]] == ["Supplier entry", "count", "strategy", "role"]
+    cells = {row["text"]: [c["value"] for c in row["cells"]] for row in suppliers["rows"]}
+    focal = [c for c in cells.values() if c[2] == "focal (varied)"]
+    assert focal and all(c[1] == "each alternative in turn: " + FIVE.replace(",", ", ") for c in focal)
+    assert cells["PriceLine"][1] == "transactional"
+
+
 def test_every_time_chart_marks_the_scheduled_events(entrant):
     data = load_report_data(entrant)
     assert answer.scheduled_events(data) == [(60, "Newcomer enters", "as is")]
