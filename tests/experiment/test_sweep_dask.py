@@ -34,6 +34,25 @@ def test_the_same_sweep_on_the_process_pool_and_on_dask_is_bit_identical(tmp_pat
     pd.testing.assert_frame_equal(results_of(on_dask), results_of(on_pool), check_exact=True)
 
 
+def test_dask_tasks_carry_several_runs_and_give_the_pool_s_results_bit_for_bit(tmp_path, client):
+    """A Dask task costs tens of milliseconds, so it carries several runs (up to 8; fewer
+    where the sweep is too small to keep the window busy); a pool takes them one by one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim.experiment.sweep import MAX_RUNS_PER_TASK, _runs_per_task, _window
+
+    window = _window(client, None)
+    assert _runs_per_task(client, 48, window) == min(MAX_RUNS_PER_TASK, 48 // (2 * window)) > 1
+    assert _runs_per_task(client, 3, window) == 1
+    with ThreadPoolExecutor(2) as pool:
+        assert _runs_per_task(pool, 1000, 4) == 1
+    spec_path = write_sweep(tmp_path, GRID.replace("replicates = 2", "replicates = 8"))
+    on_dask = sweep(spec_path, tmp_path / "dask", executor=client).runs
+    on_pool = sweep(spec_path, tmp_path / "pool", workers=2).runs
+    assert len(on_dask) == 48
+    pd.testing.assert_frame_equal(results_of(on_dask), results_of(on_pool), check_exact=True)
+
+
 def test_a_dask_worker_killed_mid_sweep_loses_and_duplicates_nothing(tmp_path, client):
     spec_path = write_sweep(tmp_path, GRID.replace("replicates = 2", "replicates = 8"))
     victim = next(iter(client.run(os.getpid).values()))
