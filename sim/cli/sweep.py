@@ -59,6 +59,10 @@ def command(args: argparse.Namespace) -> int:
         if cluster is not None:
             cluster.close()
     m = results.manifest
+    reused = int(m.get("reused_runs") or 0)
+    if reused:
+        ran = m["points"] * m["replicates"] - reused
+        print(f"reused {reused} finished run(s)" + (f"; ran {ran} more" if ran else " (nothing left to run)"))
     print(f"sweep: {m['points']} point(s) x {m['replicates']} replicate(s) in {results.path} "
           f"({m['wall_time_s']:.1f} s)")
     if results.failed:

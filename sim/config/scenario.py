@@ -86,12 +86,13 @@ class Scenario:
 # --------------------------------------------------------------------------- loading
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
+def read_toml(path: str | Path, kind: str = "scenario") -> dict[str, Any]:
+    """The TOML file at ``path`` as a dict; ``kind`` names the file in messages ("sweep")."""
     path = Path(path)
     if not path.exists():
-        raise ScenarioError(f"{path}: no such scenario file")
+        raise ScenarioError(f"{path}: no such {kind} file")
     if path.is_dir():
-        raise ScenarioError(f"{path}: is a folder, not a scenario file")
+        raise ScenarioError(f"{path}: is a folder, not a {kind} file")
     try:
         raw = path.read_bytes()
     except OSError as exc:

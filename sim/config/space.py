@@ -264,7 +264,7 @@ class SweepSpec:
 def load_sweep(path: str | Path, variant: str | None = None) -> SweepSpec:
     """Read and validate a sweep file, as it stands or with its ``[variants.NAME]``
     applied; every problem is reported at once."""
-    return sweep_from_dict(read_toml(path), str(path), Path(path).resolve().parent, variant)
+    return sweep_from_dict(read_toml(path, "sweep"), str(path), Path(path).resolve().parent, variant)
 
 
 def with_variant(data: dict[str, Any], variant: str | None, source: str = "<sweep>") -> dict[str, Any]:

@@ -383,7 +383,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, executor: Executor |
         if bar is not None:
             bar.close()
         store.close()
-    manifest.update(status="complete", wall_time_s=round(time.perf_counter() - started, 3),
+    manifest.update(status="complete", wall_time_s=round(time.perf_counter() - started, 3), reused_runs=already,
                     failed_runs=int((store.runs(columns=["status"])["status"] != "ok").sum()),
                     outcomes=state["outcomes"])
     store.write_manifest(manifest)

@@ -214,3 +214,9 @@ def test_the_studies_sweep_files_and_all_their_variants_are_valid(study):
     for variant in [None, *variants]:
         spec = load_sweep(path, variant)
         assert spec.parameters and spec.replicates >= 1
+
+
+def test_a_missing_sweep_file_is_called_a_sweep_file(tmp_path, capsys):
+    assert main(["sweep", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.toml: no such sweep file" in err and "Traceback" not in err

@@ -72,6 +72,19 @@ def test_more_replicates_extend_a_sweep_without_recomputing_what_exists(tmp_path
     pd.testing.assert_frame_equal(results_of(extended), results_of(fresh))
 
 
+def test_the_sweep_command_says_how_many_finished_runs_it_reused(tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec_path = write_sweep(tmp_path)
+    args = ["sweep", str(spec_path), "--out", str(tmp_path / "out"), "--workers", "1", "--no-progress"]
+    assert main(args) == 0
+    assert "reused" not in capsys.readouterr().out
+    assert main(args + ["--replicates", "3"]) == 0
+    assert "reused 12 finished run(s); ran 6 more" in capsys.readouterr().out
+    assert main(args + ["--replicates", "3"]) == 0
+    assert "reused 18 finished run(s) (nothing left to run)" in capsys.readouterr().out
+
+
 def test_more_grid_levels_add_points_and_keep_the_old_ones(tmp_path):
     spec_path = write_sweep(tmp_path)
     sweep(spec_path, tmp_path / "out", workers=1)
