@@ -277,6 +277,12 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
             data["strategies"].setdefault(name, base)[fld] = value
         else:
             items = data[head]
+            fields = [f.name for f in dataclasses.fields(Segment)]
+            if head == "segments" and rest.split(".")[0] not in fields:
+                # one message for the key as written, not one per segment it would reach
+                errors.append(f"{where}: unknown key{suggest(rest, fields)}; fields of a segment: "
+                              f"{', '.join(fields)}")
+                continue
             targets = items
             if index is not None:
                 targets = [it for i, it in enumerate(items) if index in (str(i), it.get("name"))]

@@ -18,7 +18,30 @@ PARENT_CHECK_S = 0.5
 def pool_context():
     """Worker processes start from a fork server: forking a parent that already runs
     threads (pyarrow, BLAS) can deadlock, and spawning every worker afresh is slower."""
+    start_helpers_deaf_to_ctrl_c()
     return multiprocessing.get_context("forkserver")
+
+
+def start_helpers_deaf_to_ctrl_c() -> None:
+    """Start multiprocessing's fork server and resource tracker (once) with SIGINT ignored.
+
+    Ctrl-C goes to the whole process group. A fresh interpreter hit by it while it starts up
+    dies with "Fatal Python error" and a traceback on the user's terminal; and the fork
+    server hands the SIGINT handling it started with to every worker it forks, so a worker hit
+    before its initializer ran raised KeyboardInterrupt too. Started with SIGINT ignored (an
+    ignored signal survives exec, and Python keeps it ignored), both ignore it for good, and
+    so do the workers from birth. Ctrl-C in the moment this takes (a tenth of a second, once)
+    is not seen by the coordinator either; signals can only be set from the main thread."""
+    from multiprocessing import forkserver, resource_tracker
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        resource_tracker.ensure_running()
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _watch_coordinator(coordinator: int) -> None:

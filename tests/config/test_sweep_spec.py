@@ -34,7 +34,7 @@ BAD = [
     ('[sweep]\nscenario = "base.toml"\n[parameters]\n"market.buyers" = { levels = [100, -4] }\n',
      'parameters."market.buyers" = -4: the scenario refuses it: market.buyers = -4: must be a whole number from 1'),
     ('[sweep]\nscenario = "base.toml"\n[parameters]\n"buyers.switching_kost" = { levels = [0.1] }\n',
-     "segments[0].switching_kost = 0.1: unknown key (did you mean 'switching_cost'?)"),
+     "buyers.switching_kost = 0.1: unknown key (did you mean 'switching_cost'?)"),
     ('[sweep]\nscenario = "base.toml"\n[parameters]\n"market.buyers" = { low = 500, high = 100 }\n'
      '[design]\nkind = "latin"\nsamples = 4\n', "low must be less than high"),
     ('[sweep]\nscenario = "base.toml"\n[parameters]\n"market.buyers" = { low = 100, high = 500 }\n'
@@ -220,3 +220,17 @@ def test_a_missing_sweep_file_is_called_a_sweep_file(tmp_path, capsys):
     assert main(["sweep", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "nope.toml: no such sweep file" in err and "Traceback" not in err
+
+
+def test_a_misspelt_field_for_every_segment_is_one_message_not_one_per_segment(tmp_path):
+    """``buyers.FIELD`` reaches every segment; a misspelt FIELD is reported once, as written."""
+    two = (tmp_path / "two.toml")
+    two.write_text('[market]\nbuyers = 50\nsteps = 5\n[[segments]]\nname = "a"\nshare = 0.5\n'
+                   '[[segments]]\nname = "b"\nshare = 0.5\n[[suppliers]]\nname = "S"\n')
+    path = write_sweep(tmp_path, '[sweep]\nscenario = "two.toml"\n[parameters]\n'
+                                 '"buyers.switching_kost" = { levels = [0.1] }\n')
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(path)
+    unknown = [m for m in caught.value.messages if "switching_kost" in m]
+    assert len(unknown) == 1
+    assert "buyers.switching_kost = 0.1: unknown key (did you mean 'switching_cost'?)" in unknown[0]
