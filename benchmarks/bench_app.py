@@ -30,6 +30,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results_file import write_section  # noqa: E402  (benchmarks/: the one writer of RESULTS.md)
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 LESSON = "4-complacency-and-the-new-entrant"   # 1,000 buyers, 3 suppliers, an entry at step 36
@@ -169,6 +172,7 @@ Lesson `{LESSON}` (1,000 buyers, 3 suppliers), steps 1 to {args.steps} from a fr
 step": `ClassroomMarket.step()`; "server": the Step button clicked in Solara's test harness (the
 step, the figures' data, the page re-rendered); "browser": `relsim app` in headless Chromium,
 from the click on Step until the new step is on the page and the next frame is painted (server
+
 and browser share the machine). Target: under {TARGET_MS:.0f} ms. On a loaded machine the wall
 times stretch with the load; the CPU column is the work itself.
 
@@ -176,12 +180,7 @@ Machine: {info}.
 
 {table}
 {END}"""
-        text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-        if BEGIN in text and END in text:
-            text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-        RESULTS.write_text(text)
+        write_section(section, BEGIN, END, RESULTS)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 

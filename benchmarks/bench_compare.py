@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import write_section  # benchmarks/: the one writer of RESULTS.md
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,12 +53,7 @@ Machine: {machine()}.
 Median {median:.1f} s against a target of {TARGET_S:g} s: {'met' if median <= TARGET_S else 'NOT met'}
 ({median / TARGET_S:.2f} of the budget).
 {END}"""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    write_section(section, BEGIN, END, RESULTS)
 
 
 def main() -> None:

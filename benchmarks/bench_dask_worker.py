@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import write_section  # benchmarks/: the one writer of RESULTS.md
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -118,12 +120,7 @@ def main() -> None:
     section = "\n".join(lines)
     print(section)
     if not args.no_write:
-        text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-        if BEGIN in text and END in text:
-            text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip() + "\n\n" + section + "\n"
-        RESULTS.write_text(text)
+        write_section(section, BEGIN, END, RESULTS)
 
 
 if __name__ == "__main__":

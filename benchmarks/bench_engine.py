@@ -40,6 +40,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import write_section  # benchmarks/: the one writer of RESULTS.md
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "b2b_key_accounts.toml"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -267,12 +269,7 @@ Machine: {info['cpu']}, {info['cores']} cores available, RAM {info['ram_gib']:.1
 Targets:
 {chr(10).join(verdicts(rows)) or '- (no target size in this run)'}
 {END}"""
-    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(section, BEGIN, END, path)
 
 
 # --------------------------------------------------------------------------- main

@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engine import machine  # noqa: E402  (the same machine record as the engine benchmark)
+from results_file import write_section  # noqa: E402  (the one writer of RESULTS.md)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -33,6 +34,7 @@ import numpy as np
 from sim.config import load_scenario
 from sim.experiment.capacity import market_bytes
 from sim.observe.market import ObservedMarket
+
 buyers, suppliers, steps = map(int, sys.argv[1:4])
 scenario = load_scenario("scenarios/b2b_key_accounts.toml").with_overrides(
     {"market.buyers": buyers, "market.steps": steps})
@@ -80,12 +82,7 @@ def section(rows: list[dict], info: dict) -> str:
 
 
 def write(text: str) -> None:
-    old = RESULTS.read_text() if RESULTS.exists() else ""
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + text + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS.write_text(new)
+    write_section(text, BEGIN, END, RESULTS)
 
 
 def main() -> None:

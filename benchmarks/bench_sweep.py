@@ -33,6 +33,8 @@ import threading
 import time
 from pathlib import Path
 
+from results_file import write_section  # benchmarks/: the one writer of RESULTS.md
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -260,12 +262,7 @@ def main() -> None:
     section = "\n".join(lines)
     print(section)
     if not args.no_write:
-        text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-        if begin in text and end in text:
-            text = text[:text.index(begin)] + section + text[text.index(end) + len(end):]
-        else:
-            text = text.rstrip() + "\n\n" + section + "\n"
-        RESULTS.write_text(text)
+        write_section(section, begin, end, RESULTS)
 
 
 if __name__ == "__main__":
