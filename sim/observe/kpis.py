@@ -43,7 +43,8 @@ RELATIONSHIP_SPEND = ("key_account_cost", "retention_spend", "adaptation_spend",
 #: Flows summed over the run, per replicate and group.
 FLOWS = ("profit", "revenue", "cost_of_goods", "cost_to_serve", "retention_spend", "adaptation_spend",
          "late_payment_cost", "key_account_cost", "acquisition_spend", "customers", "customers_at_start",
-         "retained", "left_customers", "dropped_customers", "new_customers")
+         "retained", "left_customers", "dropped_customers", "new_customers", "demand_at_start",
+         "demand_retained", "demand_dropped")
 #: The supplier-series columns :func:`replicate_outcomes` reads.
 SERIES_COLUMNS = ("replicate", "step", "supplier", "active", "market_share", "mean_trust",
                   "mean_commitment", *FLOWS, *STAGES)
@@ -89,11 +90,14 @@ def acquisition_cost_per_new_customer(spend, new_customers):
 
 def lifetime_value(margin, customers, retention, discount_rate: float):
     """Customer lifetime value m*r/(1 + d - r) (Gupta & Lehmann 2003): margin per customer
-    and step m, retention per step r, discount rate per step d. NaN without customers."""
+    and step m, retention per step r, discount rate per step d. NaN without customers, and NaN
+    (no finite value) where nothing shrinks a customer's future: no customer lost (r = 1) and
+    no discounting (d = 0), where the formula would divide by zero."""
     margin, customers, r = (np.asarray(x, float) for x in (margin, customers, retention))
     with np.errstate(invalid="ignore", divide="ignore"):
         per_customer = np.where(customers > 0, margin / np.where(customers > 0, customers, 1), np.nan)
-        return per_customer * r / (1.0 + discount_rate - r)
+        shrink = 1.0 + discount_rate - r
+        return np.where(shrink > 0, per_customer * r / np.where(shrink > 0, shrink, 1.0), np.nan)
 
 
 def customer_margin(frame: pd.DataFrame) -> pd.Series:
@@ -111,6 +115,11 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 def _retention(t: pd.DataFrame) -> pd.Series:
     return retention(t["retained"], t["customers_at_start"], t["dropped_customers"])
+
+
+def _size_weighted_retention(t: pd.DataFrame) -> pd.Series:
+    # the retention formula on the customers' demand instead of their number
+    return retention(t["demand_retained"], t["demand_at_start"], t["demand_dropped"])
 
 
 # --------------------------------------------------------------------------- the registry
@@ -180,6 +189,11 @@ KPIS: dict[str, KPI] = _kpis(
         "1 - retention per {unit}: customers who left (switched, drifted apart, broke off) / customers "
         "at its start not dropped on purpose",
         lambda t, d: 1 - _retention(t), short="churn/{unit}"),
+    KPI("size_weighted_retention", "Retention by customer size per {unit}", "rate", "higher",
+        "the retention formula with each customer weighed by its demand (units a {unit}): demand of the "
+        "customers kept / demand of the customers at its start not dropped on purpose, pooled over the "
+        "run, so a key account counts for what it buys and not as one small firm",
+        lambda t, d: _size_weighted_retention(t), short="retention by size/{unit}"),
     KPI("dropped_rate", "Dropped on purpose per {unit}", "rate", "neither",
         "customers the supplier ended on purpose as unprofitable / customers at the start of the {unit}, "
         "pooled over the run (apart from retention)",
@@ -289,7 +303,12 @@ def replicate_outcomes(suppliers: pd.DataFrame, focal: list[str] | None = None,
 def with_exits(series: pd.DataFrame) -> pd.DataFrame:
     """The series with ``left_customers`` and ``dropped_customers``. Results written before
     relsim counted drops apart lack them: there every customer lost counts as left (what
-    those results meant by retention), so they still read, with their old meaning."""
+    those results meant by retention), so they still read, with their old meaning. Results
+    written before retention by customer size lack the customers' demand: that rate is NaN
+    (unknown) there."""
+    if "demand_at_start" not in series.columns:
+        # written before retention by customer size: unknown there, not zero
+        series = series.assign(demand_at_start=np.nan, demand_retained=np.nan, demand_dropped=np.nan)
     if "dropped_customers" in series.columns:
         return series
     return series.assign(left_customers=series["customers_at_start"] - series["retained"], dropped_customers=0)

@@ -134,6 +134,12 @@ class Recorder:
         dropped_customers = np.bincount(dropped_suppliers, minlength=S)
         per["left_customers"] = had_customers - retained - dropped_customers
         per["dropped_customers"] = dropped_customers
+        # the same counts with each customer weighed by its demand (units a step): retention by
+        # customer size, where a key account counts for what it buys and not as one small firm
+        demand = state.demand
+        per["demand_at_start"] = np.bincount(previous[had], demand[had], S)
+        per["demand_retained"] = np.bincount(previous[kept], demand[kept], S)
+        per["demand_dropped"] = np.bincount(dropped_suppliers, demand[dropped_buyers], S)
         count = np.bincount(suppliers, minlength=S)
         per["retention_rate"] = retention(retained, had_customers, dropped_customers)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -111,3 +111,44 @@ def test_segment_series_split_each_supplier_by_buyer_segment(market):
         assert n == int(((state.current == k) & (state.segment == g)).sum())
     np.testing.assert_allclose(seg["retention_rate"],
                                retention(seg["retained"], seg["customers_at_start"], seg["dropped_customers"]))
+
+
+def test_retention_by_customer_size_weighs_each_customer_by_its_demand(market):
+    """The recorder's demand-weighted counts match the buyers' own demand, and the registry's
+    retention by size is the retention formula applied to them: a key account that leaves
+    costs what it buys, not one customer out of many."""
+    s = market.supplier_frame()
+    demand = np.asarray(market.engine.state.demand)
+    assert (s["demand_retained"] <= s["demand_at_start"] + 1e-9).all()
+    assert (s["demand_dropped"] <= s["demand_at_start"] + 1e-9).all()
+    # customers at start with no demand weight is impossible: every buyer demands something
+    assert ((s["customers_at_start"] > 0) == (s["demand_at_start"] > 0)).all()
+    assert s["demand_at_start"].max() <= s["customers_at_start"].max() * demand.max() + 1e-9
+    out = replicate_outcomes(s, ["Partners 1"], 0.01).iloc[0]
+    mine = s[s["supplier"] == "Partners 1"]
+    want = mine["demand_retained"].sum() / (mine["demand_at_start"].sum() - mine["demand_dropped"].sum())
+    assert out["size_weighted_retention"] == pytest.approx(want)
+    # key accounts are large and loyal: weighed by size, retention is higher than counted
+    assert out["size_weighted_retention"] > out["retention_rate"]
+    assert "size_weighted_retention" in KPIS
+
+
+def test_retention_by_size_of_a_hand_made_series_counts_the_big_customer_as_big():
+    # two customers at the start: one buying 10 a step stays, one buying 1 leaves
+    series = pd.DataFrame({
+        "replicate": [0], "step": [0], "supplier": ["A"], "active": [True], "market_share": [1.0],
+        "mean_trust": [0.5], "mean_commitment": [0.5], "profit": [1.0], "revenue": [1.0],
+        "cost_of_goods": [0.0], "cost_to_serve": [0.0], "retention_spend": [0.0], "adaptation_spend": [0.0],
+        "late_payment_cost": [0.0], "key_account_cost": [0.0], "acquisition_spend": [0.0], "customers": [1],
+        "customers_at_start": [2], "retained": [1], "left_customers": [1], "dropped_customers": [0],
+        "new_customers": [0], "demand_at_start": [11.0], "demand_retained": [10.0], "demand_dropped": [0.0],
+        "early": [1], "development": [0], "long_term": [0], "final": [0]})
+    out = replicate_outcomes(series, None, 0.01).iloc[0]
+    assert out["retention_rate"] == pytest.approx(0.5)
+    assert out["size_weighted_retention"] == pytest.approx(10 / 11)
+
+
+def test_series_written_before_retention_by_size_read_it_as_unknown(market):
+    old = market.supplier_frame().drop(columns=["demand_at_start", "demand_retained", "demand_dropped"])
+    out = replicate_outcomes(old, ["Partners 1"], 0.01).iloc[0]
+    assert np.isnan(out["size_weighted_retention"]) and np.isfinite(out["retention_rate"])

@@ -96,3 +96,12 @@ def test_the_run_summary_is_the_registry_by_strategy(results):
 def test_a_narrow_interval_is_shown_not_rounded_to_nothing():
     assert numbers.with_interval(0.9712, 0.0003, "rate") == "97.1% ± 0.03 pts"
     assert numbers.with_interval(0.0, 0.0, "money") == "0.00 ± 0.00"
+
+
+def test_lifetime_value_has_no_finite_value_when_nothing_is_lost_or_discounted():
+    from sim.observe.kpis import lifetime_value
+
+    # retention 1 and no discounting: m*r/(1 + d - r) would divide by zero
+    assert np.isnan(lifetime_value(10.0, 2, 1.0, 0.0))
+    assert lifetime_value(10.0, 2, 1.0, 0.01) == pytest.approx(5.0 / 0.01)
+    assert lifetime_value(10.0, 2, 0.9, 0.0) == pytest.approx(5.0 * 0.9 / 0.1)
