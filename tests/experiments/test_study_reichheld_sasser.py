@@ -1,8 +1,10 @@
-"""Study (b): better retention, nothing else changed, raises profit (small version), and the
-sources of value with tenure (growing purchases, lower cost to serve, referrals, the price
-premium) carry part of the gain (full size, under -m slow: on the small version the
-intervention's profit gain is a few percent with a 95% half-width near 20%, so the sources'
-shares are noise)."""
+"""Study (b): better retention, nothing else changed, raises profit (small version); at full
+size (under -m slow) the default B2B market lands in Reichheld & Sasser's +25% to +85% per 5
+points of retention counted by customer size, and each source of value with tenure has its
+share of the gain with a 95% interval (on the small version the gain is a few percent with a
+95% half-width near 20%, so the shares are noise)."""
+
+import math
 
 import pytest
 
@@ -10,11 +12,20 @@ from experiments.reichheld_sasser.study import main
 
 
 def test_better_retention_alone_raises_profit(tmp_path):
-    assert main(quick=True, out=tmp_path)["profit_gain_per_5_points"] > 0.05
+    out = main(quick=True, out=tmp_path)
+    assert out["profit_gain_per_5_points"] > 0.05
+    # a key account weighs what it buys: by size, retention is higher than by head count
+    assert out["annual_retention_by_size"] > out["annual_retention"]
+    assert (tmp_path / "results" / "sources" / "runs.parquet").exists()
+    assert (tmp_path / "results" / "markets" / "runs.parquet").exists()
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 8: at full size the intervention's gain is 5.4% +- 3.5% (10 paired "
-                                      "replicates), so the sources' shares are not resolved (all four: 6%)")
-def test_the_sources_of_value_with_tenure_carry_part_of_the_gain(tmp_path):
-    assert main(quick=False, out=tmp_path, workers=None)["shares"]["all four"] > 0.2
+def test_the_default_market_lands_in_the_published_range(tmp_path):
+    out = main(quick=False, out=tmp_path, workers=None)
+    assert out["profit_gain"] - out["profit_gain_half_width"] > 0  # the gain is not chance
+    assert 0.25 <= out["profit_gain_per_5_points_by_size"] <= 0.85
+    for market in ("small business alone", "key accounts alone"):
+        assert 0.25 <= out["by_market_by_size"][market] <= 0.85
+    for low, high in out["share_intervals"].values():
+        assert math.isfinite(low) and math.isfinite(high) and low < high
