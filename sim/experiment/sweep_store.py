@@ -111,7 +111,8 @@ class SweepStore(ResultsStore):
                 atomic_write_text(self.path / "sweep.toml", spec_text)
             if previous is not None:
                 manifest["history"] = previous.get("history", []) + [
-                    {k: previous.get(k) for k in ("started", "replicates", "points", "status")}]
+                    {k: previous.get(k) for k in ("started", "replicates", "points", "status", "writer_killed")
+                     if k in previous}]
             self.write_manifest(manifest)
             return self.finished()
         except BaseException:
