@@ -26,8 +26,9 @@ def add_parser(sub) -> None:
     p.add_argument("--objective", default="npv_profit",
                    help="the outcome the report ranks alternatives on (default: npv_profit, the net "
                    "present value of profit; see the KPI names in summary.csv)")
-    p.add_argument("--replicates", type=positive_int("--replicates"), default=20,
-                   help="replicates per alternative (default 20)")
+    p.add_argument("--replicates", type=positive_int("--replicates"),
+                   help="replicates per alternative (default: the scenario's market.replicates, or 20 "
+                   "where it is 1, since one replicate gives no confidence interval)")
     p.add_argument("--seed", type=positive_int("--seed"), help="root seed (default: market.seed)")
     p.add_argument("--steps", type=positive_int("--steps"), help="steps (default: market.steps)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -58,7 +59,11 @@ def command(args: argparse.Namespace) -> int:
         overrides["market.steps"] = args.steps
     print_notes(scenario.with_overrides(overrides) if overrides else scenario)
     out = Path(args.out) if args.out else Path("results") / f"compare-{Path(args.scenario).stem}"
-    bar = Progress(args.replicates, "replicates")
+    from sim.experiment.run import replicates_and_why
+
+    replicates = replicates_and_why(scenario.with_overrides(overrides) if overrides else scenario,
+                                    args.replicates, comparison=True)[0]
+    bar = Progress(replicates, "replicates")
     try:
         alternatives = args.alternatives or (None if args.what_ifs else "transactional,relationship")
         comparison = compare(scenario, alternatives, replicates=args.replicates, seed=args.seed,
@@ -75,7 +80,7 @@ def command(args: argparse.Namespace) -> int:
     bar.close()
     reused = comparison.manifest.get("reused_replicates", 0)
     if reused:
-        total = args.replicates * len(comparison.alternatives)
+        total = comparison.manifest["replicates"] * len(comparison.alternatives)
         print(f"reused {reused} finished replicate{'s' if reused != 1 else ''} from {out}"
               + (f"; ran {total - reused} more" if total > reused else " (nothing left to run)"))
     from sim.report.text import print_comparison

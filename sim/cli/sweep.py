@@ -60,6 +60,10 @@ def command(args: argparse.Namespace) -> int:
             cluster.close()
     m = results.manifest
     reused = int(m.get("reused_runs") or 0)
+    before = (m.get("history") or [{}])[-1]
+    if before.get("status") == "interrupted":  # what the store held: say what became of it
+        how = "its writer was killed" if before.get("writer_killed") else "stopped before it finished"
+        print(f"resumed the sweep in {results.path}, interrupted earlier ({how}; no process held the folder)")
     if reused:
         ran = m["points"] * m["replicates"] - reused
         print(f"reused {reused} finished run(s)" + (f"; ran {ran} more" if ran else " (nothing left to run)"))

@@ -25,7 +25,7 @@ A sweep file::
     kind = "grid"            # grid, latin, sobol or morris
 
     [keep]                   # summary outcomes are always kept
-    series = ["suppliers"]   # market and/or supplier series, every `every` steps
+    series = ["suppliers"]   # market, supplier and/or segment series, every `every` steps
     every = 6
     events = false           # event logs only when asked
 
@@ -65,7 +65,9 @@ from sim.config.scenario import Scenario, load_scenario, read_toml
 from sim.config.schema import Loader, ScenarioError, show, suggest
 
 DESIGNS = ("grid", "latin", "sobol", "morris")
-SERIES = ("market", "suppliers")
+#: the series a sweep can keep: the market's, the suppliers', and the suppliers' split by the
+#: buyers' segments (what run and compare folders keep as segments.parquet)
+SERIES = ("market", "suppliers", "segments")
 _TABLES = ("sweep", "set", "parameters", "design", "keep", "compare", "derived", "outcomes", "variants")
 #: the tables a variant may change (each merged key by key over the file's own)
 _VARIANT_TABLES = ("sweep", "set", "parameters", "design", "keep", "compare", "derived", "outcomes")

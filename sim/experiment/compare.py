@@ -25,7 +25,7 @@ from sim.experiment.executors import process_pool, stop_now
 from sim.experiment.files import atomic_write_parquet, atomic_write_text
 from sim.experiment.guard import local_workers
 from sim.experiment.progress import ProgressOffset
-from sim.experiment.run import RunResults, package_versions, run, scenario_digest
+from sim.experiment.run import RunResults, package_versions, replicates_and_why, run, scenario_digest
 from sim.experiment.store import ALTERNATIVES, ResultsFolder, what_differs
 from sim.observe import numbers
 from sim.observe.kpis import DEFAULT_UNIT, KPI, KPIS, OBJECTIVE, long_summary, replicate_outcomes
@@ -328,13 +328,15 @@ def folder_name(name: str) -> str:
 
 
 def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transactional,relationship",
-            *, replicates: int = 20, seed: int | None = None, focal: str | None = None,
+            *, replicates: int | None = None, seed: int | None = None, focal: str | None = None,
             overrides: dict[str, Any] | None = None, out: str | Path | None = None,
             workers: int | None = None, overwrite: bool = False, common_random_numbers: bool = True,
             progress=None, executor: Executor | None = None, what_ifs: list[str] | None = None,
             objective: str = OBJECTIVE, focal_all: bool = False) -> Comparison:
     """Run every alternative with the same ``replicates`` seeds (common random numbers:
-    the same buyers and the same luck, so differences come from the strategy) and compare
+    the same buyers and the same luck, so differences come from the strategy; by default the
+    scenario's ``market.replicates``, or :data:`~sim.experiment.run.COMPARE_REPLICATES` where
+    that is 1, see :func:`~sim.experiment.run.replicates_and_why`) and compare
     the focal supplier's results. Only one supplier is varied: the focal entry's first copy,
     or every copy with ``focal_all``. ``executor``: any ``concurrent.futures``-style pool to run
     the replicates on (a Dask ``distributed.Client`` too); by default a local process pool.
@@ -351,12 +353,14 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
             scenario, entries = split_focal_copy(scenario, entries)
         alts, focal_names = alternatives, focal_supplier_names(scenario, entries)
     root = scenario.market.seed if seed is None else seed
+    replicates, replicates_from = replicates_and_why(scenario, replicates, comparison=True)
     out_path = Path(out) if out is not None else None
     manifest = {
         "kind": "compare", "scenario_name": scenario.market.name, "scenario_source": scenario.source,
         "alternatives": [{"name": a.name, "source": a.source, "folder": f"alternatives/{folder_name(a.name)}",
                           "scenario_sha256": scenario_digest(a.scenario)} for a in alts],
-        "focal_suppliers": focal_names, "replicates": replicates, "root_seed": root,
+        "focal_suppliers": focal_names, "replicates": replicates, "replicates_from": replicates_from,
+        "root_seed": root,
         "common_random_numbers": common_random_numbers, "overrides": overrides or {},
         "objective": objective, "discount_rate": scenario.market.discount_rate,
         "versions": package_versions(), "status": "running", "wall_time_s": None,
@@ -389,7 +393,7 @@ def _compare(alts: list[Alternative], focal_names: list[str], manifest: dict[str
         for k, alt in enumerate(alts):
             alt_seed = root if common_random_numbers else root + 7919 * (k + 1)
             results[alt.name] = run(
-                alt.scenario, seed=alt_seed, replicates=replicates,
+                alt.scenario, seed=alt_seed, replicates=replicates, replicates_from=manifest.get("replicates_from"),
                 out=None if folder is None else folder.path / ALTERNATIVES / folder_name(alt.name),
                 executor=pool, workers=workers, overwrite=overwrite,
                 progress=None if progress is None else ProgressOffset(progress, k * replicates, total))

@@ -9,7 +9,10 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
 
 #: how often a worker checks that its coordinator is still alive
 PARENT_CHECK_S = 0.5
@@ -22,26 +25,61 @@ def pool_context():
     return multiprocessing.get_context("forkserver")
 
 
+@contextmanager
+def ctrl_c_deferred(block_in_children: bool = False) -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) that arrives inside the block and deliver it when the block
+    ends, as if it had come a moment later: never lost, never in the middle.
+
+    For steps that must not be cut in two: a worker process started by the fork server but
+    not yet recorded by its pool (a KeyboardInterrupt between the two leaves a worker that
+    :func:`stop_now` cannot see and kill; it outlives the command and prints a traceback
+    when the pool's semaphores are gone). With ``block_in_children``, SIGINT is also blocked
+    in this thread, so that a process started in the block begins its life with SIGINT
+    blocked (the mask survives fork and exec; a signal handler does not).
+
+    Only the main thread receives signals in Python; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[Any] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(frame))
+    try:
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if block_in_children else None
+        try:
+            yield
+        finally:
+            if mask is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a pending Ctrl-C lands in `caught`
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:  # what the Ctrl-C would have done had it come now
+        if callable(previous):
+            previous(signal.SIGINT, caught[0])
+        elif previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
+
+
 def start_helpers_deaf_to_ctrl_c() -> None:
-    """Start multiprocessing's fork server and resource tracker (once) with SIGINT ignored.
+    """Start multiprocessing's fork server and resource tracker (once) deaf to Ctrl-C,
+    without losing a Ctrl-C meant for this process.
 
     Ctrl-C goes to the whole process group. A fresh interpreter hit by it while it starts up
     dies with "Fatal Python error" and a traceback on the user's terminal; and the fork
     server hands the SIGINT handling it started with to every worker it forks, so a worker hit
-    before its initializer ran raised KeyboardInterrupt too. Started with SIGINT ignored (an
-    ignored signal survives exec, and Python keeps it ignored), both ignore it for good, and
-    so do the workers from birth. Ctrl-C in the moment this takes (a tenth of a second, once)
-    is not seen by the coordinator either; signals can only be set from the main thread."""
+    before its initializer ran raised KeyboardInterrupt too. So the resource tracker starts
+    with SIGINT blocked and then ignores it (the standard library does both), and the fork
+    server starts with SIGINT blocked (:func:`ctrl_c_deferred`), ignores it and keeps it
+    blocked, and so does every worker it forks, from birth. A Ctrl-C in the moment this
+    takes (up to a tenth of a second on a loaded machine) reaches this process when the
+    helpers are up: ignoring it here instead, as relsim once did, dropped it, and the command
+    ran on to its end."""
     from multiprocessing import forkserver, resource_tracker
 
-    if threading.current_thread() is not threading.main_thread():
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
+    with ctrl_c_deferred():
+        # first, and on its own: starting it unblocks SIGINT in this thread afterwards
         resource_tracker.ensure_running()
-        forkserver.ensure_running()
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        with ctrl_c_deferred(block_in_children=True):
+            forkserver.ensure_running()
 
 
 def _watch_coordinator(coordinator: int) -> None:
@@ -81,8 +119,19 @@ def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     # after a SIGKILL of the coordinator, multiprocessing's resource tracker tidies up the
     # pool's semaphores and would warn about each on the user's terminal; it inherits this
     os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=pool_context(),
-                               initializer=_init_worker, initargs=(os.getpid(),))
+    return _WorkerPool(max_workers=workers or os.cpu_count() or 1, mp_context=pool_context(),
+                       initializer=_init_worker, initargs=(os.getpid(),))
+
+
+class _WorkerPool(ProcessPoolExecutor):
+    """A ``ProcessPoolExecutor`` whose workers are, at any moment, either not started or
+    known to the pool, so that :func:`stop_now` kills every one of them."""
+
+    def _spawn_process(self) -> None:
+        # Workers start on demand inside submit(). A Ctrl-C after the fork server forked
+        # one but before the pool recorded it would leave it running, unseen by stop_now
+        with ctrl_c_deferred():
+            super()._spawn_process()
 
 
 def stop_now(pool: Executor) -> None:

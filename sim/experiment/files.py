@@ -122,6 +122,18 @@ class FolderLock:
         finally:
             os.close(fd)  # closing drops the probe's shared lock
 
+    def held(self) -> bool:
+        """Whether this lock object holds the lock now."""
+        return self._fd is not None
+
+    def holder(self) -> str:
+        """What the holder wrote into the lock file ("relsim sweep, pid 4242, since 20:31:02"):
+        "" when there is none (never creates the folder or the file)."""
+        try:
+            return (self.folder / LOCK_NAME).read_text("utf-8", "replace").strip()
+        except OSError:
+            return ""
+
     def release(self) -> None:
         if self._fd is not None:
             os.close(self._fd)  # closing drops the flock

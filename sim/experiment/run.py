@@ -25,8 +25,26 @@ from sim.experiment.guard import completed, local_workers
 from sim.experiment.store import CORE_TABLES, TABLES, ResultsFolder, what_differs
 from sim.observe.summary import summarise_by_strategy
 
-__all__ = ["TABLES", "CORE_TABLES", "ResultsFolder", "RunResults", "load_results", "replicate_seeds", "run",
-           "run_replicate", "scenario_digest"]
+__all__ = ["TABLES", "CORE_TABLES", "COMPARE_REPLICATES", "ResultsFolder", "RunResults", "load_results",
+           "replicate_seeds", "replicates_and_why", "run", "run_replicate", "scenario_digest"]
+
+#: replicates per alternative of a comparison whose scenario leaves ``market.replicates`` at 1:
+#: a comparison is its confidence intervals, and one replicate gives none
+COMPARE_REPLICATES = 20
+
+
+def replicates_and_why(scenario: Scenario, asked: int | None = None, comparison: bool = False) -> tuple[int, str]:
+    """How many replicates a run (or each alternative of a comparison) gets, and why, in the
+    words the output and the manifest use. The command line's ``--replicates`` decides; else
+    the scenario's ``market.replicates`` (its author's choice); a comparison of a scenario
+    that leaves it at 1 runs :data:`COMPARE_REPLICATES` instead, and says so."""
+    if asked is not None:
+        return asked, "--replicates"
+    count = scenario.market.replicates
+    if comparison and count < 2:
+        return COMPARE_REPLICATES, (f"compare's default: market.replicates = {count} gives no confidence "
+                                    f"interval")
+    return count, "market.replicates"
 
 
 def replicate_seeds(root: int, replicates: int) -> list[np.random.SeedSequence]:
@@ -113,12 +131,15 @@ def load_results(path: str | Path) -> RunResults:
 def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None = None,
         out: str | Path | None = None, workers: int | None = None, overwrite: bool = False,
         progress: Callable[[int, int], None] | None = None,
-        executor: Executor | None = None) -> RunResults:
+        executor: Executor | None = None, replicates_from: str | None = None) -> RunResults:
     """Run ``scenario`` (``market.replicates`` replicates from root seed ``market.seed``
     unless given) and return its tables. With ``out``, also write the results folder (see
     :mod:`sim.experiment.store`): finished replicates of the same scenario there are reused, so
     an interrupted run resumes and more replicates extend a finished one; a different scenario,
-    or fewer replicates than the folder holds, is refused with what differs."""
+    or fewer replicates than the folder holds, is refused with what differs.
+    ``replicates_from`` says why this many (the manifest keeps it, the summary prints it); by
+    default :func:`replicates_and_why`'s reason."""
+    why = replicates_from or replicates_and_why(scenario, replicates)[1]
     if seed is not None or replicates is not None:
         overrides = {}
         if seed is not None:
@@ -131,12 +152,12 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
 
     check_fits(scenario, min(workers or os.cpu_count() or 1, count))
     if out is None:
-        return _run(scenario, None, set(), {}, workers, progress, executor)
+        return _run(scenario, None, set(), {}, workers, progress, executor, why)
     folder = ResultsFolder(out)
     lock = folder.open_for_writing("relsim run")
     try:
         reused, times = _prepare_folder(folder, scenario, overwrite)
-        return _run(scenario, folder, reused, times, workers, progress, executor)
+        return _run(scenario, folder, reused, times, workers, progress, executor, why)
     finally:
         lock.release()
 
@@ -182,7 +203,7 @@ def _prepare_folder(folder: ResultsFolder, scenario: Scenario, overwrite: bool) 
 
 
 def _run(scenario: Scenario, folder: ResultsFolder | None, reused: set[int], times: dict,
-         workers: int | None, progress, executor: Executor | None) -> RunResults:
+         workers: int | None, progress, executor: Executor | None, replicates_from: str) -> RunResults:
     root, count = scenario.market.seed, scenario.market.replicates
     seeds = replicate_seeds(root, count)
     results: dict[int, dict] = {}
@@ -191,7 +212,7 @@ def _run(scenario: Scenario, folder: ResultsFolder | None, reused: set[int], tim
             results[r] = folder.read_replicate(r)
     manifest = {
         "status": "running", "scenario_source": scenario.source, "scenario_sha256": scenario_digest(scenario),
-        "root_seed": root, "replicates": count,
+        "root_seed": root, "replicates": count, "replicates_from": replicates_from,
         "replicate_seeds": [{"replicate": r, "entropy": root, "spawn_key": [r]} for r in range(count)],
         "steps": scenario.market.steps, "versions": package_versions(),
         "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),

@@ -105,6 +105,7 @@ class ResultsStore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._writing: FolderLock | None = None  # the lock this store took (open_for_writing)
 
     # ------------------------------------------------------------------ manifest
     def manifest_path(self) -> Path:
@@ -141,8 +142,31 @@ class ResultsStore:
         return data
 
     def being_written(self) -> bool:
-        """Whether a live process holds this folder's lock now."""
+        """Whether a live writer other than this store's own holds the folder's lock now (a
+        store that took the lock reads what an earlier, dead writer left as interrupted)."""
+        if self._writing is not None and self._writing.held():
+            return False
         return FolderLock(self.path).held_by_another()
+
+    def status_text(self, manifest: dict[str, Any]) -> str:
+        """How the folder stands, for a reader, from the manifest (as :meth:`read_manifest`
+        returns it) and the lock: "complete"; "running (relsim sweep, pid 4242, since
+        20:31:02, holds the folder)"; "interrupted (no process holds the folder): run
+        `COMMAND` again to resume". The manifest on disk still says "running" after its writer
+        was killed (kill -9 leaves it no moment to say otherwise); the free lock tells."""
+        status = manifest.get("status")
+        if status == "running":  # read_manifest found the lock held
+            holder = FolderLock(self.path).holder()
+            return f"running ({holder}, holds the folder)" if holder else "running"
+        if status != "interrupted":
+            return str(status or "unknown")
+        how = ("its writer was killed, no process holds the folder" if manifest.get("writer_killed")
+               else "stopped before it finished, no process holds the folder")
+        command = manifest.get("command")
+        # the command line as typed, where it was relsim's (a script's own name says nothing)
+        again = (f"run `{command}` again" if isinstance(command, str) and command.startswith("relsim ")
+                 else "run the same command again")
+        return f"interrupted ({how}): {again} to resume"
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         atomic_write_json(self.manifest_path(), manifest)
@@ -284,6 +308,7 @@ class ResultsStore:
         except BaseException:
             lock.release()
             raise
+        self._writing = lock
         return lock
 
 

@@ -11,6 +11,7 @@ Parquet dataset of runs written as runs finish.
                                           seed, every varied parameter, status, error, outcomes
     DIR/market.parquet/part-*.parquet     optional series (every `keep.every` steps)
     DIR/suppliers.parquet/part-*.parquet
+    DIR/segments.parquet/part-*.parquet   the supplier series by buyer segment, when asked
     DIR/events.parquet/part-*.parquet     event logs, only when asked
     DIR/analysis/...             written by ``relsim analyze`` (listed in .relsim-files.json)
 
@@ -44,7 +45,7 @@ from sim.experiment.files import FolderLock, atomic_write_json, atomic_write_par
 from sim.experiment.store import LOCK_NAME, MANIFEST, ResultsStore, damaged_file, what_differs
 
 RUNS = "runs"
-SERIES_TABLES = ("market", "suppliers", "events")
+SERIES_TABLES = ("market", "suppliers", "segments", "events")
 #: the manifest of sweeps written before the sweep folder became a results folder
 LEGACY_MANIFEST = "sweep.json"
 PART_FILE = re.compile(r"part-\d{20}-[0-9a-f]{6}\.parquet")
@@ -111,7 +112,8 @@ class SweepStore(ResultsStore):
                 atomic_write_text(self.path / "sweep.toml", spec_text)
             if previous is not None:
                 manifest["history"] = previous.get("history", []) + [
-                    {k: previous.get(k) for k in ("started", "replicates", "points", "status")}]
+                    {k: previous.get(k) for k in ("started", "replicates", "points", "status", "writer_killed")
+                     if k in previous}]
             self.write_manifest(manifest)
             return self.finished()
         except BaseException:

@@ -9,7 +9,10 @@ Kinds (those of :class:`sim.observe.kpis.KPI`): ``money`` and ``count`` in their
 ``score`` on its 0-to-1 scale, ``relative`` (a change relative to a baseline, such as one
 strategy's profit over another's) as a percentage whose differences are percent too. No
 exponents; thousands separated; an interval keeps the value's decimals, so
-"37.3% ± 2.0 pts", "12,400 ± 1,300", "0.62 ± 0.03"."""
+"37.3% ± 2.0 pts", "12,400 ± 1,300", "0.62 ± 0.03". An interval is never written so that it
+repeats its value: one of no width (every run gave the same number) says so once ("0.0%, no
+spread", "no spread across runs"), and a narrow one gets the decimals that tell its ends
+apart ("425.2 to 425.4", "± 0.03 pts")."""
 
 from __future__ import annotations
 
@@ -20,6 +23,11 @@ PERCENT_KINDS = ("rate", "share", "relative")
 #: kinds whose differences and intervals are percentage points
 POINT_KINDS = ("rate", "share")
 KINDS = ("money", "count", "rate", "share", "score", "relative")
+#: an interval of no width, where it stands on its own (under the value in a report's cell,
+#: as a difference's range): every run gave the same number, so there is no range to show
+NO_SPREAD = "no spread across runs"
+#: ... and after the value it belongs to ("0.0%, no spread"), in tables and sentences
+NO_SPREAD_AFTER_VALUE = ", no spread"
 
 
 def _finite(value) -> bool:
@@ -87,33 +95,48 @@ def spread(half, kind: str, decimals: int) -> str:
 
 def with_interval(value, half, kind: str = "count") -> str:
     """"mean ± half-width": "37.3% ± 2.0 pts", "12,345 ± 1,200"; just the mean when the
-    half-width is missing (one replicate)."""
+    half-width is missing (one replicate); "0.0%, no spread" when it is nothing (every
+    replicate gave the same number: "0.0% ± 0.0 pts" would say the value twice)."""
     text = number(value, kind)
     if not _finite(value) or not _finite(half):
         return text
+    if float(half) == 0:
+        return text + NO_SPREAD_AFTER_VALUE
     return f"{text} ± {spread(half, kind, decimals_for(float(value), kind))}"
 
 
+def _ends(low: float, high: float, show, decimals: int) -> str:
+    """"low to high" with ``show(value, decimals)``; the decimals grow (up to 4) until the two
+    ends differ, so a narrow interval never reads as its own value twice ("425 to 425")."""
+    if low == high:
+        return NO_SPREAD
+    while decimals < 4 and show(low, decimals) == show(high, decimals):
+        decimals += 1
+    return f"{show(low, decimals)} to {show(high, decimals)}"
+
+
 def interval(low, high, kind: str = "count") -> str:
-    """"low to high" in one format; a single number when the two are equal (an interval of
-    no width reads as what it is, not "96.9% – 96.9%")."""
+    """"low to high" in one format: "35.0% to 39.0%", "12,100 to 12,600". One of no width
+    (every run the same) is "no spread across runs", where a report would otherwise write
+    its value under itself; a narrow one keeps the decimals that tell its ends apart."""
     if not (_finite(low) and _finite(high)):
         return "–"
-    reference = max(abs(float(low)), abs(float(high)))
+    low, high = float(low), float(high)
+    reference = max(abs(low), abs(high))
     decimals = decimals_for(reference, kind) if reference else decimals_for(0.0, kind)
-    a, b = number(low, kind, decimals), number(high, kind, decimals)
-    return a if a == b else f"{a} to {b}"
+    return _ends(low, high, lambda v, places: number(v, kind, places), decimals)
 
 
 def difference_range(low, high, kind: str = "count") -> str:
     """The interval of a difference: "-17.5 to 17.8 pts" for rates and shares (points, not
-    percent), "99 to 244" for money, "10.0% to 32.0%" for a relative change."""
+    percent), "99 to 244" for money, "10.0% to 32.0%" for a relative change; "no spread
+    across runs" when it has no width, as :func:`interval` says it."""
     if kind not in POINT_KINDS:
         return interval(low, high, kind)
     if not (_finite(low) and _finite(high)):
         return "–"
-    a, b = f"{100 * float(low):,.1f}", f"{100 * float(high):,.1f}"
-    return f"{a} pts" if a == b else f"{a} to {b} pts"
+    text = _ends(float(low), float(high), lambda v, places: f"{100 * v:,.{places}f}", 1)
+    return text if text == NO_SPREAD else f"{text} pts"
 
 
 def difference(value, kind: str = "count") -> str:
@@ -155,4 +178,4 @@ def compact(value, _pos=None) -> str:
 
 
 __all__ = ["decimals_for", "number", "with_interval", "interval", "difference_range", "difference", "percent",
-           "compact", "spread", "KINDS"]
+           "compact", "spread", "KINDS", "NO_SPREAD"]

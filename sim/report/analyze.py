@@ -100,9 +100,14 @@ def load_analysis(folder: str | Path, outcome: str | None = None, alternative: s
                                     f"brings the extra replicates back in" if beyond else "") + ".")
     runs = runs[in_design]
     expected = len(set(points["point"])) * manifest["replicates"] * max(1, len(manifest.get("alternatives") or []))
-    if manifest.get("status") != "complete" or len(runs) < expected:
-        notes.append(f"The sweep is unfinished ({manifest.get('status', 'unknown')}): these results cover "
-                     f"{len(runs)} of its {expected} runs; run the same sweep command again to finish it.")
+    if manifest.get("status") == "running":
+        notes.append(f"The sweep is still {store.status_text(manifest)}: these results cover the {len(runs)} of "
+                     f"its {expected} runs finished so far; analyse it again when it is done.")
+    elif manifest.get("status") != "complete":
+        notes.append(f"The sweep is unfinished: these results cover {len(runs)} of its {expected} runs. It was "
+                     f"{store.status_text(manifest)}.")
+    elif len(runs) < expected:
+        notes.append(f"These results cover {len(runs)} of the sweep's {expected} runs.")
     outcomes = list(manifest.get("outcomes") or [c for c in KPIS if c in runs])
     if outcome is None:
         outcome = (manifest.get("series_outcomes") or ["cumulative_profit"])[0]

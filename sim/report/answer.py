@@ -157,12 +157,13 @@ def recommendation(data: ReportData, objective: str | None = None) -> str:
         opening = (f"{best.group} is the best case for you" if best.group in market_what_ifs(data)
                    else f"Choose {best.group}")
         return (f"{opening}. It ranks first on {lead}, {gap} more than {runner.group} (95% CI of the "
-                f"gap {interval}{wins}): a clear difference, 95% confident it is not chance.{caveat}" + where)
+                f"gap: {interval}{wins}): a clear difference, 95% confident it is not chance.{caveat}" + where)
     tie_breaker = _clear_headline_difference(data, runner.group, best.group, exclude=name)
     decide = (f" They differ clearly on {tie_breaker}." if tie_breaker else
               " Run more replicates to separate them, or decide on what the simulation leaves out.")
     return (f"{best.group} and {runner.group} cannot be told apart on {label.lower()} at {count} runs: "
-            f"{best.group} is {gap} ahead but the 95% CI of the gap is {interval}{wins}.{decide}" + where)
+            f"{best.group} is {gap} ahead, but the 95% CI of the gap ({interval}{wins}) "
+            f"includes no difference.{decide}" + where)
 
 
 def _clear_headline_difference(data: ReportData, a: str, b: str, exclude: str) -> str:

@@ -25,6 +25,7 @@ from sim.observe.kpis import HEADLINE, KPIS
 from sim.report import answer
 from sim.report.data import ReportData, load_report_data
 from sim.report.figures import _png, figures_for
+from sim.report.text import replicates_why
 from sim.stats.intervals import mean_interval
 
 TEMPLATES = "sim.report"
@@ -468,7 +469,9 @@ def _facts(data: ReportData) -> list[tuple[str, str]]:
     steps = data.suppliers["step"].max() + 1
     facts.append((f"{data.unit.capitalize()}s simulated", numbers.number(int(steps), "count")))
     reps = sorted(set(data.replicates.values()))
-    facts.append(("Runs (replicates)", " / ".join(str(r) for r in reps)))
+    # why this many, where every group has all it was meant to (an unfinished one says so in its notes)
+    why = replicates_why(m) if reps == [m.get("replicates")] else ""
+    facts.append(("Runs (replicates)", " / ".join(str(r) for r in reps) + why))
     if m.get("root_seed") is not None:
         facts.append(("Root seed", str(m["root_seed"])))
     if data.kind == "compare":

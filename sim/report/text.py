@@ -47,6 +47,13 @@ def summary_table(summary: pd.DataFrame, unit: str = "month") -> tuple[list[str]
     return header, rows
 
 
+def replicates_why(manifest: dict) -> str:
+    """" (--replicates)", " (market.replicates)": why a run or comparison has as many
+    replicates as it has, as its manifest records it ("" for folders from before)."""
+    why = manifest.get("replicates_from")
+    return f" ({why})" if why else ""
+
+
 def print_summary(results, out: Path | None) -> None:
     scenario = results.scenario
     m = results.manifest
@@ -54,7 +61,7 @@ def print_summary(results, out: Path | None) -> None:
     unit = step_unit(scenario)
     print(f"{scenario.market.name}: {scenario.market.buyers:,} buyers, "
           f"{len(scenario.supplier_table())} suppliers, {scenario.market.steps} steps, "
-          f"{reps} replicate(s), root seed {m.get('root_seed')}, {m.get('wall_time_s')} s")
+          f"{reps} replicate(s){replicates_why(m)}, root seed {m.get('root_seed')}, {m.get('wall_time_s')} s")
     print(text_table(*summary_table(results.summary(), unit)))
     legend = ("share (of the volume served), profit and customers are totals over each strategy's "
               "suppliers, the other columns per customer or relationship; "
@@ -106,11 +113,11 @@ def comparison_table(summary: pd.DataFrame, names: list[str], unit: str = "month
 def print_comparison(c, out: Path | None) -> None:
     m = c.manifest
     unit = step_unit(c.alternatives[0].scenario) if c.alternatives else "month"
+    how = [m["replicates_from"]] if m.get("replicates_from") else []
+    how.append("common random numbers" if m["common_random_numbers"] else "independent seeds")
     print(f"{m['scenario_name']}: {len(c.alternatives)} alternatives for "
           f"{', '.join(c.focal)} (the supplier varied; every other supplier is unchanged), "
-          f"{m['replicates']} replicates each "
-          f"({'common random numbers' if m['common_random_numbers'] else 'independent seeds'}), "
-          f"{m['wall_time_s']} s")
+          f"{m['replicates']} replicates each ({'; '.join(how)}), {m['wall_time_s']} s")
     if m.get("reused_replicates"):
         print(f"(reused {m['reused_replicates']} finished replicate(s) from {out}; {m.get('compute_time_s')} s of "
               f"simulation in all)")
@@ -124,4 +131,4 @@ def print_comparison(c, out: Path | None) -> None:
 
 
 __all__ = ["text_table", "summary_table", "segment_table", "comparison_table", "print_summary", "print_comparison",
-           "kpi"]
+           "kpi", "replicates_why"]

@@ -103,8 +103,18 @@ def test_run_exits_0_and_prints_the_summary_the_results_folder_holds(finished_ru
             assert row[k.heading()] == k.format(summary.loc[strategy, name], summary.loc[strategy, f"{name}_ci95"])
         assert row["suppliers"] == "2"
     assert proc.stdout.splitlines()[0].startswith("B2B market with key accounts: 300 buyers, 4 suppliers, "
-                                                  "6 steps, 2 replicate(s), root seed 20241,")
+                                                  "6 steps, 2 replicate(s) (--replicates), root seed 20241,")
     assert f"results: {out}/" in proc.stdout
+
+
+def test_a_summary_cell_with_no_spread_across_replicates_says_so_once(finished_run):
+    proc, out = finished_run
+    rows = {row["strategy"]: row for row in printed_table(proc.stdout, "strategy")}
+    summary = pd.read_csv(out / "summary.csv").set_index("strategy")
+    # transactional suppliers never drop a customer on purpose: 0 in both replicates
+    assert summary.loc["transactional", "dropped_rate_ci95"] == 0
+    assert rows["transactional"][KPIS["dropped_rate"].heading()] == "0.0%, no spread"
+    assert not re.search(r"± 0(\.0+)?( pts|%)?(\s|$)", proc.stdout), "an interval of no width said twice"
 
 
 def test_run_writes_a_manifest_with_resolved_scenario_seeds_versions_and_wall_time(finished_run):

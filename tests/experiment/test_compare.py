@@ -12,6 +12,7 @@ import pytest
 
 from sim import ScenarioError, load_scenario
 from sim.experiment.compare import METRICS, compare, difference_interval, resolve_alternatives
+from sim.experiment.run import COMPARE_REPLICATES
 
 SCENARIO = "scenarios/b2b_key_accounts.toml"
 SMALL = {"market.buyers": 300, "market.steps": 36}
@@ -208,3 +209,40 @@ def test_compare_command_writes_its_tables_and_prints_the_verdict(tmp_path):
     assert set(diffs["metric"]) == set(METRICS)
     for alt in ("transactional", "relationship"):
         assert len(pd.read_parquet(out / "alternatives" / alt / "market.parquet")) == 3 * 24
+
+
+TINY = {"market.buyers": 60, "market.steps": 4}
+
+
+@pytest.mark.parametrize(("in_the_file", "asked", "expected", "why"), [
+    (3, None, 3, "market.replicates"),  # the scenario's author chose 3
+    (3, 2, 2, "--replicates"),  # the command line overrides the file
+    (1, None, COMPARE_REPLICATES, "compare's default: market.replicates = 1 gives no confidence interval"),
+])
+def test_compare_runs_the_scenarios_replicates_unless_asked_and_records_why(in_the_file, asked, expected, why):
+    scenario = load_scenario(SCENARIO).with_overrides({**TINY, "market.replicates": in_the_file})
+    c = compare(scenario, replicates=asked, workers=1)
+    assert c.manifest["replicates"] == expected and c.manifest["replicates_from"] == why
+    assert len(c.metrics) == 2 * expected
+    assert {r.manifest["replicates_from"] for r in c.results.values()} == {why}
+
+
+def test_run_compare_and_report_say_how_many_replicates_and_why(tmp_path, capsys):
+    from support import relsim_in_process
+
+    scenario = tmp_path / "three.toml"
+    scenario.write_text('[market]\nname = "three"\nbuyers = 60\nsteps = 4\nreplicates = 3\n\n'
+                        '[[suppliers]]\nname = "Us"\nstrategy = "relationship"\n\n'
+                        '[[suppliers]]\nname = "Them"\nstrategy = "transactional"\n')
+    code, out, _ = relsim_in_process(capsys, "run", str(scenario), "--out", str(tmp_path / "r"), "--workers", "1")
+    assert code == 0 and "3 replicate(s) (market.replicates)" in out.splitlines()[0]
+    code, out, _ = relsim_in_process(capsys, "run", str(scenario), "--out", str(tmp_path / "r2"), "--workers", "1",
+                                     "--replicates", "2")
+    assert code == 0 and "2 replicate(s) (--replicates)" in out.splitlines()[0]
+    code, out, _ = relsim_in_process(capsys, "compare", str(scenario), "--out", str(tmp_path / "c"),
+                                     "--workers", "1")
+    assert code == 0
+    assert "3 replicates each (market.replicates; common random numbers)" in out.splitlines()[0]
+    assert "3 runs each" in out  # the answer counts the same runs
+    page = (tmp_path / "c" / "report.html").read_text()
+    assert "3 (market.replicates)" in page

@@ -60,6 +60,25 @@ def test_series_are_kept_every_n_steps_in_their_own_files_and_events_only_when_a
         results.table("events")
 
 
+def test_a_sweep_keeps_the_segment_series_of_each_run_as_run_folders_do_when_asked(tmp_path):
+    body = GRID + '[keep]\nseries = ["segments"]\nevery = 5\n'
+    results = sweep(write_sweep(tmp_path, body), tmp_path / "out", workers=1)
+    segments = results.table("segments")
+    assert len(segments.groupby(["point", "replicate"])) == 12 and sorted(segments["step"].unique()) == [0, 5, 10, 11]
+    assert not (tmp_path / "out" / "suppliers.parquet").exists()  # only what was asked
+    # one run's rows are that run's segment series, thinned to every 5th step and the last
+    row = results.runs.iloc[3]
+    spec = load_sweep(tmp_path / "sweep.toml")
+    scenario = spec.scenario.with_overrides({k: float(row[k]) for k in spec.names})
+    market = ObservedMarket(scenario, int(row["seed"]))
+    market.run()
+    own = market.frames()["segments"]
+    own = own[own["step"].isin([0, 5, 10, 11])].reset_index(drop=True)
+    kept = segments[(segments["point"] == row["point"]) & (segments["replicate"] == row["replicate"])]
+    kept = kept.drop(columns=["point", "replicate"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, own[kept.columns].astype(kept.dtypes.to_dict()), check_dtype=False)
+
+
 def test_more_replicates_extend_a_sweep_without_recomputing_what_exists(tmp_path):
     spec_path = write_sweep(tmp_path)
     sweep(spec_path, tmp_path / "out", workers=1)

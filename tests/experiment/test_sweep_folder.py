@@ -175,3 +175,41 @@ def test_a_store_written_with_the_old_sweep_json_is_resumed_and_moved_to_manifes
     assert sorted((out / "runs.parquet").glob("part-*.parquet")) == parts
     assert (out / "manifest.json").exists() and not (out / "sweep.json").exists()
     assert results.manifest["history"][0]["status"] == "complete"
+
+
+def test_a_sweep_killed_with_sigkill_reads_as_interrupted_and_says_how_to_resume(tmp_path, capsys):
+    import os
+    import signal
+
+    spec = write_sweep(tmp_path)
+    (tmp_path / "base.toml").write_text(SLOW_BASE)
+    out = tmp_path / "out"
+    typed = ["sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]
+    # the relsim command as typed (argv[0] "relsim"), writing a batch every 0.2 s
+    sweep_command = [sys.executable, "-c", "import sys; sys.argv[0] = 'relsim'; import sim.experiment.sweep as s; "
+                     "s.BATCH_SECONDS = 0.2; from sim.cli.main import main; sys.exit(main(sys.argv[1:]))", *typed]
+    process = subprocess.Popen(sweep_command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    store = SweepStore(out)
+    try:
+        deadline = time.monotonic() + 120
+        while not list((out / "runs.parquet").glob("part-*.parquet")):
+            assert process.poll() is None and time.monotonic() < deadline, "the sweep never wrote a batch"
+            time.sleep(0.02)
+        running = store.status_text(store.read_manifest())
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+    assert running.startswith(f"running (relsim sweep, pid {process.pid}, since ") and "holds the folder" in running
+    # kill -9 gave it no moment to say so: the file still says running; the free lock tells
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+    resume = f"relsim {' '.join(typed)}"
+    assert store.status_text(store.read_manifest()) == (
+        f"interrupted (its writer was killed, no process holds the folder): run `{resume}` again to resume")
+    code, printed, _ = relsim_in_process(capsys, "analyze", str(out))
+    assert code == 0
+    assert ("It was interrupted (its writer was killed, no process holds the folder): run "
+            f"`{resume}` again to resume.") in printed
+    code, printed, _ = relsim_in_process(capsys, *typed)
+    assert code == 0 and (f"resumed the sweep in {out}, interrupted earlier (its writer was killed; no "
+                          "process held the folder)") in printed
+    assert store.read_manifest()["status"] == "complete" and len(store.runs()) == 12

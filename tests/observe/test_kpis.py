@@ -78,9 +78,22 @@ def test_numbers_read_one_way(value, half, kind, text):
     assert "e" not in numbers.number(value, kind).lower().replace("–", "")
 
 
-def test_an_interval_of_no_width_reads_as_one_number():
-    assert numbers.interval(0.969, 0.969, "rate") == "96.9%"
+def test_an_interval_of_no_width_says_so_once_instead_of_repeating_its_value():
+    # every replicate gave the same number: "0.0% ± 0.0 pts" or "96.9%" under "96.9%" would
+    # say the value twice
+    assert numbers.interval(0.969, 0.969, "rate") == numbers.NO_SPREAD == "no spread across runs"
+    assert numbers.difference_range(0.1, 0.1, "share") == numbers.NO_SPREAD
+    assert numbers.difference_range(425, 425, "money") == numbers.NO_SPREAD
+    assert numbers.with_interval(0.0, 0.0, "rate") == "0.0%, no spread"
+    assert numbers.with_interval(425, 0, "count") == "425, no spread"
     assert numbers.interval(0.35, 0.39, "rate") == "35.0% to 39.0%"
+
+
+def test_a_narrow_interval_keeps_the_decimals_that_tell_its_ends_apart():
+    assert numbers.interval(425.2, 425.4, "money") == "425.2 to 425.4"  # not "425 to 425"
+    assert numbers.interval(0.96912, 0.96938, "rate") == "96.91% to 96.94%"
+    assert numbers.difference_range(0.10012, 0.10044, "share") == "10.01 to 10.04 pts"
+    assert numbers.interval(12_100, 12_600, "money") == "12,100 to 12,600"  # wide: as before
     assert numbers.difference(-0.023, "rate") == "−2.3 pts" and numbers.difference(1200, "money") == "+1,200"
 
 
@@ -95,7 +108,7 @@ def test_the_run_summary_is_the_registry_by_strategy(results):
 
 def test_a_narrow_interval_is_shown_not_rounded_to_nothing():
     assert numbers.with_interval(0.9712, 0.0003, "rate") == "97.1% ± 0.03 pts"
-    assert numbers.with_interval(0.0, 0.0, "money") == "0.00 ± 0.00"
+    assert numbers.with_interval(0.0, 0.0, "money") == "0.00, no spread"  # nothing, not narrow
 
 
 def test_lifetime_value_has_no_finite_value_when_nothing_is_lost_or_discounted():

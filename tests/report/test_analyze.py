@@ -175,4 +175,4 @@ def test_the_analysis_says_which_finished_runs_it_leaves_out_and_that_a_sweep_is
     points = manifest["points"]
     assert left_out and left_out[0].startswith(f"{points * 2} finished run(s)")  # one replicate, 2 alternatives
     assert "--replicates N" in left_out[0]
-    assert any(n.startswith("The sweep is unfinished (interrupted)") for n in a.notes)
+    assert any(n.startswith("The sweep is unfinished:") and "It was interrupted" in n for n in a.notes)

@@ -380,6 +380,18 @@ def test_run_table_shows_each_strategys_summary_with_its_interval(run_folder, ru
         assert (numbers.number(profit, "money"), numbers.interval(profit - half, profit + half, "money")) in cells
 
 
+def test_a_cell_whose_interval_has_no_width_says_so_instead_of_repeating_its_value(compare_folder,
+                                                                                 compare_report):
+    cells = page_cells(compare_report.read_text(), "results") | page_cells(compare_report.read_text(),
+                                                                           "other-verdicts")
+    assert all(value != ci for value, ci in cells), [c for c in cells if c[0] == c[1]]
+    # a transactional supplier spends nothing on relationships in every run: no spread at all
+    summary = pd.read_csv(compare_folder / "summary.csv").set_index(["alternative", "metric"])
+    saved = summary.loc[("transactional", "relationship_spend")]
+    assert saved["mean"] == 0 and saved["half_width"] == 0
+    assert (numbers.number(0.0, "money"), numbers.NO_SPREAD) in cells
+
+
 def test_incomplete_run_reports_its_finished_replicates_and_says_so(run_folder, tmp_path):
     partial = tmp_path / "partial"
     shutil.copytree(run_folder, partial, ignore=shutil.ignore_patterns("figures", "report.html"))
