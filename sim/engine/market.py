@@ -173,13 +173,19 @@ class NonFiniteState(ScenarioError):
 
 def check_finite(state: MarketState, source: str) -> None:
     """Stop with a message naming the quantity and step when the state holds inf or NaN.
-    Element by element (``np.isfinite``): it cannot overflow, and on the N x S pair arrays it
-    costs a fraction of the float64 sum it replaces (a float32 array converted in chunks),
-    and less than a min and a max (two passes). A dot product of each array with itself was
-    tried and was slower: 5-8 ms for each float64 buyer array of 100k values (a BLAS call)."""
+
+    Each array is summed first, in its own precision (``np.einsum``: one read, no N x S mask
+    and no float64 copy; a third of the time of ``np.isfinite(values).all()`` on the shared
+    machine): an inf or NaN anywhere makes the sum inf or NaN, so a finite sum clears the
+    array. Only where the sum is not finite (a real inf or NaN, or large finite values whose
+    sum overflows) are the values checked element by element (``np.isfinite``, which cannot
+    overflow). Earlier measurements: a float64 sum of a float32 array (converted in chunks)
+    and a min and a max (two passes) were slower than ``np.isfinite``, and a dot product of
+    each array with itself slower still (5-8 ms for a float64 buyer array of 100k values, a
+    BLAS call)."""
     for label, name in WATCHED:
         values = getattr(state, name)
-        if np.isfinite(values).all():
+        if np.isfinite(np.einsum("i->", values.ravel())) or np.isfinite(values).all():
             continue
         bad = "NaN" if np.isnan(values).any() else "infinite"
         raise NonFiniteState(

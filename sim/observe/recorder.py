@@ -35,22 +35,19 @@ SEGMENT_COLUMNS = ("step", "supplier", "strategy", "segment", *SEGMENT_COUNTS, "
                    "retention_rate")
 
 
-_LOYALTY_BLOCK = 8192  # rows of the loyalty matrix converted at a time
-
-
 def loyalty_concentration(loyalty: np.ndarray) -> float:
     """Mean over buyers (with any loyalty) of sum_j L_ij^2 / (sum_j L_ij)^2: 1/n when a buyer
     spreads its visits over n sellers, 1 when it always visits one."""
-    n = loyalty.shape[0]
-    total, squares = np.empty(n), np.empty(n)
-    # In blocks of rows converted to float64 once: the same sums as summing the float32
-    # array with dtype=float64, without converting it twice or holding an N x S copy.
-    for start in range(0, n, _LOYALTY_BLOCK):
-        block = loyalty[start:start + _LOYALTY_BLOCK].astype(np.float64)
-        np.sum(block, axis=1, out=total[start:start + _LOYALTY_BLOCK])
-        np.einsum("ij,ij->i", block, block, out=squares[start:start + _LOYALTY_BLOCK])
+    # Row sums by einsum over the float32 array: a third of the time of float64 row sums
+    # (numpy's sum along a row of only S values is slow), with float32 rounding (a relative
+    # 1e-7 of a share) in place of float64's; the ratio itself in float64.
+    total = np.einsum("ij->i", loyalty)
+    squares = np.einsum("ij,ij->i", loyalty, loyalty)
     some = total > 0
-    return float(np.mean(squares[some] / total[some] ** 2)) if some.any() else float("nan")
+    if not some.any():
+        return float("nan")
+    total = total[some].astype(np.float64)
+    return float(np.mean(squares[some] / (total * total)))
 
 
 class Recorder:
