@@ -158,6 +158,8 @@ def test_charts_follow_the_lessons_suppliers_by_name(entrant):
     assert [s["name"] for s in trust["series"]][:2] == ["Steady", "Steady"]       # trust, commitment (dashed)
     assert trust["legend"]["data"] == names
     assert "Steady: trust {c0}, commitment {c1}" in trust["tooltip"]["formatter"]
+    newcomer_trust = trust["series"][4]["data"]            # before its entry in month 36: missing, not 0
+    assert newcomer_trust[0] == "-" and isinstance(newcomer_trust[-1], float)
     stages = views.stage_mix_option(entrant)
     assert stages["series"][-1]["name"] == "loyalty concentration"
     assert len(stages["series"][0]["data"]) == entrant.steps

@@ -45,7 +45,7 @@ LEVERS = (
     Lever("kotler_level", "Kotler level of the lever supplier", "select", choices=LEVELS,
           help="basic, reactive, accountable, proactive, partnership."),
     Lever("key_account_managers", "Key-account managers of the lever supplier", "int", 0, 20, 1),
-    Lever("entry_step", "Competitor's entry (step)", "int", 0, 240, 1,
+    Lever("entry_step", "Competitor's entry", "int", 0, 240, 1,       # the page adds its unit: (month)
           help="When the entering supplier arrives (the lesson's first supplier_entry event)."),
     Lever("choice_intensity", "How strongly buyers follow experience (choice intensity beta)", "slider",
           0.0, 8.0, 0.1, help="Logit intensity of supplier choice."),

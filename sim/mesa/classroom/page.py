@@ -104,7 +104,8 @@ def LeverControls(parameters: solara.Reactive[dict], model: ClassroomMarket):
         if lever.kind == "select":
             solara.Select(lever.label, values=list(lever.choices), value=value, on_value=on_value)
             continue
-        solara.Text(f"{lever.label}: {value:g}", style="font-size: 0.85em")
+        label = f"{lever.label} ({model.step_unit})" if lever.name == "entry_step" else lever.label
+        solara.Text(f"{label}: {value:g}", style="font-size: 0.85em")
         if lever.kind == "int":
             solara.SliderInt("", value=int(value), min=int(lever.low), max=int(high),
                              step=int(lever.step), on_value=on_value)

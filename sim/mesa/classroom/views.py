@@ -152,7 +152,8 @@ def buyers_option(model: ClassroomMarket, selected: int | None = None) -> dict[s
                        "data": np.column_stack([x[mine], y[mine], ids[mine]]).astype(int).tolist()})
     areas = [[{"name": f"{b['name']}\n{b['customers']}", "xAxis": b["x0"] - 0.6, "yAxis": -0.8},
               {"xAxis": b["x1"] + 0.6, "yAxis": layout["rows"] - 0.2}] for b in layout["blocks"]]
-    series[0]["markArea"] = {"silent": True, "data": areas, "label": {"position": "bottom", "color": "#333"},
+    series[0]["markArea"] = {"silent": True, "data": areas,
+                             "label": {"position": "bottom", "color": "#333", "lineHeight": 15},
                              "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "#555", "borderWidth": 1}}
     if selected is not None and 0 <= selected < len(x):
         series.append({"name": "selected", "type": "scatter", "symbolSize": 14, "animation": False,
@@ -174,7 +175,9 @@ def _steps(frame) -> list[int]:
 
 def _line(name: str, values, colour: str | None = None, dashed: bool = False, y_axis: int = 0,
           area: bool = False, stack: str | None = None) -> dict[str, Any]:
-    data = [None if v != v else round(float(v), 4) for v in values]  # NaN: a gap, not a zero
+    # NaN: a gap, not a zero; ECharts' "-" (a missing value) rather than null, which a tooltip
+    # template prints as nothing ("Newcomer: trust , commitment" before it enters)
+    data = ["-" if v != v else round(float(v), 4) for v in values]
     out: dict[str, Any] = {"name": name, "type": "line", "showSymbol": False, "data": data,
                            "yAxisIndex": y_axis, "animation": False}
     if colour:
@@ -257,7 +260,7 @@ def stage_mix_option(model: ClassroomMarket) -> dict[str, Any]:
 
 def trust_option(model: ClassroomMarket) -> dict[str, Any]:
     """Mean trust (solid) and commitment (dashed) of each followed supplier's customers. One
-    legend entry per supplier (its two lines share the name and the colour; the title says
+    legend entry per supplier (its two lines share the name and the colour; the subtitle says
     which line is which), and a tooltip that names both."""
     frame = model.datacollector.get_model_vars_dataframe()
     series, lines = [], []
@@ -266,7 +269,10 @@ def trust_option(model: ClassroomMarket) -> dict[str, Any]:
         series.append(_line(name, frame[f"mean_trust: {name}"], colour))
         series.append(_line(name, frame[f"mean_commitment: {name}"], colour, dashed=True))
         lines.append(f"{name}: trust {{c{2 * k}}}, commitment {{c{2 * k + 1}}}")
-    option = _chart("Trust and commitment (dashed)", _steps(frame), series, "", unit=model.step_unit)
+    option = _chart("Trust and commitment by supplier", _steps(frame), series, "", unit=model.step_unit)
+    option["title"].update(subtext="solid: trust · dashed: commitment", itemGap=6,
+                           subtextStyle={"fontSize": LEGEND_FONT})
+    option["grid"]["top"] = 66                                  # under the title's second line
     option["yAxis"][0].update(min=0, max=1)
     # a series' place in {cN} would shift if one were hidden: the legend here is a key only
     option["legend"]["selectedMode"] = False
