@@ -85,11 +85,14 @@ class OfflinePage:
     """A browser tab on the classroom page with every non-loopback request aborted and every
     failure (blocked request, failed load, HTTP error, console error) collected."""
 
-    def __init__(self, browser, url: str, width: int = 1500, height: int = 1100, wait_for_charts: bool = True):
+    def __init__(self, browser, url: str, width: int = 1500, height: int = 1100, hold: str | None = None):
+        """``hold``: requests whose address contains it wait (in ``held``) until
+        :meth:`release`; the page is then ready once its buttons are."""
         self.context = browser.new_context(viewport={"width": width, "height": height})
         self.page = self.context.new_page()
         self.outside: list[str] = []
         self.problems: list[str] = []
+        self.hold, self.held = hold, []
         self.page.route("**/*", self._route)
         self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
         self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}")
@@ -98,11 +101,13 @@ class OfflinePage:
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         self.page.goto(url)
         self.page.get_by_role("button", name="Step").wait_for(timeout=90_000)
-        if wait_for_charts:
+        if hold is None:
             self.page.wait_for_selector(".solara-echarts canvas", timeout=60_000)
 
     def _route(self, route) -> None:
-        if route.request.url.startswith(LOCAL):
+        if self.hold is not None and self.hold in route.request.url:
+            self.held.append(route)
+        elif route.request.url.startswith(LOCAL):
             route.continue_()
         else:
             self.outside.append(route.request.url)
@@ -113,6 +118,11 @@ class OfflinePage:
         self.page.get_by_role("option", name=title).click()
         if steps is not None:
             self.page.locator("strong", has_text=re.compile(rf"^\w+ 0 of {steps}$")).wait_for()
+
+    def release(self) -> None:
+        self.hold = None
+        while self.held:
+            self.held.pop().continue_()
 
     def lesson_titles(self) -> list[str]:
         self.page.locator(".v-select").first.click()
@@ -243,10 +253,14 @@ def test_a_quick_tour_of_every_lesson_raises_no_page_error(server, browser):
 
     url, _, _ = server
     lessons = [(lesson.title, lesson.scenario().market.steps) for lesson in load_lessons()]
-    tab = OfflinePage(browser, url, wait_for_charts=False)
+    tab = OfflinePage(browser, url, hold="/echarts.js")    # ECharts arrives late, as on a slow machine
     try:
+        while not tab.held:
+            tab.page.wait_for_timeout(100)
         for _ in range(3):
             tab.button("Step").click()           # before ECharts has loaded in this tab
+        tab.page.wait_for_timeout(500)
+        tab.release()
         tab.page.wait_for_selector(".solara-echarts canvas", timeout=60_000)
         assert tab.lesson_titles() == [title for title, _ in lessons]
         for title, steps in lessons[1:] + lessons[:1]:   # each a change of lesson: the first is on the page
@@ -304,25 +318,28 @@ LEGEND_AND_PLOT = """els => els.map(el => {
 })"""
 
 
-@pytest.mark.parametrize("width, height", [(1366, 768), (1920, 1080)])
-def test_every_legend_fits_inside_its_chart_below_the_plot(server, browser, width, height):
+def test_every_legend_fits_inside_its_chart_below_the_plot(server, browser):
     """Each line chart's legend, wrapped onto as many lines as it needs, lies inside the chart
-    and below the plot and its x axis (a scrolling legend clipped names at the chart's edge);
-    in the lesson with the most names (three suppliers) and the one with the longest."""
+    and below the plot and its x axis (a scrolling legend clipped names at the chart's edge),
+    at 1366x768 and 1920x1080 (the window resized in between, as a teacher would), in the
+    lesson with the most names (three suppliers) and the one with the longest."""
     url, _, _ = server
-    tab = OfflinePage(browser, url, width, height)
+    tab = OfflinePage(browser, url, 1366, 768)
     try:
         for title, steps in (("Complacency and the new entrant", 84), ("Silent defection and Kotler's levels", 60)):
             tab.pick_lesson(title, steps)
             tab.step(2)
-            tab.page.wait_for_timeout(500)
-            charts = tab.page.locator(".solara-echarts").evaluate_all(LEGEND_AND_PLOT)[1:]   # [0]: the buyers
-            assert len(charts) == 4
-            for chart in charts:
-                x, y, w, h = chart["legend"]
-                assert 0 <= x and x + w <= chart["width"] and y + h <= chart["height"] + 1, chart
-                px, py, pw, ph = chart["plot"]
-                assert y >= py + ph + 30, chart              # under the axis labels and the axis name
+            for width, height in ((1366, 768), (1920, 1080)):
+                tab.page.set_viewport_size({"width": width, "height": height})
+                tab.page.wait_for_timeout(700)               # the charts follow their containers
+                charts = tab.page.locator(".solara-echarts").evaluate_all(LEGEND_AND_PLOT)[1:]  # [0]: buyers
+                assert len(charts) == 4
+                for chart in charts:
+                    x, y, w, h = chart["legend"]
+                    assert 0 <= x and x + w <= chart["width"] and y + h <= chart["height"] + 1, (width, chart)
+                    px, py, pw, ph = chart["plot"]
+                    assert y >= py + ph + 30, (width, chart)  # under the axis labels and the axis name
+            tab.page.set_viewport_size({"width": 1366, "height": 768})
     finally:
         tab.close()
     assert tab.problems == []
@@ -332,9 +349,7 @@ def test_the_server_prints_no_cookie_warning_for_a_page_loaded(server, browser):
     """Solara warned, for every page loaded from an address other than localhost, that its
     session cookie falls back to SameSite=Lax: a screenful a student in the teacher's terminal."""
     url, proc, log = server
-    for _ in range(2):
-        tab = OfflinePage(browser, url)
-        tab.close()
+    OfflinePage(browser, url).close()                   # a page loaded (each load warned)
     assert proc.poll() is None
     printed = log.read_text()
     assert "relsim classroom: open" in printed          # the log is the server's output

@@ -171,7 +171,7 @@ class ClassroomMarket(RelationshipMarket):
         active_before, problem_before = self.state.active.copy(), last_problem_with_current(self)
         super().step()
         self.ticker.extend(notable_events(self, active_before, problem_before))
-        # the lesson ends at its last step: Mesa's controls stop playing there
+        # the lesson ends at its last step: the page's controls stop playing there
         self.running = self.state.step < self.market_scenario.market.steps
 
     @property

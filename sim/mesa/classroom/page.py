@@ -1,4 +1,4 @@
-"""The classroom page (``relsim app``): a lesson, Mesa's step/play/reset controls, the levers,
+"""The classroom page (``relsim app``): a lesson, step/play/reset controls, the levers,
 and the market drawn as it runs. Solara makes one ``Page`` per browser session, and the
 model lives in that page's state, so two students on one server never move each other's
 simulation.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import markdown
@@ -48,7 +49,7 @@ class MarketFigure(EchartsWidget):
 
 
 @solara.component
-def Figure(option: dict, height: int, on_click=None):
+def Figure(option: dict, height: int, on_click: Callable[[dict], None] | None = None):
     return MarketFigure.element(option=option, on_click=on_click,
                                 attributes={"style": f"height: {height}px; width: 100%"})
 
