@@ -75,10 +75,24 @@ def addresses(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+#: Solara warns on every page load over plain http from any address but ``localhost`` (a
+#: student's browser on http://<teacher's machine>:8765/, or http://127.0.0.1:8765/) that its
+#: session cookie falls back from SameSite=None to SameSite=Lax (solara/server/starlette.py,
+#: ``root``). SameSite=None only matters when the page is embedded in another site's iframe,
+#: which the classroom never is: Lax is the right cookie here, so this one message (and no
+#: other warning) is silenced in the server, as a ``-W`` filter: action, the message's start,
+#: category, module.
+SAMESITE_WARNING = "ignore:Cookies with samesite=none require https:UserWarning:solara.server.starlette"
+
+
 def server_environment(scenario: Path | None) -> dict[str, str]:
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"   # no call home from a classroom
     env["SOLARA_ASSETS_PROXY"] = "True"                 # front-end files from solara-assets, locally
+    # Solara's "This website runs on Solara" badge is pinned over the page's bottom-right
+    # corner, on top of the last chart's legend
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"
+    env["PYTHONWARNINGS"] = ",".join(filter(None, (env.get("PYTHONWARNINGS"), SAMESITE_WARNING)))
     env.pop("RELSIM_APP_SCENARIO", None)
     if scenario is not None:
         env["RELSIM_APP_SCENARIO"] = str(scenario.resolve())

@@ -58,6 +58,28 @@ def test_the_server_is_told_to_stay_offline_and_open_the_given_scenario():
     assert "RELSIM_APP_SCENARIO" not in app.server_environment(None)
 
 
+def test_the_server_silences_only_solaras_samesite_cookie_warning(monkeypatch):
+    import warnings
+
+    monkeypatch.setenv("PYTHONWARNINGS", "error::DeprecationWarning")     # the user's own filters stay
+    env = app.server_environment(None)
+    assert env["PYTHONWARNINGS"] == "error::DeprecationWarning," + app.SAMESITE_WARNING
+    assert env["SOLARA_THEME_SHOW_BANNER"] == "False"
+    action, message, category, module = app.SAMESITE_WARNING.split(":")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.resetwarnings()
+        warnings.simplefilter("always")
+        warnings.filterwarnings(action, message, UserWarning, module)
+        warnings.warn_explicit("Cookies with samesite=none require https, but according to the asgi framework, "
+                               "the scheme is 'http'", UserWarning, "starlette.py", 578, module=module)
+        warnings.warn_explicit("Cookies with samesite=none require https", UserWarning, "other.py", 1,
+                               module="somebody.else")
+        warnings.warn_explicit("Origin as determined by starlette does not match", UserWarning, "starlette.py", 540,
+                               module=module)
+    assert [str(w.message) for w in seen] == ["Cookies with samesite=none require https",
+                                              "Origin as determined by starlette does not match"]
+
+
 def test_without_lessons_or_a_scenario_it_says_where_it_looked(capsys, tmp_path, monkeypatch):
     from sim.mesa.classroom import lessons
 

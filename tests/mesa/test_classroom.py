@@ -4,6 +4,7 @@ Solara's test harness (no browser; tests/mesa/test_classroom_browser.py has the 
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pytest
@@ -122,6 +123,31 @@ def test_buyer_picture_puts_each_buyer_in_its_suppliers_block(entrant):
     assert len(final["data"]) == int(entrant.market_frame()["final"].iloc[-1])
 
 
+def test_neighbouring_blocks_leave_room_for_each_others_labels(entrant):
+    """At the picture's narrowest (PICTURE_WIDTH), a block is as wide as its label (name over
+    count): Newcomer's few customers and "no supplier" no longer print over each other."""
+    blocks = views.buyer_layout(entrant)["blocks"]
+    assert min(b["customers"] for b in blocks) < 30           # narrow blocks in this market
+    columns = blocks[-1]["x1"] - blocks[0]["x0"] + 3          # the picture spans these (and 1.2 of margin)
+    column_px = views.PICTURE_WIDTH / columns
+    for b in blocks:
+        label_px = max(len(b["name"]), len(str(b["customers"]))) * views.LABEL_CHAR
+        assert (b["x1"] - b["x0"] + 1 + 2) * column_px >= label_px, b   # its width and the gap
+
+
+def test_a_legend_wraps_and_the_plot_makes_room_for_its_lines():
+    names = ["no supplier", "early", "development", "long-term", "final", "loyalty concentration"]
+    assert views.legend_lines(names, 2000) == 1
+    assert views.legend_lines(names, 260) > views.legend_lines(names, 500) > 1
+    option = views.stage_mix_option(ClassroomMarket(buyers=100))
+    assert option["legend"]["type"] == "plain" and option["legend"]["data"] == names
+    bottoms = [option["grid"]["bottom"]] + [m["option"]["grid"]["bottom"] for m in option["media"]]
+    assert bottoms == sorted(bottoms, reverse=True) and len(set(bottoms)) == len(bottoms) > 1
+    for media in option["media"]:                              # each width gets its lines' room
+        lines = views.legend_lines(names, media["query"]["minWidth"])
+        assert media["option"]["grid"]["bottom"] == views.AXIS_BELOW + lines * views.LEGEND_LINE
+
+
 def test_charts_follow_the_lessons_suppliers_by_name(entrant):
     names = ["Steady", "Attentive", "Newcomer"]
     share = views.share_option(entrant)
@@ -129,7 +155,11 @@ def test_charts_follow_the_lessons_suppliers_by_name(entrant):
     steady = entrant.supplier_frame().query("supplier == 'Steady'")["market_share"].round(4).tolist()
     assert share["series"][0]["data"] == steady
     trust = views.trust_option(entrant)
-    assert [s["name"] for s in trust["series"]][:2] == ["Steady trust", "Steady commitment"]
+    assert [s["name"] for s in trust["series"]][:2] == ["Steady", "Steady"]       # trust, commitment (dashed)
+    assert trust["legend"]["data"] == names
+    assert "Steady: trust {c0}, commitment {c1}" in trust["tooltip"]["formatter"]
+    newcomer_trust = trust["series"][4]["data"]            # before its entry in month 36: missing, not 0
+    assert newcomer_trust[0] == "-" and isinstance(newcomer_trust[-1], float)
     stages = views.stage_mix_option(entrant)
     assert stages["series"][-1]["name"] == "loyalty concentration"
     assert len(stages["series"][0]["data"]) == entrant.steps
@@ -213,7 +243,7 @@ def test_page_has_mesas_controls_the_lesson_selector_and_every_lever():
 
 def test_step_advances_the_model_and_redraws_the_figures():
     rc, model = render_page()
-    charts = [w for w in rc.find(v.VuetifyTemplate).widgets if type(w).__name__ == "EchartsWidget"]
+    charts = [w for w in rc.find(v.VuetifyTemplate).widgets if type(w).__name__ == "MarketFigure"]
     assert len(charts) == 5
     before = [c.option for c in charts]
     assert "Month 0 of 60" in step_text(rc)
@@ -223,6 +253,31 @@ def test_step_advances_the_model_and_redraws_the_figures():
     after = [c.option for c in charts]
     assert all(a != b for a, b in zip(after, before))
     assert len(after[1]["series"][0]["data"]) == 2  # two steps of the stage mix
+
+
+def test_a_lesson_played_to_its_end_leaves_the_next_lesson_playable():
+    rc, model = render_page(ClassroomMarket("5-loyalty-in-a-fish-market", buyers=100))
+    model.value.run(99)
+    rc.find(v.Btn, children=["Step"]).widget.click()             # the last day
+    assert "Day 100 of 100" in step_text(rc)
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled and rc.find(v.Btn, children=["▶"]).widget.disabled
+    rc.find(v.Select, label="Lesson").widget.v_model = "Retention versus acquisition"
+    assert "Month 0 of 60" in step_text(rc)
+    assert not rc.find(v.Btn, children=["Step"]).widget.disabled
+    assert not rc.find(v.Btn, children=["▶"]).widget.disabled
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert "Month 1 of 60" in step_text(rc)
+
+
+def test_picking_a_lesson_while_playing_pauses_it():
+    rc, model = render_page()
+    rc.find(v.Slider, label="Speed: ms between steps").widget.v_model = 1000   # no step before the pick
+    rc.find(v.Btn, children=["▶"]).widget.click()
+    assert rc.find(v.Btn, children=["❚❚"]).widget
+    rc.find(v.Select, label="Lesson").widget.v_model = "Loyalty emerging in a fish market"
+    assert rc.find(v.Btn, children=["▶"]).widget and not rc.find(v.Btn, children=["Step"]).widget.disabled
+    time.sleep(1.5)                                              # the old play loop's wait runs out
+    assert "Day 0 of 100" in step_text(rc)                       # and it did not step the new lesson
 
 
 def test_a_lesson_picked_shows_its_text_and_resets_the_levers_to_its_values():
@@ -251,7 +306,7 @@ def test_clicking_a_buyer_shows_its_history():
     step = rc.find(v.Btn, children=["Step"]).widget
     for _ in range(3):
         step.click()
-    picture = next(w for w in rc.find(v.VuetifyTemplate).widgets if type(w).__name__ == "EchartsWidget")
+    picture = next(w for w in rc.find(v.VuetifyTemplate).widgets if type(w).__name__ == "MarketFigure")
     dot = picture.option["series"][1]["data"][0]   # an early-stage buyer: [x, y, buyer]
     picture.vue_on_click({"data": dot})
     text = " ".join(prose(rc))

@@ -34,13 +34,17 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
+    """``relsim app`` on a free port; yields its address, the process and the file that holds
+    everything it printed (a file, not a pipe: a pipe nobody reads would stall the server)."""
     port = free_port()
     # A CDN address that cannot answer: were the server to fetch any front-end file from a CDN,
     # the page would miss it (a failed request, or a 404, that the tests catch).
     env = dict(os.environ, SOLARA_ASSETS_CDN="http://127.0.0.1:9/no-cdn/")
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path_factory.mktemp("app") / "relsim-app.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--port", str(port)], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     while True:
@@ -50,10 +54,10 @@ def server():
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail(f"relsim app did not start:\n{proc.stdout.read()}")
+                pytest.fail(f"relsim app did not start:\n{log.read_text()}")
             time.sleep(0.5)
     try:
-        yield url, proc
+        yield url, proc, log
     finally:
         proc.terminate()
         try:
@@ -81,11 +85,14 @@ class OfflinePage:
     """A browser tab on the classroom page with every non-loopback request aborted and every
     failure (blocked request, failed load, HTTP error, console error) collected."""
 
-    def __init__(self, browser, url: str):
-        self.context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    def __init__(self, browser, url: str, width: int = 1500, height: int = 1100, hold: str | None = None):
+        """``hold``: requests whose address contains it wait (in ``held``) until
+        :meth:`release`; the page is then ready once its buttons are."""
+        self.context = browser.new_context(viewport={"width": width, "height": height})
         self.page = self.context.new_page()
         self.outside: list[str] = []
         self.problems: list[str] = []
+        self.hold, self.held = hold, []
         self.page.route("**/*", self._route)
         self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
         self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}")
@@ -94,19 +101,37 @@ class OfflinePage:
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         self.page.goto(url)
         self.page.get_by_role("button", name="Step").wait_for(timeout=90_000)
-        self.page.wait_for_selector(".solara-echarts canvas", timeout=60_000)
+        if hold is None:
+            self.page.wait_for_selector(".solara-echarts canvas", timeout=60_000)
 
     def _route(self, route) -> None:
-        if route.request.url.startswith(LOCAL):
+        if self.hold is not None and self.hold in route.request.url:
+            self.held.append(route)
+        elif route.request.url.startswith(LOCAL):
             route.continue_()
         else:
             self.outside.append(route.request.url)
             route.abort()
 
-    def pick_lesson(self, title: str, steps: int) -> None:
+    def pick_lesson(self, title: str, steps: int | None = None) -> None:
         self.page.locator(".v-select").first.click()
         self.page.get_by_role("option", name=title).click()
-        self.page.locator("strong", has_text=re.compile(rf"^\w+ 0 of {steps}$")).wait_for()
+        if steps is not None:
+            self.page.locator("strong", has_text=re.compile(rf"^\w+ 0 of {steps}$")).wait_for()
+
+    def release(self) -> None:
+        self.hold = None
+        while self.held:
+            self.held.pop().continue_()
+
+    def lesson_titles(self) -> list[str]:
+        self.page.locator(".v-select").first.click()
+        titles = self.page.get_by_role("option").all_inner_texts()
+        self.page.keyboard.press("Escape")
+        return titles
+
+    def button(self, name: str):
+        return self.page.get_by_role("button", name=name, exact=True)
 
     def step(self, times: int = 1) -> None:
         button = self.page.get_by_role("button", name="Step")
@@ -128,7 +153,7 @@ class OfflinePage:
 
 
 def test_page_works_offline_lesson_slider_step_and_charts_change(server, browser, tmp_path):
-    url, _ = server
+    url, _, _ = server
     tab = OfflinePage(browser, url)
     try:
         tab.pick_lesson("Complacency and the new entrant", 84)
@@ -152,7 +177,7 @@ def test_page_works_offline_lesson_slider_step_and_charts_change(server, browser
 
 
 def test_clicking_a_buyer_in_the_picture_shows_its_history(server, browser):
-    url, _ = server
+    url, _, _ = server
     tab = OfflinePage(browser, url)
     try:
         tab.step(2)
@@ -169,7 +194,7 @@ def test_clicking_a_buyer_in_the_picture_shows_its_history(server, browser):
 
 
 def test_two_sessions_never_move_each_others_market(server, browser):
-    url, _ = server
+    url, _, _ = server
     one, two = OfflinePage(browser, url), OfflinePage(browser, url)
     try:
         one.step(3)
@@ -194,7 +219,7 @@ def test_screenshot_of_every_lesson(server, browser, tmp_path):
     keep = os.environ.get("RELSIM_SCREENSHOTS")
     out = Path(keep) if keep else tmp_path
     out.mkdir(parents=True, exist_ok=True)
-    url, _ = server
+    url, _, _ = server
     tab = OfflinePage(browser, url)
     per_redraw = tab.page.locator(".v-slider").nth(1)
     try:
@@ -218,3 +243,114 @@ def test_screenshot_of_every_lesson(server, browser, tmp_path):
     finally:
         tab.close()
     assert tab.problems == []
+
+
+def test_a_quick_tour_of_every_lesson_raises_no_page_error(server, browser):
+    """What an impatient teacher does: Step before the figures have drawn, play and pick the
+    next lesson while it plays, reset while playing, pause at once. Solara's ECharts widget
+    threw "Cannot read properties of undefined (reading 'setOption')" at the first of these."""
+    from sim.mesa.classroom.lessons import load_lessons
+
+    url, _, _ = server
+    lessons = [(lesson.title, lesson.scenario().market.steps) for lesson in load_lessons()]
+    tab = OfflinePage(browser, url, hold="/echarts.js")    # ECharts arrives late, as on a slow machine
+    try:
+        while not tab.held:
+            tab.page.wait_for_timeout(100)
+        for _ in range(3):
+            tab.button("Step").click()           # before ECharts has loaded in this tab
+        tab.page.wait_for_timeout(500)
+        tab.release()
+        tab.page.wait_for_selector(".solara-echarts canvas", timeout=60_000)
+        assert tab.lesson_titles() == [title for title, _ in lessons]
+        for title, steps in lessons[1:] + lessons[:1]:   # each a change of lesson: the first is on the page
+            tab.button("▶").click()
+            tab.page.wait_for_timeout(300)
+            tab.pick_lesson(title, steps)         # while playing: the new lesson waits at 0, paused
+            tab.page.wait_for_timeout(500)
+            assert tab.step_count() == 0 and tab.button("▶").is_enabled()
+            tab.button("Step").click()
+            tab.button("▶").click()
+            tab.page.wait_for_timeout(300)
+            tab.button("Reset").click()           # while playing
+            tab.button("▶").click()
+            tab.button("❚❚").click()              # pause at once
+            tab.button("Step").click()
+        tab.page.wait_for_timeout(1000)
+    finally:
+        tab.close()
+    assert tab.problems == []
+
+
+def test_a_lesson_played_to_its_end_lets_the_next_one_play(server, browser):
+    url, _, _ = server
+    tab = OfflinePage(browser, url)
+    try:
+        speed, per_redraw = (tab.page.locator(".v-slider").nth(k).locator(".v-slider__thumb-container")
+                             for k in (0, 1))
+        speed.focus()
+        tab.page.keyboard.press("Home")           # 10 ms between steps
+        per_redraw.focus()
+        tab.page.keyboard.press("End")            # 12 steps a redraw
+        tab.button("▶").click()
+        tab.page.locator("strong", has_text="Month 60 of 60").wait_for(timeout=60_000)
+        assert tab.button("▶").is_disabled() and tab.button("Step").is_disabled()
+        tab.pick_lesson("Trust is lost faster than it is won", 72)
+        assert tab.button("▶").is_enabled() and tab.button("Step").is_enabled()
+        tab.step(1)
+        assert tab.step_count() == 12             # a Step takes "steps per redraw" steps, as Mesa's does
+    finally:
+        tab.close()
+    assert tab.problems == []
+
+
+LEGEND_AND_PLOT = """els => els.map(el => {
+    const chart = el.__vue__.chart, model = chart.getModel();
+    // every entry, where it is drawn (a scrolling legend moves the entries of its other pages
+    // outside the chart and clips them)
+    const entries = chart.getViewOfComponentModel(model.getComponent('legend')).getContentGroup();
+    entries.updateTransform();
+    const box = entries.getBoundingRect().clone();
+    box.applyTransform(entries.transform);
+    const plot = model.getComponent('grid').coordinateSystem.getRect();
+    return {width: chart.getWidth(), height: chart.getHeight(), legend: [box.x, box.y, box.width, box.height],
+            plot: [plot.x, plot.y, plot.width, plot.height]};
+})"""
+
+
+def test_every_legend_fits_inside_its_chart_below_the_plot(server, browser):
+    """Each line chart's legend, wrapped onto as many lines as it needs, lies inside the chart
+    and below the plot and its x axis (a scrolling legend clipped names at the chart's edge),
+    at 1366x768 and 1920x1080 (the window resized in between, as a teacher would), in the
+    lesson with the most names (three suppliers) and the one with the longest."""
+    url, _, _ = server
+    tab = OfflinePage(browser, url, 1366, 768)
+    try:
+        for title, steps in (("Complacency and the new entrant", 84), ("Silent defection and Kotler's levels", 60)):
+            tab.pick_lesson(title, steps)
+            tab.step(2)
+            for width, height in ((1366, 768), (1920, 1080)):
+                tab.page.set_viewport_size({"width": width, "height": height})
+                tab.page.wait_for_timeout(700)               # the charts follow their containers
+                charts = tab.page.locator(".solara-echarts").evaluate_all(LEGEND_AND_PLOT)[1:]  # [0]: buyers
+                assert len(charts) == 4
+                for chart in charts:
+                    x, y, w, h = chart["legend"]
+                    assert 0 <= x and x + w <= chart["width"] and y + h <= chart["height"] + 1, (width, chart)
+                    px, py, pw, ph = chart["plot"]
+                    assert y >= py + ph + 30, (width, chart)  # under the axis labels and the axis name
+            tab.page.set_viewport_size({"width": 1366, "height": 768})
+    finally:
+        tab.close()
+    assert tab.problems == []
+
+
+def test_the_server_prints_no_cookie_warning_for_a_page_loaded(server, browser):
+    """Solara warned, for every page loaded from an address other than localhost, that its
+    session cookie falls back to SameSite=Lax: a screenful a student in the teacher's terminal."""
+    url, proc, log = server
+    OfflinePage(browser, url).close()                   # a page loaded (each load warned)
+    assert proc.poll() is None
+    printed = log.read_text()
+    assert "relsim classroom: open" in printed          # the log is the server's output
+    assert "samesite" not in printed.lower()

@@ -45,7 +45,7 @@ LEVERS = (
     Lever("kotler_level", "Kotler level of the lever supplier", "select", choices=LEVELS,
           help="basic, reactive, accountable, proactive, partnership."),
     Lever("key_account_managers", "Key-account managers of the lever supplier", "int", 0, 20, 1),
-    Lever("entry_step", "Competitor's entry (step)", "int", 0, 240, 1,
+    Lever("entry_step", "Competitor's entry", "int", 0, 240, 1,       # the page adds its unit: (month)
           help="When the entering supplier arrives (the lesson's first supplier_entry event)."),
     Lever("choice_intensity", "How strongly buyers follow experience (choice intensity beta)", "slider",
           0.0, 8.0, 0.1, help="Logit intensity of supplier choice."),
@@ -171,7 +171,7 @@ class ClassroomMarket(RelationshipMarket):
         active_before, problem_before = self.state.active.copy(), last_problem_with_current(self)
         super().step()
         self.ticker.extend(notable_events(self, active_before, problem_before))
-        # the lesson ends at its last step: Mesa's controls stop playing there
+        # the lesson ends at its last step: the page's controls stop playing there
         self.running = self.state.step < self.market_scenario.market.steps
 
     @property

@@ -1,4 +1,4 @@
-"""The classroom page (``relsim app``): a lesson, Mesa's step/play/reset controls, the levers,
+"""The classroom page (``relsim app``): a lesson, step/play/reset controls, the levers,
 and the market drawn as it runs. Solara makes one ``Page`` per browser session, and the
 model lives in that page's state, so two students on one server never move each other's
 simulation.
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import markdown
 import solara
-from mesa.visualization.solara_viz import ModelController
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
+from solara.components.echarts import EchartsWidget
 
 from sim.mesa.classroom import views
 from sim.mesa.classroom.lessons import LESSONS_DIR, Lesson, load_lesson
@@ -35,6 +37,21 @@ def Prose(text: str, style: str = ""):
 @functools.lru_cache(maxsize=256)
 def to_html(text: str) -> str:
     return markdown.markdown(text, extensions=["tables"])
+
+
+class MarketFigure(EchartsWidget):
+    """Solara's ECharts widget drawn by our echarts.vue: an option that arrives before ECharts
+    has loaded in the browser is drawn once it has (Solara's own throws a setOption error),
+    a figure removed from the page disposes of its chart, and a chart follows its container's
+    size."""
+
+    template_file = (__file__, "echarts.vue")
+
+
+@solara.component
+def Figure(option: dict, height: int, on_click: Callable[[dict], None] | None = None):
+    return MarketFigure.element(option=option, on_click=on_click,
+                                attributes={"style": f"height: {height}px; width: 100%"})
 
 
 def available_lessons() -> list[Lesson]:
@@ -88,7 +105,8 @@ def LeverControls(parameters: solara.Reactive[dict], model: ClassroomMarket):
         if lever.kind == "select":
             solara.Select(lever.label, values=list(lever.choices), value=value, on_value=on_value)
             continue
-        solara.Text(f"{lever.label}: {value:g}", style="font-size: 0.85em")
+        label = f"{lever.label} ({model.step_unit})" if lever.name == "entry_step" else lever.label
+        solara.Text(f"{label}: {value:g}", style="font-size: 0.85em")
         if lever.kind == "int":
             solara.SliderInt("", value=int(value), min=int(lever.low), max=int(high),
                              step=int(lever.step), on_value=on_value)
@@ -109,8 +127,7 @@ def BuyerPicture(model: ClassroomMarket, selected: solara.Reactive[int | None], 
             selected.set(int(point[2]))
 
     with solara.Card("Buyers, by supplier and stage (click one)", margin=0):
-        solara.FigureEcharts(option=views.buyers_option(model, selected.value), on_click=on_click,
-                             attributes={"style": "height: 300px; width: 100%"})
+        Figure(views.buyers_option(model, selected.value), 300, on_click=on_click)
 
 
 @solara.component
@@ -134,7 +151,7 @@ def BuyerHistory(model: ClassroomMarket, selected: solara.Reactive[int | None], 
 
 @solara.component
 def Chart(model: ClassroomMarket, make, step: int, height: int = 260):
-    solara.FigureEcharts(option=make(model), attributes={"style": f"height: {height}px; width: 100%"})
+    Figure(make(model), height)
 
 
 @solara.component
@@ -163,6 +180,54 @@ def StepCount(model: ClassroomMarket, step: int):
 
 
 @solara.component
+def RunControls(model: solara.Reactive[ClassroomMarket], parameters: solara.Reactive[dict],
+                playing: solara.Reactive[bool], speed: solara.Reactive[int], per_redraw: solara.Reactive[int]):
+    """Reset, play/pause and Step, as Mesa's ModelController draws them, with the play state
+    the page's own: picking a lesson pauses the market, and whether the buttons are enabled is
+    read from the market shown (Mesa's controller keeps its own "running" from the market
+    before, so a lesson played to its end left the next one with Play and Step disabled)."""
+    update_counter.get()               # a step redraws the buttons: the last one disables them
+    market = model.value
+    finished = not market.running
+    run = solara.use_ref(0)            # the play loop that is current (an older one stops)
+
+    def advance(times: int) -> None:
+        current = model.value
+        for _ in range(times):
+            if not current.running:
+                break
+            current.step()
+
+    def play() -> None:
+        run.current += 1
+        mine = run.current
+        while playing.value and run.current == mine and model.value.running:
+            time.sleep(speed.value / 1000)
+            if not playing.value or run.current != mine:
+                break
+            advance(per_redraw.value)
+            force_update()
+        if run.current == mine and playing.value:
+            playing.value = False      # played to the lesson's end
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def step() -> None:
+        advance(per_redraw.value)
+        force_update()
+
+    def reset() -> None:
+        playing.value = False
+        model.value = ClassroomMarket(**parameters.value)
+
+    with solara.Row(justify="space-between"):
+        solara.Button(label="Reset", color="primary", on_click=reset)
+        solara.Button(label="❚❚" if playing.value else "▶", color="primary",
+                      on_click=lambda: playing.set(not playing.value), disabled=finished)
+        solara.Button(label="Step", color="primary", on_click=step, disabled=playing.value or finished)
+
+
+@solara.component
 def Page(model: solara.Reactive[ClassroomMarket] | None = None):
     """The whole page. Solara's server renders ``Page()`` once per browser session, so each
     session builds its own market here; ``model`` lets a test (or a notebook) hand one in."""
@@ -173,12 +238,13 @@ def Page(model: solara.Reactive[ClassroomMarket] | None = None):
     parameters = solara.use_reactive(solara.use_memo(
         lambda: {"lesson": market.lesson, "lever_supplier": market.lever_supplier, **market.settings}, []))
     selected = solara.use_reactive(None)
+    playing = solara.use_reactive(False)
     speed = solara.use_reactive(200)          # ms between steps while playing
     per_redraw = solara.use_reactive(1)       # steps per redraw
-    use_threads = solara.use_reactive(False)  # step and draw in turn: no skipped frames
 
     def pick_lesson(title):
         lesson = next(x for x in lessons if x.title == title)
+        playing.set(False)                    # a new lesson waits for the class to read it
         parameters.value = parameters_for(lesson)
         selected.set(None)
         model.value = ClassroomMarket(**parameters.value)
@@ -191,8 +257,7 @@ def Page(model: solara.Reactive[ClassroomMarket] | None = None):
             solara.Select("Lesson", values=[x.title for x in lessons], value=market.lesson.title,
                           on_value=pick_lesson)
         with solara.Card("Run", margin=0):
-            ModelController(model, model_parameters=parameters, play_interval=speed,
-                            render_interval=per_redraw, use_threads=use_threads)
+            RunControls(model, parameters, playing, speed, per_redraw)
             solara.SliderInt("Speed: ms between steps", value=speed, min=10, max=1000, step=10)
             solara.SliderInt("Steps per redraw", value=per_redraw, min=1, max=12)
         with solara.Card("Levers", margin=0):

@@ -23,6 +23,11 @@ SUPPLIER_PALETTE = ("#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c5
                     "#7f7f7f", "#bcbd22", "#17becf")
 #: narrowest supplier block in the buyer picture, in dot columns
 MIN_BLOCK_COLUMNS = 6
+#: a block is also as wide as its label (name over count) needs when the picture is drawn
+#: PICTURE_WIDTH pixels wide (its width on a 1366-pixel screen), at LABEL_CHAR px a character:
+#: narrow neighbours' labels ran into each other ("Newcomer: 28" over "no supplier: 5")
+PICTURE_WIDTH = 500
+LABEL_CHAR = 7.0
 #: a problem this many steps before a buyer leaves counts as the reason it left
 SILENT_WINDOW = 12
 
@@ -99,10 +104,9 @@ def _examples(buyers: np.ndarray) -> str:
 
 def buyer_layout(model: ClassroomMarket) -> dict[str, Any]:
     """Every buyer as a dot in a block of its current supplier (one block per supplier, side
-    by side, a block's width showing its customer count, MIN_BLOCK_COLUMNS at least; buyers
-    without a supplier last),
-    sorted within the block by stage. Returns x, y, stage label, buyer id per dot and the
-    blocks' spans."""
+    by side, a block's width showing its customer count, MIN_BLOCK_COLUMNS at least and room
+    for its label; buyers without a supplier last), sorted within the block by stage. Returns
+    x, y, stage label, buyer id per dot and the blocks' spans."""
     state = model.state
     n = state.n_buyers
     current = state.current
@@ -112,18 +116,21 @@ def buyer_layout(model: ClassroomMarket) -> dict[str, Any]:
     group = np.where(has, current, state.n_suppliers)          # "no supplier" sorts last
     order = np.lexsort((np.arange(n), -stage, group))
     rows = max(4, int(np.ceil(np.sqrt(n / 3))))
+    groups = [(g, order[group[order] == g]) for g in range(state.n_suppliers + 1)]
+    groups = [(g, members) for g, members in groups
+              if len(members) or (g < state.n_suppliers and state.active[g])]
+    names = ["no supplier" if g == state.n_suppliers else model.supplier_names[g] for g, _ in groups]
+    widths = [max(MIN_BLOCK_COLUMNS, int(np.ceil(len(members) / rows))) for _, members in groups]
+    for _ in range(2):   # a wider block makes every column narrower: settle it twice
+        column_px = PICTURE_WIDTH / (sum(widths) + 2 * len(widths))
+        widths = [max(w, int(np.ceil(max(len(name), len(str(len(members)))) * LABEL_CHAR / column_px)) - 1)
+                  for w, name, (_, members) in zip(widths, names, groups)]
     x, y = np.empty(n), np.empty(n)
     blocks, column = [], 0
-    for g in range(state.n_suppliers + 1):
-        members = order[group[order] == g]
-        if len(members) == 0 and (g == state.n_suppliers or not state.active[g]):
-            continue
+    for (_, members), name, width in zip(groups, names, widths):
         k = np.arange(len(members))
         x[members] = column + k // rows
         y[members] = rows - 1 - k % rows
-        # at least a few columns wide, so a small block's name and count stay readable
-        width = max(MIN_BLOCK_COLUMNS, int(np.ceil(len(members) / rows)))
-        name = "no supplier" if g == state.n_suppliers else model.supplier_names[g]
         blocks.append({"name": name, "x0": column, "x1": column + width - 1, "customers": len(members)})
         column += width + 2
     labels = np.array(["no supplier"] + [s.label for s in Stage][1:], dtype=object)
@@ -143,9 +150,10 @@ def buyers_option(model: ClassroomMarket, selected: int | None = None) -> dict[s
         series.append({"name": label, "type": "scatter", "symbolSize": 7, "animation": False,
                        "itemStyle": {"color": STAGE_COLOURS[label]},
                        "data": np.column_stack([x[mine], y[mine], ids[mine]]).astype(int).tolist()})
-    areas = [[{"name": f"{b['name']}: {b['customers']}", "xAxis": b["x0"] - 0.6, "yAxis": -0.8},
+    areas = [[{"name": f"{b['name']}\n{b['customers']}", "xAxis": b["x0"] - 0.6, "yAxis": -0.8},
               {"xAxis": b["x1"] + 0.6, "yAxis": layout["rows"] - 0.2}] for b in layout["blocks"]]
-    series[0]["markArea"] = {"silent": True, "data": areas, "label": {"position": "bottom", "color": "#333"},
+    series[0]["markArea"] = {"silent": True, "data": areas,
+                             "label": {"position": "bottom", "color": "#333", "lineHeight": 15},
                              "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "#555", "borderWidth": 1}}
     if selected is not None and 0 <= selected < len(x):
         series.append({"name": "selected", "type": "scatter", "symbolSize": 14, "animation": False,
@@ -153,7 +161,7 @@ def buyers_option(model: ClassroomMarket, selected: int | None = None) -> dict[s
                        "data": [[int(x[selected]), int(y[selected]), int(selected)]], "silent": True})
     return {"animation": False,
             "legend": {"top": 0, "data": ["no supplier", *(s.label for s in ACTIVE_STAGES)]},
-            "grid": {"left": 10, "right": 10, "top": 30, "bottom": 30},
+            "grid": {"left": 10, "right": 10, "top": 30, "bottom": 36},   # labels: name over count
             "xAxis": {"type": "value", "show": False, "min": -1, "max": layout["width"] + 1},
             "yAxis": {"type": "value", "show": False, "min": -1, "max": layout["rows"]},
             "series": series}
@@ -167,7 +175,9 @@ def _steps(frame) -> list[int]:
 
 def _line(name: str, values, colour: str | None = None, dashed: bool = False, y_axis: int = 0,
           area: bool = False, stack: str | None = None) -> dict[str, Any]:
-    data = [None if v != v else round(float(v), 4) for v in values]  # NaN: a gap, not a zero
+    # NaN: a gap, not a zero; ECharts' "-" (a missing value) rather than null, which a tooltip
+    # template prints as nothing ("Newcomer: trust , commitment" before it enters)
+    data = ["-" if v != v else round(float(v), 4) for v in values]
     out: dict[str, Any] = {"name": name, "type": "line", "showSymbol": False, "data": data,
                            "yAxisIndex": y_axis, "animation": False}
     if colour:
@@ -180,16 +190,61 @@ def _line(name: str, values, colour: str | None = None, dashed: bool = False, y_
     return out
 
 
+#: The charts' legends wrap onto as many lines as they need below the plot (a scrolling legend
+#: clipped names at the chart's edge: "long-ter", "Hunter co"). ECharts wraps a plain legend
+#: but makes no room for the lines it adds, so the plot's bottom margin is set here, for each
+#: chart width (ECharts media queries), from an estimate of each entry's width that errs wide.
+LEGEND_FONT = 11             # px
+LEGEND_ICON = 18             # the line sample (itemWidth), px; ECharts puts its text 5 px after it
+LEGEND_GAP = 8               # between entries and between lines, px
+LEGEND_LINE = 14 + LEGEND_GAP  # a line of entries (itemHeight 14) and the gap to the next
+CHAR_WIDTH = 6.4             # px per character at LEGEND_FONT: above sans-serif's average
+AXIS_BELOW = 46              # the x axis's labels and name under the plot, px
+
+
+def legend_lines(names: list[str], width: float) -> int:
+    """How many lines ECharts needs for a horizontal legend of ``names`` in a chart ``width``
+    pixels wide (its 5 px padding each side), filling each line before starting the next."""
+    room, lines, used = width - 10, 1, 0.0
+    for name in names:
+        entry = LEGEND_ICON + 5 + len(name) * CHAR_WIDTH
+        if used and used + entry > room:
+            lines, used = lines + 1, 0.0
+        used += entry + LEGEND_GAP
+    return lines
+
+
+def legend_room(names: list[str], narrowest: int = 160, widest: int = 1600, every: int = 20) -> tuple[int, list]:
+    """The plot's bottom margin at the narrowest chart, and media queries that shrink it at the
+    widths where the legend needs a line fewer."""
+    lines = legend_lines(names, narrowest)
+    bottom, media = AXIS_BELOW + lines * LEGEND_LINE, []
+    for width in range(narrowest + every, widest + 1, every):
+        fewer = legend_lines(names, width)
+        if fewer < lines:
+            lines = fewer
+            media.append({"query": {"minWidth": width},
+                          "option": {"grid": {"bottom": AXIS_BELOW + lines * LEGEND_LINE}}})
+    return bottom, media
+
+
 def _chart(title: str, steps: list[int], series: list[dict], y_name: str = "", y2_name: str | None = None,
-           unit: str = "step") -> dict[str, Any]:
+           unit: str = "step", legend: list[str] | None = None) -> dict[str, Any]:
+    """A line chart over the steps; ``legend``: its entries (default: every series' name)."""
     y_axes = [{"type": "value", "name": y_name}]
     if y2_name is not None:
         y_axes.append({"type": "value", "name": y2_name, "min": 0, "max": 1})
+    entries = legend if legend is not None else list(dict.fromkeys(s["name"] for s in series))
+    bottom, media = legend_room(entries)
     return {"animation": False, "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
-            "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0, "type": "scroll"},
-            "grid": {"left": 55, "right": 45 if y2_name else 15, "top": 35, "bottom": 70},
+            # confined: a tooltip overflowing the chart was cut off by the page's columns
+            "tooltip": {"trigger": "axis", "confine": True},
+            "legend": {"bottom": 0, "type": "plain", "data": entries, "itemWidth": LEGEND_ICON,
+                       "itemGap": LEGEND_GAP, "textStyle": {"fontSize": LEGEND_FONT}},
+            # top: room for the title and, under it, the y axis's name (they overlapped at 35)
+            "grid": {"left": 55, "right": 45 if y2_name else 15, "top": 50, "bottom": bottom},
             "xAxis": {"type": "category", "data": steps, "name": unit, "nameLocation": "middle", "nameGap": 22},
-            "yAxis": y_axes, "series": series}
+            "yAxis": y_axes, "series": series, "media": media}
 
 
 def stage_mix_option(model: ClassroomMarket) -> dict[str, Any]:
@@ -204,15 +259,24 @@ def stage_mix_option(model: ClassroomMarket) -> dict[str, Any]:
 
 
 def trust_option(model: ClassroomMarket) -> dict[str, Any]:
-    """Mean trust (solid) and commitment (dashed) of each followed supplier's customers."""
+    """Mean trust (solid) and commitment (dashed) of each followed supplier's customers. One
+    legend entry per supplier (its two lines share the name and the colour; the subtitle says
+    which line is which), and a tooltip that names both."""
     frame = model.datacollector.get_model_vars_dataframe()
-    series = []
-    for name in model.followed:
+    series, lines = [], []
+    for k, name in enumerate(model.followed):
         colour = supplier_colour(model, name)
-        series.append(_line(f"{name} trust", frame[f"mean_trust: {name}"], colour))
-        series.append(_line(f"{name} commitment", frame[f"mean_commitment: {name}"], colour, dashed=True))
+        series.append(_line(name, frame[f"mean_trust: {name}"], colour))
+        series.append(_line(name, frame[f"mean_commitment: {name}"], colour, dashed=True))
+        lines.append(f"{name}: trust {{c{2 * k}}}, commitment {{c{2 * k + 1}}}")
     option = _chart("Trust and commitment by supplier", _steps(frame), series, "", unit=model.step_unit)
+    option["title"].update(subtext="solid: trust · dashed: commitment", itemGap=6,
+                           subtextStyle={"fontSize": LEGEND_FONT})
+    option["grid"]["top"] = 66                                  # under the title's second line
     option["yAxis"][0].update(min=0, max=1)
+    # a series' place in {cN} would shift if one were hidden: the legend here is a key only
+    option["legend"]["selectedMode"] = False
+    option["tooltip"]["formatter"] = "<br/>".join([f"{model.step_unit} {{b0}}", *lines])
     return option
 
 
