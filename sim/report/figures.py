@@ -71,6 +71,17 @@ def _title(fig: Figure, title: str, note: str | None = None) -> None:
                  color="#52606d", ha="left", va="bottom", linespacing=1.4)
 
 
+def _nothing_to_show(title: str, why: str) -> Figure:
+    """A figure whose results hold nothing to draw: its title and, in its place, why and what
+    to do about it."""
+    fig = _figure(11, 3)
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, why, ha="center", va="center", fontsize=13, color="#52606d", transform=ax.transAxes)
+    _title(fig, title)
+    return fig
+
+
 def _runs_note(data: ReportData, interval: str | None = "shaded band") -> str:
     """The small print under a figure: how many runs, what the interval marks, whose data."""
     n = data.max_replicates()
@@ -249,14 +260,9 @@ def fig_segment_retention(data: ReportData) -> Figure:
     group with its 95% band, and the scheduled events marked."""
     band = data.segment_retention_band(segment_window(data))
     if band.empty:
-        fig = _figure(11, 3)
-        ax = fig.subplots()
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, "These results hold no series by customer segment: they were written by an\n"
-                "earlier relsim. Run the same command again with --overwrite to record them.",
-                ha="center", va="center", fontsize=13, color="#52606d", transform=ax.transAxes)
-        _title(fig, "Retention by customer segment")
-        return fig
+        return _nothing_to_show("Retention by customer segment",
+                                "These results hold no series by customer segment: they were written by an\n"
+                                "earlier relsim. Run the same command again with --overwrite to record them.")
     segments = list(dict.fromkeys(band["segment"]))
     fig = _figure(max(4.6 * min(len(segments), 3) + 1.2, 11.0), 3.9 * math.ceil(len(segments) / 3) + 1.2)
     axes = _panel_grid(fig, len(segments))
@@ -338,14 +344,9 @@ def fig_stage_flow(data: ReportData) -> Figure:
     """Stage-transition matrix per group (mean relationships per run moving from each stage
     to each other) and, below, why relationships ended."""
     if data.transitions.empty:
-        fig = _figure(11, 3)
-        ax = fig.subplots()
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, "No stage transitions were recorded: the scenario ran with\n"
-                "market.record_events = false. Run it again with the event log on to see them.",
-                ha="center", va="center", fontsize=13, color="#52606d", transform=ax.transAxes)
-        _title(fig, "How relationships move between stages, and why they end")
-        return fig
+        return _nothing_to_show("How relationships move between stages, and why they end",
+                                "No stage transitions were recorded: the scenario ran with\n"
+                                "market.record_events = false. Run it again with the event log on to see them.")
     n = len(data.groups)
     cols = min(n, 3)
     heat_rows = math.ceil(n / cols)
