@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine import RESULTS, SUPPLIERS, machine, scenario_for  # noqa: E402
+from results_file import write_section  # noqa: E402  (benchmarks/: the one writer of RESULTS.md)
 
 BEGIN = "<!-- bench_recorder.py: begin -->"
 END = "<!-- bench_recorder.py: end -->"
@@ -101,15 +102,6 @@ Machine: {info['cpu']}, {info['cores']} cores available, RAM {info['ram_gib']:.1
 {END}"""
 
 
-def write(text: str, path: Path) -> None:
-    old = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + text + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(new)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buyers", type=int, default=100_000)
@@ -127,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     text = section(summarise(runs), args.buyers, args.steps, machine())
     print(text)
     if not args.no_write:
-        write(text, RESULTS)
+        write_section(text, BEGIN, END, RESULTS)
     return 0
 
 
