@@ -85,7 +85,7 @@ def relsim_in_process(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def tree(folder: Path, *, lock: bool = True) -> dict[str, bytes]:
-    """Every file below ``folder`` and its content (without the lock file, which names its
+    """Every file below ``folder`` and its content (without the lock files, which name their
     latest holder, when ``lock`` is false)."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and (lock or p.name != ".relsim.lock")}
+            if p.is_file() and (lock or p.name not in (".relsim.lock", ".relsim-outputs.lock"))}

@@ -23,6 +23,10 @@ from typing import Any
 from sim.config.schema import ScenarioError
 
 LOCK_NAME = ".relsim.lock"
+#: the lock of the later writers (report, analysis) that add their files to a results folder,
+#: apart from the folder's writer's: a report or an analysis of a sweep still running is
+#: allowed, two of them at once or one during an ``--overwrite`` are not
+OUTPUTS_LOCK_NAME = ".relsim-outputs.lock"
 
 
 class FolderBusy(ScenarioError):
@@ -77,14 +81,15 @@ class FolderLock:
 
     Raises :class:`FolderBusy` at once (no waiting) when another live process holds it."""
 
-    def __init__(self, folder: str | Path, command: str = "relsim"):
+    def __init__(self, folder: str | Path, command: str = "relsim", name: str = LOCK_NAME):
         self.folder = Path(folder)
         self.command = command
+        self.name = name  # the lock file, in the folder
         self._fd: int | None = None
 
     def acquire(self) -> FolderLock:
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / LOCK_NAME
+        path = self.folder / self.name
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             # a reader's probe (held_by_another) holds the lock for a moment: try a few times
@@ -111,7 +116,7 @@ class FolderLock:
         if self._fd is not None:
             return False
         try:
-            fd = os.open(self.folder / LOCK_NAME, os.O_RDONLY)
+            fd = os.open(self.folder / self.name, os.O_RDONLY)
         except OSError:
             return False
         try:
@@ -130,7 +135,7 @@ class FolderLock:
         """What the holder wrote into the lock file ("relsim sweep, pid 4242, since 20:31:02"):
         "" when there is none (never creates the folder or the file)."""
         try:
-            return (self.folder / LOCK_NAME).read_text("utf-8", "replace").strip()
+            return (self.folder / self.name).read_text("utf-8", "replace").strip()
         except OSError:
             return ""
 

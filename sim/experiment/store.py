@@ -32,7 +32,11 @@ The rules every writer keeps:
   on disk; the files of a partial replicate (a writer killed between two tables) are removed.
   A manifest whose status is still "running" was left by a killed writer: it is interrupted.
 - **One writer.** :meth:`ResultsStore.open_for_writing` takes an exclusive lock the kernel drops when the
-  holder dies; a second writer is refused with a message naming the holder.
+  holder dies; a second writer is refused with a message naming the holder. The later writers
+  (report, analysis) hold a lock of their own while they add their files
+  (:meth:`ResultsStore.writing_outputs`), as does ``--overwrite`` while it clears the folder:
+  a report of a sweep still running is allowed, but none is written into a folder being
+  cleared, and two of them never lose each other's ledger lines.
 - **Only our own files.** :meth:`ResultsStore.unrecognised` lists what this program did not
   write; ``--overwrite`` refuses a folder holding anything of that kind and otherwise removes
   exactly the files listed above (:meth:`ResultsStore.remove_own_files`), nothing else; files
@@ -44,13 +48,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.config import ScenarioError
-from sim.experiment.files import LOCK_NAME, FolderLock, atomic_write_bytes, atomic_write_json, atomic_write_parquet
+from sim.experiment.files import (
+    LOCK_NAME,
+    OUTPUTS_LOCK_NAME,
+    FolderLock,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_parquet,
+)
 
 #: The tables every finished replicate has.
 CORE_TABLES = ("market", "suppliers", "events", "relationships")
@@ -62,7 +75,7 @@ TABLES = (*LATER_TABLES, *CORE_TABLES)
 
 #: files this program writes at the top of a run or compare folder
 OWN_FILES = {"manifest.json", "summary.csv", "differences.csv", "metrics.parquet", "report.html",
-             LOCK_NAME}
+             LOCK_NAME, OUTPUTS_LOCK_NAME}
 #: where the report and other later writers record the files they wrote (figures/NAME.png)
 LEDGER = ".relsim-files.json"
 MANIFEST = "manifest.json"
@@ -97,7 +110,7 @@ class ResultsStore:
     #: the manifest's ``kind`` values this class reads (a run's manifest has none: "run")
     kinds: tuple[str, ...] = ()
     #: fixed paths this kind of folder's writers use (relative; ``analysis/index.html``)
-    own_paths: frozenset[str] = frozenset({MANIFEST, LOCK_NAME})
+    own_paths: frozenset[str] = frozenset({MANIFEST, LOCK_NAME, OUTPUTS_LOCK_NAME})
     datasets: tuple[str, ...] = ()
     data_file: re.Pattern = re.compile(r"(?!)")
     #: what a folder of this kind is called in "holds no ..." messages
@@ -106,6 +119,7 @@ class ResultsStore:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._writing: FolderLock | None = None  # the lock this store took (open_for_writing)
+        self._writing_outputs: FolderLock | None = None  # the later writers' lock (writing_outputs)
 
     # ------------------------------------------------------------------ manifest
     def manifest_path(self) -> Path:
@@ -188,9 +202,36 @@ class ResultsStore:
             return set()
         return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
+    @contextmanager
+    def writing_outputs(self, command: str) -> Iterator[None]:
+        """``with store.writing_outputs("relsim report"):`` — hold the lock of the later writers
+        while one adds its files with :meth:`write_output` and :meth:`remove_output`: two
+        reports or analyses never lose each other's ledger lines, and none writes into a folder
+        an ``--overwrite`` is clearing (which holds this lock too). The folder's own writer
+        may be running: a report or an analysis of the results so far is allowed. Refused at
+        once (:class:`~sim.experiment.files.FolderBusy`, naming the holder) while another
+        process holds it; a no-op when this store holds it already."""
+        if self._writing_outputs is not None and self._writing_outputs.held():
+            yield
+            return
+        lock = FolderLock(self.path, command, OUTPUTS_LOCK_NAME).acquire()
+        self._writing_outputs = lock
+        try:
+            yield
+        finally:
+            lock.release()
+            self._writing_outputs = None
+
+    def _require_lock(self, what: str) -> None:
+        if self._writing_outputs is None or not self._writing_outputs.held():
+            raise RuntimeError(f"{what} {self.path}: take the later writers' lock first "
+                               f"(ResultsStore.writing_outputs)")
+
     def write_output(self, relative: str, content: bytes) -> Path:
         """Write ``relative`` (e.g. ``figures/market_share.png``) whole or not at all, and record
-        it as ours so that ``--overwrite`` may remove it later."""
+        it as ours so that ``--overwrite`` may remove it later. Under the folder's lock
+        (:meth:`writing_outputs`): the ledger is read, extended and written back."""
+        self._require_lock(f"writing {relative} into")
         target = self.path / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         names = self.ledger()
@@ -201,7 +242,9 @@ class ResultsStore:
 
     def remove_output(self, relative: str) -> None:
         """Remove an output of ours that no longer holds (an earlier analysis's Sobol table),
-        and its line in the ledger. Only ever a path of ours: the ledger's or a fixed name."""
+        and its line in the ledger. Only ever a path of ours: the ledger's or a fixed name.
+        Under the folder's lock, as :meth:`write_output`."""
+        self._require_lock(f"removing {relative} from")
         names = self.ledger()
         if relative not in names and relative not in self.own_paths:
             raise ValueError(f"{relative}: not a file relsim wrote")
@@ -261,13 +304,17 @@ class ResultsStore:
         """Remove everything this program wrote here (never anything else; see
         :meth:`unrecognised`), keeping the lock file of the writer that calls this."""
         self.refuse_unrecognised("--overwrite")
+        with self.writing_outputs("relsim --overwrite"):  # no report or analysis writes meanwhile
+            self._remove_own_files()
+
+    def _remove_own_files(self) -> None:
         for table in self.datasets:
             folder = self.path / f"{table}.parquet"
             if folder.is_dir():
                 for p in folder.iterdir():
                     p.unlink()
                 folder.rmdir()
-        for relative in (self.own_paths - {LOCK_NAME}) | self.ledger():
+        for relative in (self.own_paths - {LOCK_NAME, OUTPUTS_LOCK_NAME}) | self.ledger():
             target = self.path / relative
             target.unlink(missing_ok=True)
             for parent in target.parents:  # figures/, analysis/figures/, analysis/ once empty
@@ -405,7 +452,8 @@ class ResultsFolder(ResultsStore):
         if alternatives.is_dir():
             for alt in alternatives.iterdir():
                 ResultsFolder(alt).remove_own_files()
-                (alt / LOCK_NAME).unlink(missing_ok=True)
+                for lock in (LOCK_NAME, OUTPUTS_LOCK_NAME):
+                    (alt / lock).unlink(missing_ok=True)
                 alt.rmdir()
             alternatives.rmdir()
 

@@ -41,7 +41,13 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sim.config.schema import ScenarioError
-from sim.experiment.files import FolderLock, atomic_write_json, atomic_write_parquet, atomic_write_text
+from sim.experiment.files import (
+    OUTPUTS_LOCK_NAME,
+    FolderLock,
+    atomic_write_json,
+    atomic_write_parquet,
+    atomic_write_text,
+)
 from sim.experiment.store import LOCK_NAME, MANIFEST, ResultsStore, damaged_file, what_differs
 
 RUNS = "runs"
@@ -64,7 +70,8 @@ class SweepStore(ResultsStore):
     """Reads and writes one sweep's folder; one writer at a time (the store's lock)."""
 
     kinds = ("sweep",)
-    own_paths = frozenset({MANIFEST, LOCK_NAME, LEGACY_MANIFEST, "points.parquet", "sweep.toml"}) | ANALYSIS_FILES
+    own_paths = frozenset({MANIFEST, LOCK_NAME, OUTPUTS_LOCK_NAME, LEGACY_MANIFEST, "points.parquet",
+                           "sweep.toml"}) | ANALYSIS_FILES
     datasets = (RUNS, *SERIES_TABLES)
     data_file = PART_FILE
     noun = "sweep"

@@ -457,23 +457,26 @@ def write_analysis(folder: str | Path, outcome: str | None = None, alternative: 
 
     a = load_analysis(folder, outcome, alternative, above, relative)
     store = SweepStore(a.path)
-    images = {}
     with matplotlib.rc_context(STYLE):
-        for name, _, _, draw in figures(a):
-            images[name] = _png(draw(a))
-            store.write_output(f"{ANALYSIS}/figures/{name}.png", images[name])
-    for name in set(ANALYSIS_FIGURES) - set(images):  # an earlier analysis's, which no longer holds
-        store.remove_output(f"{ANALYSIS}/figures/{name}.png")
+        images = {name: _png(draw(a)) for name, _, _, draw in figures(a)}
     tables = {"effects": pd.concat(a.effects.values(), ignore_index=True).assign(
         level=lambda f: f["level"].map(_level_text)), "points": a.per_point, "sobol": a.sobol,
         "morris": a.morris, "prim_box": a.box.limits if a.box is not None else None}
-    for name in ANALYSIS_TABLES:
-        frame = tables[name]
-        if frame is not None:
-            store.write_output(f"{ANALYSIS}/{name}.csv", frame.to_csv(index=False).encode("utf-8"))
-        else:
-            store.remove_output(f"{ANALYSIS}/{name}.csv")
-    page = store.write_output(f"{ANALYSIS}/index.html", render_page(a, images).encode("utf-8"))
+    page_html = render_page(a, images).encode("utf-8")
+    # drawn first, written under the folder's lock: never while a sweep extends the store or
+    # an --overwrite clears it, and two analyses never lose each other's ledger lines
+    with store.writing_outputs("relsim analyze"):
+        for name, png in images.items():
+            store.write_output(f"{ANALYSIS}/figures/{name}.png", png)
+        for name in set(ANALYSIS_FIGURES) - set(images):  # an earlier analysis's, which no longer holds
+            store.remove_output(f"{ANALYSIS}/figures/{name}.png")
+        for name in ANALYSIS_TABLES:
+            frame = tables[name]
+            if frame is not None:
+                store.write_output(f"{ANALYSIS}/{name}.csv", frame.to_csv(index=False).encode("utf-8"))
+            else:
+                store.remove_output(f"{ANALYSIS}/{name}.csv")
+        page = store.write_output(f"{ANALYSIS}/index.html", page_html)
     return page, a
 
 

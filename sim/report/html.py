@@ -559,8 +559,11 @@ def write_report(results_dir: str | Path, objective: str | None = None) -> Path:
         answer.objective_of(data, objective)  # a bad name fails before anything is drawn
     # written through the store, which records them as ours (--overwrite may remove them)
     folder = ResultsFolder(data.folder)
-    images = {}
-    for spec in figures_for(data):
-        images[spec.name] = _png(spec.draw(data))
-        folder.write_output(f"figures/{spec.name}.png", images[spec.name])
-    return folder.write_output("report.html", render_html(data, images, objective).encode("utf-8"))
+    images = {spec.name: _png(spec.draw(data)) for spec in figures_for(data)}
+    page = render_html(data, images, objective).encode("utf-8")
+    # drawn first, written under the folder's lock: never into a folder another command is
+    # writing or clearing
+    with folder.writing_outputs("relsim report"):
+        for name, png in images.items():
+            folder.write_output(f"figures/{name}.png", png)
+        return folder.write_output("report.html", page)

@@ -64,8 +64,10 @@ def test_overwrite_of_a_sweep_removes_only_its_own_files_analysis_included(tmp_p
     assert code == 0, err
     assert not (out / "analysis").exists() and not (out / "market.parquet").exists()
     assert not (out / LEDGER).exists()
+    # the two lock files stay (removing a lock file another process may be opening would let
+    # two writers in at once)
     assert {p.name for p in out.iterdir()} == {"manifest.json", "points.parquet", "sweep.toml", "runs.parquet",
-                                               ".relsim.lock"}
+                                               ".relsim.lock", ".relsim-outputs.lock"}
     store = SweepStore(out)
     assert len(store.runs()) == 6 and store.read_manifest()["root_seed"] == 12
     assert (tmp_path / "results" / "beside.txt").read_text() == "next to the store, not in it"

@@ -176,3 +176,40 @@ def test_the_analysis_says_which_finished_runs_it_leaves_out_and_that_a_sweep_is
     assert left_out and left_out[0].startswith(f"{points * 2} finished run(s)")  # one replicate, 2 alternatives
     assert "--replicates N" in left_out[0]
     assert any(n.startswith("The sweep is unfinished:") and "It was interrupted" in n for n in a.notes)
+
+
+def test_an_analysis_refuses_a_store_another_report_or_analysis_is_writing_and_writes_nothing(compare_store, capsys):
+    from sim.experiment.files import OUTPUTS_LOCK_NAME, FolderLock
+
+    before = {p: p.stat().st_mtime_ns for p in compare_store.rglob("*") if p.is_file()}
+    with FolderLock(compare_store, "relsim analyze", OUTPUTS_LOCK_NAME):
+        code = main(["analyze", str(compare_store)])
+        after = {p: p.stat().st_mtime_ns for p in compare_store.rglob("*") if p.is_file()}
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "another relsim command is writing here (relsim analyze, pid" in err and "Traceback" not in err
+    lock = compare_store / OUTPUTS_LOCK_NAME
+    assert {p: t for p, t in after.items() if p != lock} == {p: t for p, t in before.items() if p != lock}
+    assert main(["analyze", str(compare_store)]) == 0  # once the other one is done
+
+
+def test_a_sweep_still_running_may_be_analysed_meanwhile(compare_store, capsys):
+    from sim.experiment.files import FolderLock
+
+    with FolderLock(compare_store, "relsim sweep --extend"):
+        assert main(["analyze", str(compare_store)]) == 0
+    assert (compare_store / "analysis" / "index.html").exists()
+
+
+def test_an_overwrite_waits_for_no_analysis_and_removes_nothing_while_one_writes(tmp_path, capsys):
+    from sim.experiment.files import OUTPUTS_LOCK_NAME, FolderLock
+
+    spec = write_sweep(tmp_path, GRID)
+    sweep(spec, tmp_path / "out", workers=1)
+    write_analysis(tmp_path / "out")
+    files = sorted(p for p in (tmp_path / "out").rglob("*") if p.is_file())
+    with FolderLock(tmp_path / "out", "relsim analyze", OUTPUTS_LOCK_NAME):
+        code = main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--overwrite", "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "relsim analyze" in err and "Traceback" not in err
+    assert sorted(p for p in (tmp_path / "out").rglob("*") if p.is_file()) == files

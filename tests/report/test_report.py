@@ -707,3 +707,36 @@ def test_the_results_show_customers_who_left_apart_from_those_dropped_with_both_
     per_run = drops.groupby("replicate").size().reindex(compare_data.replicate_ids["relationship"], fill_value=0)
     want = html_module.cell(*mean_interval(per_run.to_numpy()), "count")
     assert per_run.sum() > 0 and (want["value"], want["ci"]) in cells
+
+
+def test_a_report_refuses_a_folder_another_report_or_an_overwrite_is_writing(run_folder, tmp_path, capsys):
+    from sim.experiment.files import OUTPUTS_LOCK_NAME, FolderBusy, FolderLock
+
+    busy = tmp_path / "busy"
+    shutil.copytree(run_folder, busy, ignore=shutil.ignore_patterns("figures", "report.html"))
+    with FolderLock(busy, "relsim --overwrite", OUTPUTS_LOCK_NAME):
+        with pytest.raises(FolderBusy, match=r"another relsim command is writing here \(relsim --overwrite"):
+            report.write_report(busy)
+        assert main(["report", str(busy)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (busy / "report.html").exists() and not (busy / "figures").exists()
+    assert report.write_report(busy).exists()  # free again
+
+
+def test_a_store_writes_or_removes_a_later_output_only_under_its_lock(run_folder, tmp_path):
+    from sim.experiment.store import ResultsFolder
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_folder, copy)
+    folder = ResultsFolder(copy)
+    with pytest.raises(RuntimeError, match="take the later writers' lock first"):
+        folder.write_output("figures/extra.png", b"png")
+    with pytest.raises(RuntimeError, match="take the later writers' lock first"):
+        folder.remove_output("report.html")
+    assert not (copy / "figures" / "extra.png").exists()
+    with folder.writing_outputs("relsim report"):
+        with folder.writing_outputs("relsim report"):  # the holder may nest
+            folder.write_output("figures/extra.png", b"png")
+        assert (copy / "figures" / "extra.png").read_bytes() == b"png"
+        folder.remove_output("figures/extra.png")
+    assert not (copy / "figures" / "extra.png").exists()
