@@ -271,7 +271,7 @@ def test_a_lesson_played_to_its_end_leaves_the_next_lesson_playable():
 
 def test_picking_a_lesson_while_playing_pauses_it():
     rc, model = render_page()
-    rc.find(v.Slider, label="Speed: ms between steps").widget.v_model = 1000   # no step before the pick
+    rc.find(v.Slider).widgets[0].v_model = 1000                  # speed: no step before the pick
     rc.find(v.Btn, children=["▶"]).widget.click()
     assert rc.find(v.Btn, children=["❚❚"]).widget
     rc.find(v.Select, label="Lesson").widget.v_model = "Loyalty emerging in a fish market"
@@ -333,3 +333,16 @@ def test_the_scenario_given_to_relsim_app_comes_first(monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, str(LESSONS_DIR / "5-loyalty-in-a-fish-market.toml"))
     lessons = available_lessons()
     assert lessons[0].key == "5-loyalty-in-a-fish-market" and len(lessons) == 5  # not twice
+
+
+def test_the_run_speed_sliders_show_their_values_without_being_dragged():
+    rc, model = render_page()
+
+    def texts() -> list[str]:
+        return [w.children[0] for w in rc.find(v.Html, tag="span").widgets
+                if w.children and isinstance(w.children[0], str)]
+
+    assert "Speed: 200 ms between steps" in texts() and "Steps per redraw: 1" in texts()
+    speed, per_redraw = rc.find(v.Slider).widgets[:2]
+    speed.v_model, per_redraw.v_model = 500, 4
+    assert "Speed: 500 ms between steps" in texts() and "Steps per redraw: 4" in texts()

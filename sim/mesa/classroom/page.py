@@ -258,8 +258,12 @@ def Page(model: solara.Reactive[ClassroomMarket] | None = None):
                           on_value=pick_lesson)
         with solara.Card("Run", margin=0):
             RunControls(model, parameters, playing, speed, per_redraw)
-            solara.SliderInt("Speed: ms between steps", value=speed, min=10, max=1000, step=10)
-            solara.SliderInt("Steps per redraw", value=per_redraw, min=1, max=12)
+            # the value written above each slider, as the levers' are: a slider's own thumb
+            # label shows it only while it is dragged
+            solara.Text(f"Speed: {speed.value} ms between steps", style="font-size: 0.85em")
+            solara.SliderInt("", value=speed, min=10, max=1000, step=10)
+            solara.Text(f"Steps per redraw: {per_redraw.value}", style="font-size: 0.85em")
+            solara.SliderInt("", value=per_redraw, min=1, max=12)
         with solara.Card("Levers", margin=0):
             LeverControls(parameters, market)
     LiveView(market, selected)
