@@ -74,7 +74,9 @@ LATER_TABLES = ("segments",)
 TABLES = (*LATER_TABLES, *CORE_TABLES)
 
 #: files this program writes at the top of a run or compare folder
-OWN_FILES = {"manifest.json", "summary.csv", "differences.csv", "metrics.parquet", "report.html",
+#: (the report's page and figures are ours by the ledger, not by their names: a report.html of
+#: the user's in a results folder is neither replaced nor removed)
+OWN_FILES = {"manifest.json", "summary.csv", "differences.csv", "metrics.parquet",
              LOCK_NAME, OUTPUTS_LOCK_NAME}
 #: where the report and other later writers record the files they wrote (figures/NAME.png)
 LEDGER = ".relsim-files.json"
@@ -227,11 +229,25 @@ class ResultsStore:
             raise RuntimeError(f"{what} {self.path}: take the later writers' lock first "
                                f"(ResultsStore.writing_outputs)")
 
+    def refuse_foreign_outputs(self, relatives: list[str]) -> None:
+        """Refuse (before anything is written) when a file that this program did not write
+        sits where one of ``relatives`` would go: a later writer replaces only its own files
+        (the ledger's, or a fixed name of the kind's), never a file of the user's that happens
+        to have the same name."""
+        ours = self.ledger() | self.own_paths
+        foreign = [r for r in relatives if r not in ours and (self.path / r).exists()]
+        if foreign:
+            raise ScenarioError(f"{self.path}: holds files relsim did not write where it would write its own "
+                                f"({_show_list(foreign)}); relsim never replaces a file it did not write, "
+                                f"so move them away (or rename them) and run the command again")
+
     def write_output(self, relative: str, content: bytes) -> Path:
         """Write ``relative`` (e.g. ``figures/market_share.png``) whole or not at all, and record
         it as ours so that ``--overwrite`` may remove it later. Under the folder's lock
-        (:meth:`writing_outputs`): the ledger is read, extended and written back."""
+        (:meth:`writing_outputs`): the ledger is read, extended and written back. A file of
+        the user's in its place is refused (:meth:`refuse_foreign_outputs`)."""
         self._require_lock(f"writing {relative} into")
+        self.refuse_foreign_outputs([relative])
         target = self.path / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         names = self.ledger()
@@ -242,12 +258,12 @@ class ResultsStore:
 
     def remove_output(self, relative: str) -> None:
         """Remove an output of ours that no longer holds (an earlier analysis's Sobol table),
-        and its line in the ledger. Only ever a path of ours: the ledger's or a fixed name.
-        Under the folder's lock, as :meth:`write_output`."""
+        and its line in the ledger. Only ever a path of ours, the ledger's or a fixed name: a
+        file of the user's with that name stays. Under the folder's lock, as :meth:`write_output`."""
         self._require_lock(f"removing {relative} from")
         names = self.ledger()
         if relative not in names and relative not in self.own_paths:
-            raise ValueError(f"{relative}: not a file relsim wrote")
+            return
         (self.path / relative).unlink(missing_ok=True)
         if relative in names:
             atomic_write_json(self.path / LEDGER, sorted(names - {relative}))

@@ -564,6 +564,7 @@ def write_report(results_dir: str | Path, objective: str | None = None) -> Path:
     # drawn first, written under the folder's lock: never into a folder another command is
     # writing or clearing
     with folder.writing_outputs("relsim report"):
+        folder.refuse_foreign_outputs([*(f"figures/{name}.png" for name in images), "report.html"])
         for name, png in images.items():
             folder.write_output(f"figures/{name}.png", png)
         return folder.write_output("report.html", page)

@@ -740,3 +740,21 @@ def test_a_store_writes_or_removes_a_later_output_only_under_its_lock(run_folder
         assert (copy / "figures" / "extra.png").read_bytes() == b"png"
         folder.remove_output("figures/extra.png")
     assert not (copy / "figures" / "extra.png").exists()
+
+
+def test_a_report_never_replaces_a_file_of_the_users_with_one_of_its_names(run_folder, tmp_path, capsys):
+    mine = tmp_path / "mine"
+    shutil.copytree(run_folder, mine, ignore=shutil.ignore_patterns("figures", "report.html", ".relsim-files.json"))
+    (mine / "figures").mkdir()
+    (mine / "figures" / "market_share.png").write_bytes(b"my own chart")
+    (mine / "report.html").write_text("my own notes")
+    assert main(["report", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert "relsim did not write" in err and "figures/market_share.png" in err and "report.html" in err
+    assert (mine / "figures" / "market_share.png").read_bytes() == b"my own chart"
+    assert (mine / "report.html").read_text() == "my own notes"
+    assert sorted(p.name for p in (mine / "figures").iterdir()) == ["market_share.png"]  # nothing else drawn in
+    # and --overwrite, which removes only relsim's files, refuses the folder rather than take them
+    assert main(["run", str(SCENARIO), "--out", str(mine), "--overwrite", "--replicates", "1",
+                 *[f"--set={k}={v}" for k, v in SMALL.items()]]) == 2
+    assert (mine / "report.html").read_text() == "my own notes"
