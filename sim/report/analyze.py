@@ -466,9 +466,9 @@ def write_analysis(folder: str | Path, outcome: str | None = None, alternative: 
     # drawn first, written under the folder's lock: never while a sweep extends the store or
     # an --overwrite clears it, and two analyses never lose each other's ledger lines
     with store.writing_outputs("relsim analyze"):
+        written = [name for name in ANALYSIS_TABLES if tables[name] is not None]
         store.refuse_foreign_outputs([*(f"{ANALYSIS}/figures/{name}.png" for name in images),
-                                      *(f"{ANALYSIS}/{name}.csv" for name in ANALYSIS_TABLES if tables[name] is not None),
-                                      f"{ANALYSIS}/index.html"])
+                                      *(f"{ANALYSIS}/{name}.csv" for name in written), f"{ANALYSIS}/index.html"])
         for name, png in images.items():
             store.write_output(f"{ANALYSIS}/figures/{name}.png", png)
         for name in set(ANALYSIS_FIGURES) - set(images):  # an earlier analysis's, which no longer holds
