@@ -212,54 +212,67 @@ RELATIVE_LIMIT = 3.0
 
 
 def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, half: float,
-            n: int, unit: str = DEFAULT_UNIT) -> tuple[str, bool, float, float]:
+            n: int, unit: str = DEFAULT_UNIT,
+            relative_bounds: tuple[float, float] | None = None) -> tuple[str, bool, float, tuple[float, float]]:
     """A plain sentence on the difference, whether it is clear (the 95% interval excludes
-    zero), and the relative difference and its half-width (NaN where not meaningful).
+    zero), the relative difference (NaN where not meaningful) and its 95% interval
+    ``relative_bounds`` as handed in (:func:`sim.stats.intervals.relative_difference_interval`,
+    which counts the baseline's own uncertainty; (NaN, NaN) when it is not known).
 
     The sentence never contradicts the badge: a difference that is exactly nothing in every
-    replicate is neither "clear" nor "could be chance" but "the same"."""
+    replicate is neither "clear" nor "could be chance" but "the same". A money difference is
+    said as a percentage of the baseline only where that percentage has a bounded interval;
+    otherwise in money."""
     k = KPIS[metric]
     label = k.title(unit)[0].lower() + k.title(unit)[1:]
     clear = bool(np.isfinite(half) and abs(diff) > half)
     relative = intervals.relative(diff, mean_base) if k.kind == "money" else math.nan
-    rel_half = intervals.relative(half, mean_base) if k.kind == "money" else math.nan
+    bounds = tuple(relative_bounds) if relative_bounds is not None and k.kind == "money" else (math.nan, math.nan)
     if not np.isfinite(diff):
-        return f"{label}: no data to compare {other} with {base}.", False, relative, rel_half
+        return f"{label}: no data to compare {other} with {base}.", False, relative, bounds
     if diff == 0 and not (np.isfinite(half) and half > 0):
         return (f"{other} and {base} have the same {label} in every one of the {n} replicates.",
-                False, relative, rel_half)
+                False, relative, bounds)
     more = "more" if diff > 0 else ("fewer" if k.kind == "count" else "less")
     verb = "earns" if metric in ("cumulative_profit", "npv_profit") else "has"
     if not np.isfinite(half):  # one replicate: a difference, but no interval around it
         size = (numbers.percent(abs(relative)) if k.kind == "money" and np.isfinite(relative)
                 else numbers.spread(abs(diff), k.kind, numbers.decimals_for(diff, k.kind)))
         return (f"{other} {verb} {size} {more} {label} than {base} in the one replicate run; a "
-                f"confidence interval needs at least 2 replicates.", False, relative, rel_half)
+                f"confidence interval needs at least 2 replicates.", False, relative, bounds)
     # a percentage of a base near zero or below it reads as a wonder ("+5,280%") or means
-    # nothing: beyond RELATIVE_LIMIT times the base, or on a base of no profit, say the money
+    # nothing: beyond RELATIVE_LIMIT times the base, or on a base of no profit, say the money;
+    # and a base too uncertain to bound the percentage is no base for one either
     small_base = k.kind == "money" and np.isfinite(relative) and (mean_base <= 0 or abs(relative) > RELATIVE_LIMIT)
-    if k.kind == "money" and np.isfinite(relative) and not small_base:
-        size = f"{numbers.percent(abs(relative))} ± {numbers.percent(rel_half)}" if np.isfinite(rel_half) \
-            else numbers.percent(abs(relative))
+    bounded = all(np.isfinite(bounds))
+    as_percent = k.kind == "money" and np.isfinite(relative) and not small_base and bounded
+    if as_percent:
+        size = numbers.percent(abs(relative))
     else:
         places = numbers.decimals_for(diff, k.kind)
         size = numbers.spread(diff, k.kind, places)
         if np.isfinite(half):
             size += f" ± {numbers.spread(half, k.kind, places)}"
-    verb = "earns" if metric in ("cumulative_profit", "npv_profit") else "has"
     sentence = f"{other} {verb} {size} {more} {label} than {base}"
-    if small_base:
+    if as_percent:
+        sentence += (f" (95% interval {numbers.percent(bounds[0], signed=True)} to "
+                     f"{numbers.percent(bounds[1], signed=True)}, counting the uncertainty of {base}'s own value)")
+    elif small_base:
         multiple = (mean_base + diff) / mean_base if mean_base > 0 else math.nan
-        # a loss is no base for a percentage; a large multiple reads better as one
+        # a loss is no base for a percentage; a large multiple reads better as one (what the
+        # alternative earns in all, against the baseline's: not the difference's multiple)
         sentence += (f" (whose {numbers.number(mean_base, k.kind)} is no base for a percentage)" if mean_base <= 0
-                     else f" ({numbers.number(multiple, 'count', 0 if multiple >= 10 else 1)} times its "
-                          f"{numbers.number(mean_base, k.kind)})")
+                     else f" (in all {numbers.number(multiple, 'count', 0 if multiple >= 10 else 1)} times "
+                          f"{base}'s {numbers.number(mean_base, k.kind)})")
+    elif k.kind == "money" and np.isfinite(relative) and relative_bounds is not None:
+        sentence += (f" ({base}'s own {numbers.number(mean_base, k.kind)} is too uncertain at {n} replicates "
+                     f"to say it as a percentage)")
     if clear:
         sentence += f"; the difference is clear at {n} replicates."
     else:
         sentence += (f"; at {n} replicates the two cannot be told apart (the 95% interval "
                      f"includes no difference).")
-    return sentence, clear, relative, rel_half
+    return sentence, clear, relative, bounds
 
 
 def difference_status(diff: float, half: float, clear: bool) -> str:
@@ -292,11 +305,12 @@ def differences(metrics: pd.DataFrame, names: list[str], paired: bool) -> pd.Dat
             b = base.loc[common, metric] if paired else base[metric]
             o = other.loc[common, metric] if paired else other[metric]
             diff, half, n = difference_interval(b.to_numpy(), o.to_numpy(), paired)
-            sentence, clear, rel, rel_half = verdict(metric, base_name, name, float(np.nanmean(b)),
-                                                     diff, half, n)
+            bounds = intervals.relative_difference_interval(b.to_numpy(), o.to_numpy(), paired)[1:3]
+            sentence, clear, rel, (rel_low, rel_high) = verdict(metric, base_name, name, float(np.nanmean(b)),
+                                                                diff, half, n, relative_bounds=bounds)
             rows.append({"baseline": base_name, "alternative": name, "metric": metric,
                          "mean_difference": diff, "ci_low": diff - half, "ci_high": diff + half,
-                         "relative_difference": rel, "relative_half_width": rel_half,
+                         "relative_difference": rel, "relative_low": rel_low, "relative_high": rel_high,
                          "significant": clear, "status": difference_status(diff, half, clear),
                          "better": _better(metric, diff, clear), "sentence": sentence})
     return pd.DataFrame(rows)

@@ -39,7 +39,7 @@ from sim.experiment.executors import process_pool, stop_now
 from sim.experiment.guard import require_main_guard
 from sim.experiment.run import RunResults, package_versions, run_replicate
 from sim.experiment.sweep_store import SweepStore
-from sim.experiment.sweep_tables import paired_advantage, point_means, point_summary
+from sim.experiment.sweep_tables import advantage_by_point, point_means
 
 #: times a run is submitted again after its worker was lost, before it is recorded as lost
 RETRIES = 2
@@ -236,14 +236,15 @@ class SweepResults:
     def advantage(self, outcome: str = "cumulative_profit", alternative: str | None = None,
                   baseline: str | None = None, relative: bool = False) -> pd.DataFrame:
         """Per point of a comparison sweep: the paired advantage of ``alternative`` (default:
-        the last) over ``baseline`` (default: the first) in ``outcome`` — mean, 95% half-width
-        and runs — relative to the baseline's mean with ``relative`` (compare's relative
-        difference), with the point's parameter values."""
+        the last) over ``baseline`` (default: the first) in ``outcome`` — mean, 95% interval
+        (low, high; the half-width where it is symmetric) and runs — relative to the baseline's
+        mean with ``relative`` (compare's relative difference and interval), with the point's
+        parameter values."""
         names = [_alternative_name(a) for a in self.manifest.get("alternatives") or []]
         if not names:
             raise ScenarioError(f"{self.path}: not a comparison sweep (no [compare] alternatives)")
-        per_run = paired_advantage(self.runs, outcome, baseline or names[0], alternative or names[-1], relative)
-        return self._with_parameters(point_summary(per_run))
+        return self._with_parameters(advantage_by_point(self.runs, outcome, baseline or names[0],
+                                                        alternative or names[-1], relative))
 
 
 def sweep_manifest(spec: SweepSpec, points: pd.DataFrame) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import pandas as pd
 from sim.config.schema import ScenarioError, suggest
 from sim.experiment.store import KINDS
 from sim.experiment.sweep_store import ANALYSIS, ANALYSIS_FIGURES, ANALYSIS_TABLES, SweepStore
-from sim.experiment.sweep_tables import paired_advantage, point_summary
+from sim.experiment.sweep_tables import advantage_by_point, paired_advantage, point_summary
 from sim.observe import numbers
 from sim.observe.kpis import KPIS
 from sim.report.data import DPI, PALETTE, STYLE
@@ -54,7 +54,7 @@ class SweepAnalysis:
     parameters: list[str]
     points: pd.DataFrame  # design order, one row per design row
     per_run: pd.DataFrame  # point, replicate, parameters, value
-    per_point: pd.DataFrame  # point, parameters, mean, half_width, runs
+    per_point: pd.DataFrame  # point, parameters, mean, half_width, low, high, runs (95% interval)
     target: str  # what PRIM looks for, in words
     axis_label: str = ""  # the outcome, short enough for an axis
     effects: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -149,7 +149,12 @@ def load_analysis(folder: str | Path, outcome: str | None = None, alternative: s
         axis = label
     values = points.drop_duplicates("point").set_index("point")[parameters]
     per_run = per_run.join(values, on="point")
-    per_point = point_summary(per_run).join(values, on="point")
+    if alternatives:
+        per_point = advantage_by_point(runs, outcome, base, chosen, relative).join(values, on="point")
+    else:
+        per_point = point_summary(per_run).join(values, on="point")
+        per_point["low"] = per_point["mean"] - per_point["half_width"]
+        per_point["high"] = per_point["mean"] + per_point["half_width"]
     if threshold is None:
         threshold = float(np.nanquantile(per_point["mean"], 0.75))
         target = f"{label.lower()} in the top quarter of points (at least {numbers.number(threshold, kind)})"

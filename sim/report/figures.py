@@ -500,10 +500,21 @@ def fig_differences(data: ReportData) -> Figure:
     """Compare only: each alternative's difference from the baseline per metric, as a share
     of the baseline, with its 95% interval; filled markers where the difference is clear."""
     d = data.differences.copy()
-    if "relative_difference" not in d or "relative_half_width" not in d:
+    if "relative_difference" not in d:
         d["relative_difference"] = np.nan
-        d["relative_half_width"] = np.nan
+    if "relative_low" not in d:
+        # a folder written before the interval counted the baseline's own uncertainty: no
+        # whiskers, rather than the ones that understated it
+        d["relative_low"] = d["relative_high"] = np.nan
     d = d[np.isfinite(d["relative_difference"].astype(float))]
+    # a percentage whose baseline is too uncertain to bound it is left out (the verdicts say that
+    # difference in money); folders from before the bounds existed keep every dot, unbarred
+    unbounded = ~(np.isfinite(d["relative_low"].astype(float)) & np.isfinite(d["relative_high"].astype(float)))
+    left_out = []
+    if "relative_low" in data.differences:
+        left_out = [m for m in dict.fromkeys(d.loc[unbounded, "metric"])
+                    if m not in set(d.loc[~unbounded, "metric"])]
+        d = d[~unbounded]
     metrics = [m for m in dict.fromkeys(data.differences["metric"]) if m in set(d["metric"])]
     alts = [a for a in data.groups if a in set(d["alternative"])] + \
         [a for a in dict.fromkeys(d["alternative"]) if a not in data.groups]
@@ -515,10 +526,13 @@ def fig_differences(data: ReportData) -> Figure:
         rows = d[d["alternative"] == alt].set_index("metric").reindex(metrics)
         y = np.arange(len(metrics)) + (i - (n - 1) / 2) * step
         x = rows["relative_difference"].to_numpy(float)
-        half = rows["relative_half_width"].to_numpy(float)
+        low, high = rows["relative_low"].to_numpy(float), rows["relative_high"].to_numpy(float)
+        bounded = np.isfinite(low) & np.isfinite(high)
         significant = rows["significant"].fillna(False).astype(bool).to_numpy()
         colour = data.colours.get(alt, PALETTE[i % len(PALETTE)])
-        ax.errorbar(x, y, xerr=np.where(np.isfinite(half), half, 0), fmt="none",
+        # Fieller's interval: not symmetric about the dot; none where the baseline's own value
+        # is too uncertain for a percentage of it (said in the caption)
+        ax.errorbar(x[bounded], y[bounded], xerr=np.vstack([x - low, high - x])[:, bounded], fmt="none",
                     ecolor=colour, elinewidth=1.8, capsize=3)
         ax.scatter(x[significant], y[significant], color=colour, s=46, zorder=3,
                    label=f"{alt} (clear difference)" if significant.any() else "_none")
@@ -535,7 +549,15 @@ def fig_differences(data: ReportData) -> Figure:
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     baseline = ", ".join(dict.fromkeys(d["baseline"].astype(str))) or "the baseline"
-    ax.set_xlabel(f"Difference from {baseline}, as a share of {baseline}'s value (bars: 95% CI)")
+    xlabel = f"Difference from {baseline}, as a share of {baseline}'s value (bars: 95% CI)"
+    if left_out:  # under the axis, where the fig.legend below leaves room (the small print would overlap it)
+        names = ", ".join(KPIS[m].title(data.unit).lower() if m in KPIS else m for m in left_out)
+        import textwrap
+
+        xlabel += "\n" + "\n".join(textwrap.wrap(
+            f"Not shown: {names} ({baseline}'s own value is too uncertain for a percentage of it; "
+            f"the verdicts give the difference in money)", int(fig.get_figwidth() * 8)))
+    ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=min(4, 2 * n))
     _title(fig, f"What changes against {baseline}")
@@ -556,8 +578,9 @@ class FigureSpec:
 FIGURES = (
     FigureSpec("differences", "Differences from the baseline",
                "Each dot is how far an alternative moves a money measure away from the baseline, "
-               "as a percentage of the baseline, and the whiskers are its 95% confidence interval: "
-               "filled dots are clear differences, hollow ones could be chance.",
+               "as a percentage of the baseline, and the whiskers are its 95% confidence interval, which "
+               "counts the uncertainty of the baseline's own value (none where that value is too uncertain "
+               "for a percentage of it): filled dots are clear differences, hollow ones could be chance.",
                fig_differences, compare_only=True),
     FigureSpec("stage_mix", "Where customers stand in the relationship life cycle",
                "Each panel shows, month by month, how many customers of each {groups} are in the "

@@ -138,6 +138,53 @@ def ratio_of_differences_interval(base_numerator, other_numerator, base_denomina
     return ratio, low, high, n
 
 
+def relative_difference_interval(base, other, paired: bool, level: float = LEVEL) -> tuple[float, float, float, int]:
+    """(relative, low, high, n): the difference of the means, other - base, over the
+    baseline's mean (:func:`relative`: over its size, so that a gain reads as a gain when the
+    baseline is a loss), with Fieller's interval of that ratio. The baseline's mean is itself
+    uncertain, and its uncertainty counts: a "+660%" on a baseline that could be half or one
+    and a half of what it is has an interval of several hundred points, not the ±47 points
+    that dividing the difference's half-width by the baseline's mean would give. Paired over
+    replicates that share seeds (the per-replicate differences' covariance with the baseline);
+    for independent seeds, the difference of the means covaries with the baseline's mean by
+    minus its variance. (low, high) is (NaN, NaN) when the baseline's mean cannot be told from
+    0 at this level: then no percentage of it holds with that confidence."""
+    b, o = np.asarray(base, float), np.asarray(other, float)
+    if paired:
+        ok = np.isfinite(b) & np.isfinite(o)
+        b, o = b[ok], o[ok]
+        n = len(b)
+        if n == 0:
+            return math.nan, math.nan, math.nan, 0
+        a, m = float((o - b).mean()), float(b.mean())
+        if n < 2:
+            return relative(a, m), math.nan, math.nan, n
+        cov = np.cov(o - b, b, ddof=1) / n
+        var_a, var_m, cov_am, df = float(cov[0, 0]), float(cov[1, 1]), float(cov[0, 1]), n - 1
+    else:
+        b, o = _finite(b), _finite(o)
+        n = min(len(b), len(o))
+        if n == 0:
+            return math.nan, math.nan, math.nan, 0
+        a, m = float(o.mean() - b.mean()), float(b.mean())
+        if n < 2:
+            return relative(a, m), math.nan, math.nan, n
+        var_b, var_o = float(b.var(ddof=1)) / len(b), float(o.var(ddof=1)) / len(o)
+        var_a, var_m, cov_am, df = var_o + var_b, var_b, -var_b, n - 1
+    ratio = relative(a, m)
+    if m == 0.0:
+        return ratio, math.nan, math.nan, n
+    if var_m == 0.0:  # the baseline is the same in every run: only the difference is uncertain
+        low, high = a - _half(var_a, df, level), a + _half(var_a, df, level)
+    else:
+        low, high = fieller_interval(a, m, var_a, var_m, cov_am, df, level)
+        low, high = low * m, high * m  # back to a difference; divided by |m| below
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return ratio, math.nan, math.nan, n
+    low, high = low / abs(m), high / abs(m)
+    return ratio, min(low, high), max(low, high), n
+
+
 def _half(variance: float, df: float, level: float) -> float:
     return float(stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(max(variance, 0.0))
 

@@ -125,9 +125,11 @@ def test_metrics_are_computed_from_the_supplier_series(small_market):
 def test_verdicts_read_like_a_board_report():
     from sim.experiment.compare import verdict
 
-    sentence, clear, relative, _ = verdict("cost_to_serve_per_customer", "a", "b", 0.05, 0.055, 7.4e-05, 20)
-    assert sentence == ("b has 110% ± 0.15% more relationship cost per customer and month than a; "
-                        "the difference is clear at 20 replicates.")
+    sentence, clear, relative, _ = verdict("cost_to_serve_per_customer", "a", "b", 0.05, 0.055, 7.4e-05, 20,
+                                           relative_bounds=(1.09, 1.11))
+    assert sentence == ("b has 110% more relationship cost per customer and month than a (95% interval +109% "
+                        "to +111%, counting the uncertainty of a's own value); the difference is clear at 20 "
+                        "replicates.")
     assert clear and relative == pytest.approx(1.1)
     sentence, clear, _, _ = verdict("market_share", "a", "b", 0.5, -0.011, 0.02, 8)
     assert sentence.startswith("b has 1.1 pts ± 2.0 pts less market share at the end than a; at 8 replicates")
@@ -138,19 +140,62 @@ def test_a_money_difference_many_times_its_base_is_said_in_money_not_as_a_wonder
     from sim.experiment.compare import verdict
 
     # 22,447 more on a base of 425 would read "+5,282%"
-    sentence, clear, relative, _ = verdict("npv_profit", "transactional", "relationship", 425.0, 22447.0, 1168.0, 20)
+    sentence, clear, relative, _ = verdict("npv_profit", "transactional", "relationship", 425.0, 22447.0, 1168.0, 20,
+                                           relative_bounds=(40.0, 70.0))
     assert sentence == ("relationship earns 22,447 ± 1,168 more net present value of profit than transactional "
-                        "(54 times its 425); the difference is clear at 20 replicates.")
+                        "(in all 54 times transactional's 425); the difference is clear at 20 replicates.")
     assert clear and relative == pytest.approx(22447 / 425)  # the table keeps the ratio
     # a loss-making baseline: a percentage of it means nothing either
-    sentence, _, _, _ = verdict("cumulative_profit", "a", "b", -300.0, 100.0, 50.0, 10)
+    sentence, _, _, _ = verdict("cumulative_profit", "a", "b", -300.0, 100.0, 50.0, 10, relative_bounds=(0.1, 0.5))
     assert "b earns 100 ± 50 more cumulative profit than a (whose -300 is no base for a percentage)" in sentence
-    # a multiple below ten keeps a decimal
-    sentence, _, _, _ = verdict("cumulative_profit", "a", "b", 12349.0, 75039.0, 3975.0, 10)
-    assert "b earns 75,039 ± 3,975 more cumulative profit than a (7.1 times its 12,349)" in sentence
-    # within three times the base, the percentage stays
-    sentence, _, _, _ = verdict("cumulative_profit", "a", "b", 1000.0, 2500.0, 100.0, 10)
-    assert sentence.startswith("b earns 250% ± 10% more cumulative profit than a;")
+    # a multiple below ten keeps a decimal; it is what b earns in all, not the difference's multiple
+    sentence, _, _, _ = verdict("cumulative_profit", "a", "b", 12349.0, 75039.0, 3975.0, 10, relative_bounds=(5, 7))
+    assert "b earns 75,039 ± 3,975 more cumulative profit than a (in all 7.1 times a's 12,349)" in sentence
+    # within three times the base, the percentage stays, with its interval as handed in
+    sentence, _, _, bounds = verdict("cumulative_profit", "a", "b", 1000.0, 2500.0, 100.0, 10,
+                                     relative_bounds=(2.3, 2.7))
+    assert sentence.startswith("b earns 250% more cumulative profit than a (95% interval +230% to +270%")
+    assert bounds == (2.3, 2.7)
+
+
+def test_a_percentage_of_a_baseline_too_uncertain_to_bound_it_is_said_in_money():
+    from sim.experiment.compare import verdict
+
+    sentence, clear, relative, bounds = verdict("npv_profit", "a", "b", 777.0, 1500.0, 364.0, 20,
+                                                relative_bounds=(float("nan"), float("nan")))
+    assert sentence.startswith("b earns 1,500 ± 364 more net present value of profit than a (a's own 777 is too "
+                               "uncertain at 20 replicates to say it as a percentage)")
+    assert clear and relative == pytest.approx(1500 / 777)
+
+
+def test_the_relative_interval_counts_the_baselines_own_uncertainty():
+    from scipy import stats
+
+    from sim.stats.intervals import relative_difference_interval
+
+    rng = np.random.default_rng(3)
+    base = 777 + 922 * rng.standard_normal(20)          # a baseline known only to about ±430
+    other = base + 5137 + 800 * rng.standard_normal(20)  # paired: the same seeds
+    ratio, low, high, n = relative_difference_interval(base, other, paired=True)
+    assert n == 20 and ratio == pytest.approx((other - base).mean() / base.mean())
+    # the interval is the set of ratios R for which mean(d - R b) is not told from 0 (Fieller),
+    # found here by brute force over a grid of R
+    d, t = other - base, stats.t.ppf(0.975, 19)
+    grid = np.linspace(-50, 50, 200_001)
+    inside = [abs((d - r * base).mean()) <= t * (d - r * base).std(ddof=1) / np.sqrt(20) for r in grid]
+    held = grid[np.flatnonzero(inside)]
+    assert low == pytest.approx(held.min(), abs=1e-3) and high == pytest.approx(held.max(), abs=1e-3)
+    # far wider than the difference's half-width over the baseline's mean, which ignores it
+    naive = stats.t.ppf(0.975, 19) * d.std(ddof=1) / np.sqrt(20) / base.mean()
+    assert high - low > 4 * 2 * naive
+    # a baseline that cannot be told from 0 gives no percentage at all
+    vague = 100 + 922 * rng.standard_normal(20)
+    assert np.isnan(relative_difference_interval(vague, vague + 5000, paired=True)[1])
+    # a baseline with no spread: the difference's own interval, over the baseline
+    _, low, high, _ = relative_difference_interval(np.full(5, 200.0), np.array([300.0, 310, 290, 305, 295]),
+                                                   paired=True)
+    half = stats.t.ppf(0.975, 4) * np.std([100.0, 110, 90, 105, 95], ddof=1) / np.sqrt(5)
+    assert (low, high) == pytest.approx(((100 - half) / 200, (100 + half) / 200))
 
 
 def test_paired_interval_matches_a_hand_computation():

@@ -3,11 +3,13 @@ and a self-contained page."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from sweep_support import BASE_SCENARIO, GRID, write_sweep
 
 from sim.cli.main import main
+from sim.experiment.compare import METRICS
 from sim.experiment.sweep import sweep
 from sim.report.analyze import load_analysis, write_analysis
 
@@ -109,21 +111,30 @@ def test_a_parameter_name_with_html_characters_is_shown_as_text_not_markup(tmp_p
     assert "suppliers[A&amp;B &lt;i&gt;Co&lt;/i&gt;].markup" in text
 
 
+@pytest.mark.filterwarnings("ignore:Mean of empty slice")  # the other metrics, left empty here
 def test_the_relative_advantage_at_each_point_is_compare_s_relative_difference(compare_store):
-    from sim.experiment.compare import verdict
+    from sim.experiment.compare import differences
     from sim.experiment.sweep_store import SweepStore
-    from sim.stats.intervals import paired_difference_interval
 
     a = load_analysis(compare_store, relative=True)
     assert a.kind == "relative" and a.label.startswith("Relative advantage of relationship over transactional")
     runs = SweepStore(compare_store).runs()
     for _, point in a.per_point.iterrows():
-        wide = runs[runs["point"] == point["point"]].pivot(index="replicate", columns="alternative",
-                                                             values="cumulative_profit")
-        diff, half, n = paired_difference_interval(wide["transactional"], wide["relationship"])
-        _, _, rel, rel_half = verdict("cumulative_profit", "transactional", "relationship",
-                                      float(wide["transactional"].mean()), diff, half, n)
-        assert point["mean"] == pytest.approx(rel) and point["half_width"] == pytest.approx(rel_half)
+        at = runs[runs["point"] == point["point"]]
+        # compare's own differences table on this point's paired runs
+        table = differences(at[["alternative", "replicate", "cumulative_profit"]].assign(
+            **{m: np.nan for m in METRICS if m != "cumulative_profit"}), ["transactional", "relationship"], True)
+        row = table[table["metric"] == "cumulative_profit"].iloc[0]
+        assert point["mean"] == pytest.approx(row["relative_difference"])
+        assert (point["low"], point["high"]) == pytest.approx((row["relative_low"], row["relative_high"]), nan_ok=True)
+        assert np.isnan(point["half_width"])  # not symmetric: no half-width
+    # the Python API's per-point advantage is the same table
+    from sim.experiment.sweep import SweepResults
+
+    store = SweepStore(compare_store)
+    api = SweepResults(compare_store, store.read_manifest()).advantage(relative=True)
+    pd.testing.assert_frame_equal(api[["point", "mean", "low", "high", "runs"]].reset_index(drop=True),
+                                  a.per_point[["point", "mean", "low", "high", "runs"]].reset_index(drop=True))
 
 
 def test_a_relative_advantage_reads_as_percent_and_its_intervals_as_percent_not_points():

@@ -475,13 +475,18 @@ def test_compare_differences_figure_plots_the_relative_differences(compare_folde
     d = pd.read_csv(compare_folder / "differences.csv")
     plotted = np.concatenate([c.get_offsets()[:, 0] for c in ax.collections
                               if c.get_label().startswith("transactional")])
-    want = d["relative_difference"].to_numpy()
-    np.testing.assert_allclose(np.sort(plotted), np.sort(want[np.isfinite(want)]))
+    # a dot for each money measure whose percentage has a bounded interval (Fieller's, with the
+    # baseline's own uncertainty), its whiskers at those bounds; the others are named, not drawn
+    bounded = np.isfinite(d["relative_low"]) & np.isfinite(d["relative_high"]) & np.isfinite(d["relative_difference"])
+    np.testing.assert_allclose(np.sort(plotted), np.sort(d.loc[bounded, "relative_difference"].to_numpy()))
+    ends = np.concatenate([seg[:, 0] for c in ax.collections if hasattr(c, "get_segments") for seg in c.get_segments()])
+    bounds = d.loc[bounded, ["relative_low", "relative_high"]].to_numpy().ravel()
+    np.testing.assert_allclose(np.sort(ends), np.sort(bounds))
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    money = [m for m in d["metric"] if KPIS[m].kind == "money" and np.isfinite(
-        d.loc[d["metric"] == m, "relative_difference"]).all()]
-    assert labels == [KPIS[m].title() for m in money]
+    assert labels == [KPIS[m].title() for m in d.loc[bounded, "metric"]]
     assert "relationship" in ax.get_xlabel()
+    for m in d.loc[np.isfinite(d["relative_difference"]) & ~bounded, "metric"]:
+        assert KPIS[m].title().lower() in ax.get_xlabel().replace("\n", " ")
 
 
 def test_compare_report_leads_with_the_verdicts_then_the_table_then_the_figures(
