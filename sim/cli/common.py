@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sim.config.schema import ScenarioError
 
@@ -53,3 +54,16 @@ def load(path: str, sets: list[str] | None = None, steps: int | None = None, not
 def print_notes(scenario) -> None:
     for note in scenario.notes:
         print(f"note: {note}", file=sys.stderr)
+
+
+def note_pages_drawn_earlier(folder, ran: int) -> None:
+    """After a command added ``ran`` finished replicates or runs to a results folder: say which
+    of its pages (report, analysis) still show the results from before, and how to draw them
+    again (the command leaves them as they are: they are the user's to keep or redraw)."""
+    if ran <= 0:
+        return
+    from sim.experiment.store import ResultsStore
+
+    for page, command in ResultsStore(folder).pages_drawn_earlier():
+        print(f"note: {Path(folder) / page} shows the results from before this command; "
+              f"`{command} {folder}` draws it again")

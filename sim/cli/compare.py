@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import DEFAULT_SCENARIO, positive_int, print_notes, set_pairs
+from sim.cli.common import DEFAULT_SCENARIO, note_pages_drawn_earlier, positive_int, print_notes, set_pairs
 
 
 def add_parser(sub) -> None:
@@ -95,4 +95,7 @@ def command(args: argparse.Namespace) -> int:
 
         page = write_report(out)
         print(f"report: {page}")
+    else:
+        ran = comparison.manifest["replicates"] * len(comparison.alternatives) - reused
+        note_pages_drawn_earlier(out, ran)
     return 0

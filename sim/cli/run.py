@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import DEFAULT_SCENARIO, load, positive_int
+from sim.cli.common import DEFAULT_SCENARIO, load, note_pages_drawn_earlier, positive_int
 
 
 def add_parser(sub) -> None:
@@ -55,4 +55,5 @@ def command(args: argparse.Namespace) -> int:
         print(f"reused {reused} finished replicate{'s' if reused != 1 else ''} from {out}"
               + (f"; ran {reps - reused} more" if reps > reused else " (nothing left to run)"))
     print_summary(results, out)
+    note_pages_drawn_earlier(out, reps - reused)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli.common import positive_int
+from sim.cli.common import note_pages_drawn_earlier, positive_int
 
 
 def add_parser(sub) -> None:
@@ -72,5 +72,6 @@ def command(args: argparse.Namespace) -> int:
     if results.failed:
         print(f"warning: {results.failed} run(s) failed; their errors are in the 'error' column of "
               f"{results.path}/runs.parquet", file=sys.stderr)
+    note_pages_drawn_earlier(results.path, m["points"] * m["replicates"] - reused)
     print(f"next: relsim analyze {results.path}")
     return 0

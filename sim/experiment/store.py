@@ -229,6 +229,17 @@ class ResultsStore:
             raise RuntimeError(f"{what} {self.path}: take the later writers' lock first "
                                f"(ResultsStore.writing_outputs)")
 
+    #: the pages later writers draw from the results, and the command that draws each again
+    PAGES = {"report.html": "relsim report", "analysis/index.html": "relsim analyze"}
+
+    def pages_drawn_earlier(self) -> list[tuple[str, str]]:
+        """(page, command) of each page a later writer drew from this folder's results (the
+        ledger's report or analysis page, still on disk): after a command adds to the results,
+        these show the results as they were before it."""
+        names = self.ledger()
+        return [(page, command) for page, command in self.PAGES.items()
+                if page in names and (self.path / page).is_file()]
+
     def refuse_foreign_outputs(self, relatives: list[str]) -> None:
         """Refuse (before anything is written) when a file that this program did not write
         sits where one of ``relatives`` would go: a later writer replaces only its own files

@@ -356,3 +356,17 @@ def test_compare_says_which_one_supplier_it_varied(tmp_path, capsys):
                  "--focal-all"])
     assert code == 0
     assert "alternatives for Partners 1, Partners 2" in capsys.readouterr().out
+
+
+def test_a_run_that_adds_replicates_says_which_earlier_report_still_shows_the_old_results(tmp_path, capsys):
+    out = tmp_path / "out"
+    small = ["--set", "market.buyers=200", "--set", "market.steps=12"]
+    assert main(["run", str(SCENARIO), "--out", str(out), "--replicates", "2", *small]) == 0
+    assert main(["report", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(SCENARIO), "--out", str(out), "--replicates", "2", *small]) == 0
+    assert "note:" not in capsys.readouterr().out  # nothing new: the report still holds
+    assert main(["run", str(SCENARIO), "--out", str(out), "--replicates", "3", *small]) == 0
+    printed = capsys.readouterr().out
+    assert (f"note: {out / 'report.html'} shows the results from before this command; "
+            f"`relsim report {out}` draws it again") in printed
