@@ -148,22 +148,29 @@ def recommendation(data: ReportData, objective: str | None = None) -> str:
     gap = numbers.spread(runner.gap, k.kind, numbers.decimals_for(runner.gap, k.kind))
     interval = numbers.difference_range(runner.gap - half, runner.gap + half, k.kind)
     wins = f", ahead in {ahead} of the {count} paired runs" if ahead >= 0 else ""
+    what_ifs = market_what_ifs(data)
+    choosable = [r for r in ranked if r.group not in what_ifs]
+    choice = ""
+    if best.group in what_ifs and choosable:  # a case of the market leads: still say which strategy to pick
+        top = choosable[0]
+        choice = f" Of the strategies you can choose, {top.group} ranks first ({k.format(top.mean, top.half)})."
     if runner.status == "clear":
         rest = [r.group for r in ranked[2:] if r.status != "clear"]
         caveat = (f" It is not clearly ahead of {', '.join(rest)}." if rest else
                   (" It is clearly ahead of every other alternative." if len(ranked) > 2 else ""))
         # a what-if of the market (an entrant or not, cheaper switching) is no one's choice:
         # say what it is worth, not "choose" it
-        opening = (f"{best.group} is the best case for you" if best.group in market_what_ifs(data)
+        opening = (f"{best.group} is the best case for you" if best.group in what_ifs
                    else f"Choose {best.group}")
         return (f"{opening}. It ranks first on {lead}, {gap} more than {runner.group} (95% CI of the "
-                f"gap: {interval}{wins}): a clear difference, 95% confident it is not chance.{caveat}" + where)
+                f"gap: {interval}{wins}): a clear difference, 95% confident it is not chance.{caveat}{choice}"
+                + where)
     tie_breaker = _clear_headline_difference(data, runner.group, best.group, exclude=name)
     decide = (f" They differ clearly on {tie_breaker}." if tie_breaker else
               " Run more replicates to separate them, or decide on what the simulation leaves out.")
     return (f"{best.group} and {runner.group} cannot be told apart on {label.lower()} at {count} runs: "
             f"{best.group} is {gap} ahead, but the 95% CI of the gap ({interval}{wins}) "
-            f"includes no difference.{decide}" + where)
+            f"includes no difference.{decide}{choice}" + where)
 
 
 def _clear_headline_difference(data: ReportData, a: str, b: str, exclude: str) -> str:
@@ -213,11 +220,16 @@ def spend_returns(data: ReportData) -> list[SpendReturn]:
     spend with its 95% interval (Fieller's, paired over the runs: see
     :func:`sim.stats.intervals.ratio_of_differences_interval`), and when the extra spend has
     paid for itself (the first step from which the extra cumulative profit stays at or above
-    zero; None if it has not by the end), with the steps between which that happens at 95%."""
+    zero; None if it has not by the end), with the steps between which that happens at 95%.
+    What-ifs of the market (:func:`market_what_ifs`: an entrant or not, cheaper switching)
+    are left out: their relationship spend differs only because the market does, so a return
+    on it answers no decision."""
     base = data.groups[0]
+    if base in market_what_ifs(data):
+        return []
     series = data.series.set_index(["group", "replicate", "step"])["cumulative_profit"]
     out = []
-    for group in data.groups[1:]:
+    for group in [g for g in data.groups[1:] if g not in market_what_ifs(data)]:
         spend, _, _, _ = pairwise(data, "relationship_spend", base, group)
         more, less = (group, base) if not np.isfinite(spend) or spend >= 0 else (base, group)
         spend, spend_half, _, _ = pairwise(data, "relationship_spend", less, more)

@@ -224,6 +224,7 @@ def _answer_section(data: ReportData, objective: str | None) -> dict[str, Any]:
 
 def _spend_section(data: ReportData) -> dict[str, Any] | None:
     returns = answer.spend_returns(data)
+    market = answer.market_what_ifs(data)
     if not returns:
         return None
     money = KPIS["cumulative_profit"]
@@ -244,7 +245,10 @@ def _spend_section(data: ReportData) -> dict[str, Any] | None:
                               f"{data.unit} from which the extra cumulative profit stays at or above zero, and "
                               f"under it the {data.unit}s between which that happens with 95% confidence. Profit per "
                               "unit of extra spend: extra profit / extra spend, its 95% interval by Fieller's method "
-                              "over the paired runs; it has none when the extra spend cannot be told from zero.")
+                              "over the paired runs; it has none when the extra spend cannot be told from zero."
+                              + (f" Left out: {', '.join(market)}, a change of the market rather than of your own "
+                                 "spending (its relationship spend differs only because the market does)."
+                                 if market else ""))
     return _section("spend", "Return on relationship spend", tables=[table])
 
 

@@ -456,3 +456,26 @@ def test_compare_prints_the_answer_the_report_opens_with(entrant, capsys):
     line = next(x for x in printed.splitlines() if x.startswith("answer (market_share): "))
     assert line.removeprefix("answer (market_share): ") == answer.recommendation(load_report_data(entrant),
                                                                                 "market_share")
+
+
+def test_a_what_if_of_the_market_has_no_return_on_spend(entrant, five):
+    """'No entrant' against 'as is' is no spending decision: its spend differs only because the
+    market does; strategies keep their return on relationship spend."""
+    assert answer.spend_returns(load_report_data(entrant)) == []
+    assert [r.more for r in answer.spend_returns(five)]  # strategies against each other: there
+
+
+def test_with_strategies_and_a_what_if_the_answer_still_names_the_strategy_to_choose(tmp_path):
+    out = tmp_path / "mixed"
+    assert main(["compare", str(ENTRANT), "--alternatives", "complacent,relationship", "--alternative",
+                 "no entrant: events[0].step=never", "--replicates", "2", "--set", "market.buyers=250",
+                 "--out", str(out), "--workers", "1", "--no-report"]) == 0
+    data = load_report_data(out)
+    assert answer.market_what_ifs(data) == {"no entrant"}
+    assert {(r.more, r.less) for r in answer.spend_returns(data)} <= {("relationship", "complacent"),
+                                                                      ("complacent", "relationship")}
+    ranked = [r.group for r in answer.rank_alternatives(data)]
+    text = answer.recommendation(data)
+    assert ranked[0] == "no entrant"  # the market without the entrant is the best case here
+    top = next(g for g in ranked if g != "no entrant")
+    assert f"Of the strategies you can choose, {top} ranks first" in text
