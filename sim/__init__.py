@@ -33,3 +33,9 @@ def __getattr__(name: str):
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
         return module if name == "compare" else getattr(module, name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names with the module's own (tab completion, ``dir(sim)``), though they load
+    on first use."""
+    return sorted({*globals(), *__all__})

@@ -5,6 +5,7 @@ itself callable, so ``sim.compare(scenario, "transactional,relationship")`` and
 
 from __future__ import annotations
 
+import inspect
 import sys
 import types
 
@@ -31,3 +32,6 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
+# inspect.signature(sim.compare) and help(sim.compare) show the function's, not (*args, **kwargs)
+sys.modules[__name__].__signature__ = inspect.signature(compare)
+__doc__ = f"{__doc__}\n\n``compare{inspect.signature(compare)}``\n\n{compare.__doc__}"

@@ -192,3 +192,13 @@ def test_run_summary_reports_acquisition_cost_and_lifetime_value_from_the_series
     market = results.market
     assert {"acquisition_cost_per_new_customer", "customer_lifetime_value"} <= set(market.columns)
     assert {"acquisition_cost_per_new_customer", "customer_lifetime_value"} <= set(sup.columns)
+
+
+def test_the_package_shows_its_public_names_and_compares_signature_to_a_reader():
+    import inspect
+
+    import sim
+
+    assert set(sim.__all__) <= set(dir(sim))  # tab completion, though the names load on first use
+    assert "replicates" in inspect.signature(sim.compare).parameters
+    assert "focal" in (sim.compare.__doc__ or "")

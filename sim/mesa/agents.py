@@ -124,6 +124,6 @@ class Buyer(mesa.Agent):
 
     def __repr__(self) -> str:
         supplier, stage = self.current_supplier, self.stage
-        return (f"Buyer({self.index}, segment={self.segment!r}, supplier="
+        return (f"Buyer(index={self.index}, unique_id={self.unique_id}, segment={self.segment!r}, supplier="
                 f"{None if supplier is None else supplier.name!r}, "
                 f"stage={None if stage is None else stage.label!r})")

@@ -62,9 +62,11 @@ def print_summary(results, out: Path | None) -> None:
     print(f"{scenario.market.name}: {scenario.market.buyers:,} buyers, "
           f"{len(scenario.supplier_table())} suppliers, {scenario.market.steps} steps, "
           f"{reps} replicate(s){replicates_why(m)}, root seed {m.get('root_seed')}, {m.get('wall_time_s')} s")
-    print(text_table(*summary_table(results.summary(), unit)))
+    summary = results.summary()
+    print(text_table(*summary_table(summary, unit)))
     legend = ("share (of the volume served), profit and customers are totals over each strategy's "
-              "suppliers, the other columns per customer or relationship; "
+              "suppliers, the other columns per customer or relationship; money (profit, NPV, CLV, "
+              "acq./new) in the scenario's own units, those of unit_cost and willingness_to_pay; "
               "share and stage mix at the last step; CLV = customer lifetime value; acq./new = "
               "acquisition spend per new customer; E/D/L/F = early/development/long-term/final "
               "(final = settled, institutionalised; not an ending)")
@@ -72,6 +74,11 @@ def print_summary(results, out: Path | None) -> None:
         print(f"(± is the half-width of the 95% confidence interval across replicates; {legend})")
     else:
         print(f"(one replicate: no intervals; use --replicates N; {legend})")
+    for _, row in summary.iterrows():
+        if row["npv_profit"] < 0 < row["cumulative_profit"]:
+            print(f"note: {row['strategy']}'s net present value is below 0 while its cumulative profit is above: "
+                  f"its losses come early (winning its first customers) and its profits later, so discounting "
+                  f"(market.discount_rate = {scenario.market.discount_rate:g} a {unit}) weighs the losses more")
     by_segment = segment_table(results.segments, unit)
     if by_segment is not None:
         print()

@@ -370,3 +370,21 @@ def test_a_run_that_adds_replicates_says_which_earlier_report_still_shows_the_ol
     printed = capsys.readouterr().out
     assert (f"note: {out / 'report.html'} shows the results from before this command; "
             f"`relsim report {out}` draws it again") in printed
+
+
+def test_a_strategy_with_profit_but_a_negative_present_value_is_explained(finished_run, capsys):
+    import sim
+    from sim.report.text import print_summary
+
+    _, out = finished_run
+    results = sim.load_results(out)
+    table = results.summary()
+    table.loc[table["strategy"] == "transactional", ["npv_profit", "cumulative_profit"]] = [-16.9, 9154.0]
+    table.loc[table["strategy"] == "relationship", ["npv_profit", "cumulative_profit"]] = [500.0, 900.0]
+    results.summary = lambda: table
+    print_summary(results, None)
+    printed = capsys.readouterr().out
+    assert ("note: transactional's net present value is below 0 while its cumulative profit is above: its "
+            "losses come early") in printed
+    assert "note: relationship's" not in printed
+    assert "market.discount_rate = " in printed

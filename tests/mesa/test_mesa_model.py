@@ -154,3 +154,11 @@ def test_solaraviz_accepts_the_model_and_its_controls_drive_it(scenario):
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert model.value is not first and model.value.steps == 0
     assert model.value.market_scenario is scenario
+
+
+def test_a_buyers_repr_names_its_row_and_its_mesa_id_apart(scenario):
+    model = RelationshipMarket(scenario)
+    model.run(2)
+    buyer = list(model.agents_by_type[sim.Buyer])[2]
+    assert repr(buyer).startswith(f"Buyer(index={buyer.index}, unique_id={buyer.unique_id}, ")
+    assert buyer.index != buyer.unique_id  # the suppliers' agents come first: the two differ
