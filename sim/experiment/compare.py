@@ -231,6 +231,9 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
     if not np.isfinite(diff):
         return f"{label}: no data to compare {other} with {base}.", False, relative, bounds
     if diff == 0 and not (np.isfinite(half) and half > 0):
+        if mean_base == 0:  # nothing on either side: "the same 0%" reads oddly
+            return (f"neither {other} nor {base} has any {label} in any of the {n} replicates.",
+                    False, relative, bounds)
         return (f"{other} and {base} have the same {label} in every one of the {n} replicates.",
                 False, relative, bounds)
     more = "more" if diff > 0 else ("fewer" if k.kind == "count" else "less")

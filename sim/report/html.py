@@ -505,11 +505,17 @@ def computing_time(data: ReportData) -> str:
                       for a in m.get("alternatives") or [])
     else:
         own = sum(float(v) for v in (m.get("replicate_wall_time_s") or {}).values())
-    text = f"{float(own):,.1f} s of simulation"
+    # the replicates' own times added up: more than the command's wall time when its workers
+    # ran several at once, which is the figure the console prints
+    parts = ["the replicates' times added up"]
+    wall = m.get("wall_time_s")
+    if isinstance(wall, int | float) and wall > 0:
+        parts.append(f"{float(wall):,.1f} s of wall time for the last command")
     reused = int(m.get("reused_replicates") or 0)
     total = data.max_replicates() * len(data.groups) if data.kind == "compare" else data.max_replicates()
     if reused:
-        text += f" ({reused} of {total} replicates reused from an earlier command)"
+        parts.append(f"{reused} of {total} replicates reused from an earlier command")
+    text = f"{float(own):,.1f} s of simulation ({'; '.join(parts)})"
     return text
 
 

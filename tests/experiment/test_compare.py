@@ -132,6 +132,8 @@ def test_verdicts_read_like_a_board_report():
                         "replicates.")
     assert clear and relative == pytest.approx(1.1)
     sentence, clear, _, _ = verdict("market_share", "a", "b", 0.5, -0.011, 0.02, 8)
+    assert verdict("share_long_term", "a", "b", 0.0, 0.0, 0.0, 20)[0] == (
+        "neither b nor a has any customers in the long-term stage in any of the 20 replicates.")
     assert sentence.startswith("b has 1.1 pts ± 2.0 pts less market share at the end than a; at 8 replicates")
     assert not clear
 

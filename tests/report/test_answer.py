@@ -370,7 +370,9 @@ def test_computing_time_is_the_simulations_own_and_says_what_was_reused(entrant)
     page = page_of(data)
     runs = sum(sum(pd.read_json(entrant / "alternatives" / a / "manifest.json", typ="series")["replicate_wall_time_s"]
                    .values()) for a in ("as-is", "no-entrant"))
-    assert f"{runs:,.1f} s of simulation (4 of 4 replicates reused from an earlier command)" in page
+    wall = data.manifest["wall_time_s"]
+    assert (f"{runs:,.1f} s of simulation (the replicates' times added up; {wall:,.1f} s of wall time for the last "
+            f"command; 4 of 4 replicates reused from an earlier command)") in page
 
 
 # --------------------------------------------------------------------------- five alternatives stay readable
