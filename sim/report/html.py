@@ -125,6 +125,12 @@ def _run_highlights(data: ReportData) -> list[dict[str, str]]:
             others = "; ".join(f"{r['group']} {k.format(r[col], r[f'{col}_ci95'])}"
                                for _, r in ranked.iloc[1:].iterrows())
             text += f" (against {others})"
+            runner = ranked.iloc[1]
+            low, high = best[col] - best[f"{col}_ci95"], runner[col] + runner[f"{col}_ci95"]
+            if not (np.isfinite(low) and np.isfinite(high)) or low <= high:
+                # a ranking of means whose intervals overlap (or are unknown) says little
+                text += (f"; at {data.max_replicates()} replicate(s) the intervals overlap, so this order "
+                         f"could be chance")
         lines.append({"css": "", "text": text + "."})
     return lines
 

@@ -4,6 +4,7 @@ a run and for a compare folder, clear errors on bad folders, and the page in a r
 from __future__ import annotations
 
 import base64
+import copy
 import html
 import json
 import shutil
@@ -763,3 +764,18 @@ def test_a_report_never_replaces_a_file_of_the_users_with_one_of_its_names(run_f
     assert main(["run", str(SCENARIO), "--out", str(mine), "--overwrite", "--replicates", "1",
                  *[f"--set={k}={v}" for k, v in SMALL.items()]]) == 2
     assert (mine / "report.html").read_text() == "my own notes"
+
+
+def test_a_run_reports_highlights_say_when_the_ranking_could_be_chance(run_data):
+    from sim.report.html import _run_highlights
+
+    summary = run_data.summary.copy()
+    assert len(summary) == 2
+    data = copy.copy(run_data)
+    data.summary = summary.assign(npv_profit=[22325.0, 717.0], npv_profit_ci95=[33568.0, 16178.0],
+                                  market_share=[0.7, 0.3], market_share_ci95=[0.01, 0.01])
+    lines = [line["text"] for line in _run_highlights(data)]
+    npv = next(line for line in lines if "net present value" in line)
+    share = next(line for line in lines if "market share" in line)
+    assert "the intervals overlap, so this order could be chance" in npv
+    assert "could be chance" not in share
