@@ -29,7 +29,7 @@ def command(args: argparse.Namespace) -> int:
     from sim.report.analyze import write_analysis
 
     page, a = write_analysis(args.results, args.outcome, args.alternative, args.above, args.relative)
-    print(f"{a.label} over {len(a.per_run):,} runs at {len(a.per_point)} points")
+    print(f"{a.label} over {a.runs_analysed()} at {len(a.per_point)} points")
     for note in a.notes:
         print(f"note: {note}")
     if a.sobol is not None:

@@ -63,6 +63,15 @@ class SweepAnalysis:
     box: PrimBox | None = None
     notes: list[str] = field(default_factory=list)
 
+    def runs_analysed(self) -> str:
+        """How many values the analysis rests on, in the sweep's own count of runs: in a
+        comparison each value is a pair of runs (both alternatives on one seed)."""
+        n = len(self.per_run)
+        if self.manifest.get("alternatives"):
+            return (f"{numbers.number(n, 'count')} paired differences ({numbers.number(2 * n, 'count')} runs: "
+                    f"the two alternatives on the same seed)")
+        return f"{numbers.number(n, 'count')} runs"
+
 
 def load_analysis(folder: str | Path, outcome: str | None = None, alternative: str | None = None,
                   above: float | None = None, relative: bool = False) -> SweepAnalysis:
@@ -442,7 +451,7 @@ def render_page(a: SweepAnalysis, images: dict[str, bytes]) -> str:
     m = a.manifest
     facts = [("Design", f"{m['design']['kind']}, {numbers.number(int(m['points']), 'count')} points"),
              ("Replicates", numbers.number(int(m["replicates"]), "count")),
-             ("Runs analysed", numbers.number(len(a.per_run), "count")), ("Outcome", a.label)]
+             ("Runs analysed", a.runs_analysed()), ("Outcome", a.label)]
     sections = [s(a) for s, present in ((_discovery_section, a.box is not None), (_sobol_section, a.sobol is not None),
                                         (_morris_section, a.morris is not None)) if present]
     sections.append(_effects_section(a))

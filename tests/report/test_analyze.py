@@ -224,3 +224,12 @@ def test_an_overwrite_waits_for_no_analysis_and_removes_nothing_while_one_writes
     err = capsys.readouterr().err
     assert code == 2 and "relsim analyze" in err and "Traceback" not in err
     assert sorted(p for p in (tmp_path / "out").rglob("*") if p.is_file()) == files
+
+
+def test_a_comparisons_analysis_counts_its_values_as_paired_runs(compare_store, capsys):
+    assert main(["analyze", str(compare_store)]) == 0
+    printed = capsys.readouterr().out
+    # 12 pairs of runs (the first test above: one paired difference per point and replicate),
+    # which the sweep itself counts as 24 runs
+    assert "over 12 paired differences (24 runs: the two alternatives on the same seed) at" in printed
+    assert "12 paired differences (24 runs" in (compare_store / "analysis" / "index.html").read_text()
