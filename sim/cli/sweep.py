@@ -25,7 +25,8 @@ def add_parser(sub) -> None:
     where.add_argument("--dask-local", type=positive_int("--dask-local"), metavar="N",
                        help="start a local Dask cluster of N worker processes for this sweep, and stop it")
     p.add_argument("--replicates", type=positive_int("--replicates"),
-                   help="replicates per point (default: the sweep file's); more extends the sweep")
+                   help="replicates per point (default: the sweep file's); more extends the sweep, fewer "
+                   "than --out holds is refused")
     p.add_argument("--variant", metavar="NAME", help="run the sweep file's [variants.NAME] (e.g. quick: a "
                    "smaller version) instead of the file as it stands")
     p.add_argument("--overwrite", action="store_true", help="replace a sweep's results already in --out: "
@@ -39,7 +40,7 @@ def command(args: argparse.Namespace) -> int:
     from sim.config.space import load_sweep
     from sim.experiment.sweep import dask_client, dask_local_cluster, sweep
 
-    spec = load_sweep(args.spec, args.variant)  # a bad file fails here, before any cluster starts
+    load_sweep(args.spec, args.variant)  # a bad file fails here, before any cluster starts
     client = cluster = None
     if args.scheduler:
         client = dask_client(args.scheduler)
@@ -48,7 +49,7 @@ def command(args: argparse.Namespace) -> int:
     try:
         results = sweep(args.spec, args.out, executor=client, workers=args.workers,
                         progress=not args.no_progress, overwrite=args.overwrite,
-                        replicates=args.replicates or spec.replicates, variant=args.variant)
+                        replicates=args.replicates, variant=args.variant)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished runs are saved in {args.out}; run the same command again to "
               f"resume", file=sys.stderr)

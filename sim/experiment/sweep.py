@@ -246,7 +246,7 @@ class SweepResults:
         return self._with_parameters(point_summary(per_run))
 
 
-def sweep_manifest(spec: SweepSpec, points: pd.DataFrame) -> dict[str, Any]:
+def sweep_manifest(spec: SweepSpec, points: pd.DataFrame, replicates_from: str = "sweep.replicates") -> dict[str, Any]:
     return {
         "kind": "sweep", "name": spec.name, "description": spec.description, "source": spec.source,
         "scenario": spec.scenario_path, "fixed": spec.fixed, "identity": spec.identity(),
@@ -255,7 +255,8 @@ def sweep_manifest(spec: SweepSpec, points: pd.DataFrame) -> dict[str, Any]:
                                              "second_order": spec.design.second_order,
                                              "seed": spec.design.seed},
         "problem": spec.problem(), "points": int(points["point"].nunique()),
-        "design_rows": len(points), "replicates": spec.replicates, "root_seed": spec.seed,
+        "design_rows": len(points), "replicates": spec.replicates,
+        "replicates_from": replicates_from, "root_seed": spec.seed,
         "seeds": "run seed = 63 bits of SeedSequence(root_seed, spawn_key=(int(point, 16), replicate))"
         if not spec.common_random_numbers else "run seed = 63 bits of SeedSequence(root_seed, "
         "spawn_key=(replicate,)) at every point (common random numbers)",
@@ -345,7 +346,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, executor: Executor |
         resolve_alternatives(spec.scenario, ",".join(spec.alternatives), spec.focal, spec.fixed)
     check_outcomes(spec)
     points = design_points(spec)
-    manifest = sweep_manifest(spec, points)
+    manifest = sweep_manifest(spec, points, "sweep.replicates" if replicates is None else "--replicates")
     store = SweepStore(out)
     done = store.open(manifest, points, spec_text, overwrite)
     total = int(points["point"].nunique()) * spec.replicates

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 import psutil
 import pytest
-from support import ROOT
+from support import ROOT, tree
 from sweep_support import GRID, results_of, write_sweep
 
 from sim.config import ScenarioError
@@ -101,6 +101,31 @@ def test_the_sweep_command_says_how_many_finished_runs_it_reused(tmp_path, capsy
     assert main(args + ["--replicates", "3"]) == 0
     assert "reused 12 finished run(s); ran 6 more" in capsys.readouterr().out
     assert main(args + ["--replicates", "3"]) == 0
+    assert "reused 18 finished run(s) (nothing left to run)" in capsys.readouterr().out
+
+
+def test_fewer_replicates_than_the_store_holds_are_refused_as_a_run_refuses_them_and_nothing_changes(
+        tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec_path = write_sweep(tmp_path)  # replicates = 2
+    out = tmp_path / "out"
+    args = ["sweep", str(spec_path), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main(args + ["--replicates", "3"]) == 0
+    capsys.readouterr()
+    before = tree(out, lock=False)
+    assert main(args) == 2  # the file's 2 replicates
+    err = capsys.readouterr().err
+    assert f"{out}: holds 3 replicates of this sweep (18 finished runs); sweep.replicates = 2 in {spec_path}" in err
+    assert "Ask for --replicates 3 or more" in err and "--overwrite to start again with 2" in err
+    assert main(args + ["--replicates", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "; --replicates 1 would leave results" in err and "Ask for --replicates 3 or more" in err
+    assert tree(out, lock=False) == before
+    assert SweepStore(out).read_manifest()["replicates"] == 3
+    with pytest.raises(ScenarioError, match="holds 3 replicates of this sweep"):
+        sweep(spec_path, out, workers=1)
+    assert main(args + ["--replicates", "3"]) == 0  # what the message says to ask for
     assert "reused 18 finished run(s) (nothing left to run)" in capsys.readouterr().out
 
 
