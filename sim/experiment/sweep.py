@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config import Scenario, ScenarioError
-from sim.config.schema import suggest
+from sim.config.schema import show, suggest
 from sim.config.space import Keep, SeriesOutcome, SweepSpec, load_sweep
 from sim.experiment.compare import (
     Alternative,
@@ -169,6 +169,18 @@ def check_outcomes(spec: SweepSpec) -> None:
                 for o in spec.outcomes if o.column not in columns]
     if problems:
         raise ScenarioError(problems)
+
+
+def check_sweep(spec: SweepSpec) -> pd.DataFrame:
+    """Everything a sweep checks before it runs, beyond what reading its file checked: its
+    [compare] alternatives against the scenario, its [outcomes] columns, its design. Returns
+    the design's points; raises :class:`ScenarioError` naming the file and the key."""
+    if spec.alternatives:
+        alternatives = list(spec.alternatives)
+        resolve_alternatives(spec.scenario, ",".join(alternatives), spec.focal, spec.fixed,
+                             where=f"{spec.source}: compare.alternatives = {show(alternatives)}")
+    check_outcomes(spec)
+    return design_points(spec)
 
 
 def _error_row(key: dict, alternative: str, exc: BaseException, host: str, task: SweepTask) -> dict:
@@ -342,10 +354,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, executor: Executor |
         spec = load_sweep(spec, variant)
     if replicates is not None:
         spec = spec.with_changes(replicates=replicates)
-    if spec.alternatives:  # refuse a bad comparison before anything starts
-        resolve_alternatives(spec.scenario, ",".join(spec.alternatives), spec.focal, spec.fixed)
-    check_outcomes(spec)
-    points = design_points(spec)
+    points = check_sweep(spec)
     manifest = sweep_manifest(spec, points, "sweep.replicates" if replicates is None else "--replicates")
     store = SweepStore(out)
     done = store.open(manifest, points, spec_text, overwrite)

@@ -195,6 +195,18 @@ def test_a_comparison_sweep_runs_every_alternative_with_the_same_seed(tmp_path):
     assert runs.groupby("alternative")["cumulative_profit"].mean().nunique() == 2
 
 
+def test_a_misspelt_alternative_of_a_sweep_file_names_the_file_and_its_key_and_runs_nothing(tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec_path = write_sweep(tmp_path, GRID + '[compare]\nalternatives = ["transactional", "relationshp"]\n')
+    assert main(["sweep", str(spec_path), "--out", str(tmp_path / "out"), "--workers", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert (f"error: {spec_path}: compare.alternatives = ['transactional', 'relationshp']: 'relationshp': "
+            f"no such strategy (did you mean 'relationship'?)") in err
+    assert "--alternatives" not in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_any_concurrent_futures_executor_runs_the_sweep_with_a_bounded_window(tmp_path, monkeypatch):
     in_flight, most = [0], [0]
     lock = threading.Lock()
