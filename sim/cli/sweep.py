@@ -38,7 +38,7 @@ def add_parser(sub) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from sim.config.space import load_sweep
-    from sim.experiment.sweep import dask_client, dask_local_cluster, sweep
+    from sim.experiment.sweep import dask_client, dask_local_cluster, points_text, sweep
 
     load_sweep(args.spec, args.variant)  # a bad file fails here, before any cluster starts
     client = cluster = None
@@ -68,7 +68,8 @@ def command(args: argparse.Namespace) -> int:
     if reused:
         ran = m["points"] * m["replicates"] - reused
         print(f"reused {reused} finished run(s)" + (f"; ran {ran} more" if ran else " (nothing left to run)"))
-    print(f"sweep: {m['points']} point(s) x {m['replicates']} replicate(s) in {results.path} "
+    points = points_text(m["points"], m.get("design_rows") or m["points"], m["design"]["kind"])
+    print(f"sweep: {points} x {m['replicates']} replicate(s) in {results.path} "
           f"({m['wall_time_s']:.1f} s)")
     if results.failed:
         print(f"warning: {results.failed} run(s) failed; their errors are in the 'error' column of "

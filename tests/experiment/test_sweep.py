@@ -129,6 +129,26 @@ def test_fewer_replicates_than_the_store_holds_are_refused_as_a_run_refuses_them
     assert "reused 18 finished run(s) (nothing left to run)" in capsys.readouterr().out
 
 
+MORRIS = ('[sweep]\nscenario = "base.toml"\nreplicates = 2\n[parameters]\n'
+          '"buyers.switching_cost" = { low = 0.0, high = 0.6 }\n'
+          '"buyers.relational_orientation" = { low = 0.2, high = 0.8 }\n'
+          '[design]\nkind = "morris"\nsamples = 4\nlevels = 4\nseed = 0\n')
+
+
+def test_a_morris_design_that_revisits_points_says_its_trajectory_points_and_runs_each_distinct_once(
+        tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec_path = write_sweep(tmp_path, MORRIS)
+    args = ["sweep", str(spec_path), "--out", str(tmp_path / "out"), "--workers", "1", "--no-progress"]
+    assert main(args) == 0
+    points = pd.read_parquet(tmp_path / "out" / "points.parquet")
+    distinct = points["point"].nunique()
+    assert len(points) == 4 * (2 + 1) and distinct < len(points)  # N x (D + 1) rows, some repeated
+    assert f"sweep: 12 trajectory points ({distinct} distinct) x 2 replicate(s)" in capsys.readouterr().out
+    assert len(SweepStore(tmp_path / "out").runs()) == distinct * 2
+
+
 def test_more_grid_levels_add_points_and_keep_the_old_ones(tmp_path):
     spec_path = write_sweep(tmp_path)
     sweep(spec_path, tmp_path / "out", workers=1)
