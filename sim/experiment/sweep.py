@@ -40,7 +40,6 @@ from sim.experiment.guard import require_main_guard
 from sim.experiment.run import RunResults, package_versions, run_replicate
 from sim.experiment.sweep_store import SweepStore
 from sim.experiment.sweep_tables import paired_advantage, point_means, point_summary
-from sim.observe.numbers import number
 
 #: times a run is submitted again after its worker was lost, before it is recorded as lost
 RETRIES = 2
@@ -189,6 +188,8 @@ def points_text(distinct: int, rows: int, kind: str) -> str:
     Morris trajectory (rarely a Saltelli sample) may come back to a point already in the
     design: that point is run once and its result read at each of its rows, so a design of
     N x (D + 1) rows can run fewer points."""
+    from sim.observe.numbers import number
+
     if rows <= distinct:
         return f"{number(distinct)} point(s)"
     what = "trajectory points" if kind == "morris" else "design rows"
