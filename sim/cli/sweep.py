@@ -25,7 +25,8 @@ def add_parser(sub) -> None:
     where.add_argument("--dask-local", type=positive_int("--dask-local"), metavar="N",
                        help="start a local Dask cluster of N worker processes for this sweep, and stop it")
     p.add_argument("--replicates", type=positive_int("--replicates"),
-                   help="replicates per point (default: the sweep file's); more extends the sweep")
+                   help="replicates per point (default: the sweep file's); more extends the sweep, fewer "
+                   "than --out holds is refused")
     p.add_argument("--variant", metavar="NAME", help="run the sweep file's [variants.NAME] (e.g. quick: a "
                    "smaller version) instead of the file as it stands")
     p.add_argument("--overwrite", action="store_true", help="replace a sweep's results already in --out: "
@@ -37,9 +38,9 @@ def add_parser(sub) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from sim.config.space import load_sweep
-    from sim.experiment.sweep import dask_client, dask_local_cluster, sweep
+    from sim.experiment.sweep import dask_client, dask_local_cluster, points_text, sweep
 
-    spec = load_sweep(args.spec, args.variant)  # a bad file fails here, before any cluster starts
+    load_sweep(args.spec, args.variant)  # a bad file fails here, before any cluster starts
     client = cluster = None
     if args.scheduler:
         client = dask_client(args.scheduler)
@@ -48,7 +49,7 @@ def command(args: argparse.Namespace) -> int:
     try:
         results = sweep(args.spec, args.out, executor=client, workers=args.workers,
                         progress=not args.no_progress, overwrite=args.overwrite,
-                        replicates=args.replicates or spec.replicates, variant=args.variant)
+                        replicates=args.replicates, variant=args.variant)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished runs are saved in {args.out}; run the same command again to "
               f"resume", file=sys.stderr)
@@ -67,7 +68,8 @@ def command(args: argparse.Namespace) -> int:
     if reused:
         ran = m["points"] * m["replicates"] - reused
         print(f"reused {reused} finished run(s)" + (f"; ran {ran} more" if ran else " (nothing left to run)"))
-    print(f"sweep: {m['points']} point(s) x {m['replicates']} replicate(s) in {results.path} "
+    points = points_text(m["points"], m.get("design_rows") or m["points"], m["design"]["kind"])
+    print(f"sweep: {points} x {m['replicates']} replicate(s) in {results.path} "
           f"({m['wall_time_s']:.1f} s)")
     if results.failed:
         print(f"warning: {results.failed} run(s) failed; their errors are in the 'error' column of "

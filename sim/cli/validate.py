@@ -1,4 +1,4 @@
-"""``relsim validate``: check scenario files without running them."""
+"""``relsim validate``: check scenario and sweep files without running them."""
 
 from __future__ import annotations
 
@@ -10,10 +10,14 @@ from sim.config.schema import ScenarioError
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("validate", help="check scenario files without running them",
-                       description="Check scenario files: every key, type, range and name.")
-    p.add_argument("scenarios", nargs="+", help="scenario files")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="also check these overrides")
+    p = sub.add_parser("validate", help="check scenario and sweep files without running them",
+                       description="Check scenario files: every key, type, range and name. A sweep file "
+                       "(one with a [sweep] table) is checked as `relsim sweep` checks it before running: "
+                       "its base scenario, [set], parameters, design, outcomes and [compare] alternatives, "
+                       "and each of its [variants].")
+    p.add_argument("scenarios", nargs="+", metavar="FILE", help="scenario or sweep files")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="also check these overrides "
+                   "(scenario files; a sweep file's own go in its [set] table)")
     p.set_defaults(func=command)
 
 
@@ -22,16 +26,61 @@ def command(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.scenarios:
         try:
-            scenario = load(path, args.set)
+            lines = _check_sweep(path, args.set) if _is_sweep(path) else [_check_scenario(path, args.set)]
         except ScenarioError as exc:
             failed += 1
             for line in exc.messages:
                 print(f"error: {line}", file=sys.stderr)
             continue
-        table = scenario.supplier_table()
-        print(f"{path}: ok — {scenario.market.name!r}: {scenario.market.buyers} buyers in "
-              f"{len(scenario.segments)} segment(s), {len(table)} suppliers, "
-              f"{scenario.market.steps} steps, {len(scenario.events)} event(s)")
+        print(f"{path}: ok — {lines[0]}")
+        for line in lines[1:]:
+            print(f"  {line}")
     if failed and len(args.scenarios) > 1:
-        print(f"{failed} of {len(args.scenarios)} scenario files have problems", file=sys.stderr)
+        print(f"{failed} of {len(args.scenarios)} files have problems", file=sys.stderr)
     return 2 if failed else 0
+
+
+def _is_sweep(path: str) -> bool:
+    """A sweep file is one with a [sweep] table; a file that cannot be read is left to the
+    scenario loader, whose message says why."""
+    from sim.config.scenario import read_toml
+
+    try:
+        return "sweep" in read_toml(path)
+    except ScenarioError:
+        return False
+
+
+def _check_scenario(path: str, sets: list[str] | None) -> str:
+    scenario = load(path, sets)
+    table = scenario.supplier_table()
+    return (f"{scenario.market.name!r}: {scenario.market.buyers} buyers in {len(scenario.segments)} segment(s), "
+            f"{len(table)} suppliers, {scenario.market.steps} steps, {len(scenario.events)} event(s)")
+
+
+def _check_sweep(path: str, sets: list[str] | None) -> list[str]:
+    """What `relsim sweep` checks before it runs anything, for the file as it stands and for
+    each of its variants: one summary line each."""
+    from sim.config.scenario import read_toml
+    from sim.config.space import load_sweep
+
+    if sets:
+        raise ScenarioError(f"{path}: --set checks a scenario file's overrides; this is a sweep file, whose "
+                            f"fixed changes go in its [set] table")
+    variants = read_toml(path, "sweep").get("variants")
+    lines = [_sweep_summary(load_sweep(path))]
+    for name in variants if isinstance(variants, dict) else ():
+        lines.append(f"variant {name}: {_sweep_summary(load_sweep(path, name))}")
+    return lines
+
+
+def _sweep_summary(spec) -> str:
+    from sim.experiment.sweep import check_sweep, points_text
+    from sim.observe.numbers import number
+
+    points = check_sweep(spec)
+    distinct = int(points["point"].nunique())
+    alternatives = f", {len(spec.alternatives)} alternatives compared at each" if spec.alternatives else ""
+    return (f"sweep {spec.name!r}: {points_text(distinct, len(points), spec.design.kind)} x "
+            f"{spec.replicates} replicate(s) = {number(distinct * spec.replicates)} runs, "
+            f"{spec.design.kind} design over {len(spec.names)} parameter(s){alternatives}")

@@ -9,6 +9,7 @@ switches, ``[[segments]]`` buyer segments, ``[strategies.NAME]`` user strategies
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,8 +245,14 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     ``strategies.NAME.FIELD``."""
     data = scenario.to_dict()
     errors = []
+    # overrides applied twice from one source (--set on a scenario that --set made) name it once
+    described = (scenario.source if scenario.source.endswith(f" with {source}")
+                 else f"{scenario.source} with {source}")
+    # the entries a key named (suppliers[Partners]): the checks below find them by position,
+    # and their messages are given back with the name the user wrote
+    named: dict[str, str] = {}
     for key, value in overrides.items():
-        where = f"{scenario.source} with {source}: {key} = {show(value)}"
+        where = f"{described}: {key} = {show(value)}"
         head, _, rest = key.partition(".")
         index = None
         if "[" in head and head.endswith("]"):
@@ -290,8 +297,10 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
                     names = [str(it["name"]) for it in items if "name" in it]
                     errors.append(f"{where}: no {head[:-1]} named or numbered {index!r}"
                                   f"{suggest(index, names)}; {head} here: {', '.join(names)} "
-                                  f"(or a number from 0 to {len(items) - 1})")
+                                  f"(or an index, 0 to {len(items) - 1})")
                     continue
+                named.update({f"{head}[{i}]": f"{head}[{index}]" for i, it in enumerate(items)
+                              if it.get("name") == index and index != str(i)})
             for it in targets:
                 it[rest] = value
     if errors:
@@ -301,4 +310,14 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
         body.setdefault("based_on", "transactional" if name not in PRESETS else name)
     data["strategies"] = {k: v for k, v in data["strategies"].items()
                           if not (k in PRESETS and v.get("based_on") == k and len(v) == 1)}
-    return scenario_from_dict(data, f"{scenario.source} with {source}")
+    try:
+        return scenario_from_dict(data, described)
+    except ScenarioError as exc:
+        if not named:
+            raise
+        written = [_ENTRY.sub(lambda m: named.get(m.group(0), m.group(0)), line) for line in exc.messages]
+        raise ScenarioError(written) from None
+
+
+#: an entry of a list table as the checks name it, by position
+_ENTRY = re.compile(r"\b(?:segments|suppliers|events)\[\d+\]")

@@ -130,22 +130,24 @@ def split_focal_copy(scenario: Scenario, entries: list[int]) -> tuple[Scenario, 
 def resolve_alternatives(scenario: Scenario, spec: str | None, focal: str | None = None,
                          overrides: dict[str, Any] | None = None,
                          what_ifs: list[str] | None = None,
-                         focal_all: bool = False) -> tuple[list[Alternative], list[str]]:
+                         focal_all: bool = False, where: str | None = None) -> tuple[list[Alternative], list[str]]:
     """Turn ``--alternatives a,b,...`` and any ``--alternative "NAME: KEY=VALUE; ..."`` into
     scenarios. A name is a strategy (a preset or one of the scenario's [strategies]) given to
     the focal supplier, replacing its whole strategy including inline overrides; of a focal
     entry with ``count > 1`` only the first copy is varied unless ``focal_all`` (see
     :func:`split_focal_copy`); a path ending in .toml is a whole scenario file (with the
     same --set overrides applied); a named what-if changes the market itself
-    (:func:`what_if_alternative`). The first is the baseline."""
+    (:func:`what_if_alternative`). The first is the baseline. ``where`` is how messages name
+    the list (a sweep file's ``FILE: compare.alternatives = [...]``); by default the option."""
     items = [s.strip() for s in (spec or "").split(",") if s.strip()]
+    given, named = (f"--alternatives {spec!r}", "--alternatives") if where is None else (where, where)
     what_ifs = [w for w in (what_ifs or []) if w.strip()]
     if len(items) + len(what_ifs) + (0 if items else 1 if what_ifs else 0) < 2:
-        raise ScenarioError(f"--alternatives {spec!r}: name at least two alternatives, separated "
+        raise ScenarioError(f"{given}: name at least two alternatives, separated "
                             f"by commas, e.g. transactional,relationship (or add what-ifs with "
                             f'--alternative "no entrant: events[0].step=never")')
     if len(set(items)) != len(items):
-        raise ScenarioError(f"--alternatives {spec!r}: each alternative may appear only once")
+        raise ScenarioError(f"{given}: each alternative may appear only once")
     market = scenario  # what-ifs change the market as the file writes it
     entries = focal_entries(scenario, focal)
     if not focal_all:
@@ -160,7 +162,7 @@ def resolve_alternatives(scenario: Scenario, spec: str | None, focal: str | None
             alternatives.append(Alternative(Path(item).stem, alt, item))
             continue
         if item not in known:
-            raise ScenarioError(f"--alternatives: {item!r}: no such strategy{suggest(item, known)}; "
+            raise ScenarioError(f"{named}: {item!r}: no such strategy{suggest(item, known)}; "
                                 f"known: {', '.join(known)}; or give a scenario file (.toml)")
         alt = dataclasses.replace(scenario, suppliers=[
             dataclasses.replace(s, strategy=item, overrides={}) if i in entries else s
@@ -172,7 +174,7 @@ def resolve_alternatives(scenario: Scenario, spec: str | None, focal: str | None
     alternatives += [what_if_alternative(market, text) for text in what_ifs]
     names = [a.name for a in alternatives]
     if len(set(names)) != len(names):
-        raise ScenarioError(f"--alternatives {spec!r}: two alternatives share the name "
+        raise ScenarioError(f"{given}: two alternatives share the name "
                             f"{[n for n in names if names.count(n) > 1][0]!r}")
     return alternatives, focal_supplier_names(scenario, entries)
 

@@ -22,7 +22,7 @@ import pandas as pd
 from sim.config import Scenario, ScenarioError
 from sim.experiment.executors import process_pool, stop_now
 from sim.experiment.guard import completed, local_workers
-from sim.experiment.store import CORE_TABLES, TABLES, ResultsFolder, what_differs
+from sim.experiment.store import CORE_TABLES, TABLES, ResultsFolder, fewer_replicates, what_differs
 from sim.observe.summary import summarise_by_strategy
 
 __all__ = ["TABLES", "CORE_TABLES", "COMPARE_REPLICATES", "ResultsFolder", "RunResults", "load_results",
@@ -192,11 +192,8 @@ def _prepare_folder(folder: ResultsFolder, scenario: Scenario, overwrite: bool) 
                             f"--overwrite to replace them")
     count = scenario.market.replicates
     if stored and max(stored) >= count:
-        raise ScenarioError(f"{folder.path}: holds {len(stored)} finished replicates of this scenario; "
-                            f"--replicates {count} would leave results that the manifest does not "
-                            f"describe. Ask for --replicates {max(stored) + 1} or more to reuse them "
-                            f"(more extends the run), pass --overwrite to start again with {count}, or "
-                            f"choose another --out")
+        raise fewer_replicates(folder.path, f"{len(stored)} finished replicates of this scenario",
+                               max(stored) + 1, count, f"--replicates {count}", "run")
     earlier = previous.get("replicate_wall_time_s") or {}
     times = {k: v for k, v in earlier.items() if isinstance(k, str) and k.isdigit() and int(k) in stored}
     return stored, times

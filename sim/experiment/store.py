@@ -99,6 +99,17 @@ def damaged_file(path: Path, exc: BaseException, what: str, remedy: str) -> Scen
     return ScenarioError(f"{path}: damaged {what} ({reason[:160]}); {remedy}")
 
 
+def fewer_replicates(path: Path, held: str, least: int, asked: int, asked_how: str, noun: str) -> ScenarioError:
+    """The one refusal of fewer replicates than a folder holds (`relsim run`, `relsim sweep`):
+    its manifest would then describe fewer results than the folder holds. ``held`` says what
+    the folder holds, ``least`` is the fewest replicates that keep it all, ``asked_how`` says
+    where the smaller number came from (``--replicates 3``)."""
+    return ScenarioError(f"{path}: holds {held}; {asked_how} would leave results that the manifest "
+                         f"does not describe. Ask for --replicates {least} or more to reuse them (more "
+                         f"extends the {noun}), pass --overwrite to start again with {asked}, or choose "
+                         f"another --out")
+
+
 class ResultsStore:
     """What every results folder shares, whatever wrote it (``run``, ``compare``, ``sweep``):
     the manifest and its damaged-file messages, the writer's lock, whole-or-absent writes, the

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config import Scenario, ScenarioError
-from sim.config.schema import suggest
+from sim.config.schema import show, suggest
 from sim.config.space import Keep, SeriesOutcome, SweepSpec, load_sweep
 from sim.experiment.compare import (
     Alternative,
@@ -171,6 +171,31 @@ def check_outcomes(spec: SweepSpec) -> None:
         raise ScenarioError(problems)
 
 
+def check_sweep(spec: SweepSpec) -> pd.DataFrame:
+    """Everything a sweep checks before it runs, beyond what reading its file checked: its
+    [compare] alternatives against the scenario, its [outcomes] columns, its design. Returns
+    the design's points; raises :class:`ScenarioError` naming the file and the key."""
+    if spec.alternatives:
+        alternatives = list(spec.alternatives)
+        resolve_alternatives(spec.scenario, ",".join(alternatives), spec.focal, spec.fixed,
+                             where=f"{spec.source}: compare.alternatives = {show(alternatives)}")
+    check_outcomes(spec)
+    return design_points(spec)
+
+
+def points_text(distinct: int, rows: int, kind: str) -> str:
+    """How many points a design has, as the sweep's output and ``relsim validate`` say it. A
+    Morris trajectory (rarely a Saltelli sample) may come back to a point already in the
+    design: that point is run once and its result read at each of its rows, so a design of
+    N x (D + 1) rows can run fewer points."""
+    from sim.observe.numbers import number
+
+    if rows <= distinct:
+        return f"{number(distinct)} point(s)"
+    what = "trajectory points" if kind == "morris" else "design rows"
+    return f"{number(rows)} {what} ({number(distinct)} distinct)"
+
+
 def _error_row(key: dict, alternative: str, exc: BaseException, host: str, task: SweepTask) -> dict:
     return {**key, **({"alternative": alternative} if task.alternatives else {}), "status": "error",
             "error": f"{type(exc).__name__}: {exc}", "wall_time_s": float("nan"), "host": host}
@@ -247,7 +272,7 @@ class SweepResults:
                                                         alternative or names[-1], relative))
 
 
-def sweep_manifest(spec: SweepSpec, points: pd.DataFrame) -> dict[str, Any]:
+def sweep_manifest(spec: SweepSpec, points: pd.DataFrame, replicates_from: str = "sweep.replicates") -> dict[str, Any]:
     return {
         "kind": "sweep", "name": spec.name, "description": spec.description, "source": spec.source,
         "scenario": spec.scenario_path, "fixed": spec.fixed, "identity": spec.identity(),
@@ -256,7 +281,8 @@ def sweep_manifest(spec: SweepSpec, points: pd.DataFrame) -> dict[str, Any]:
                                              "second_order": spec.design.second_order,
                                              "seed": spec.design.seed},
         "problem": spec.problem(), "points": int(points["point"].nunique()),
-        "design_rows": len(points), "replicates": spec.replicates, "root_seed": spec.seed,
+        "design_rows": len(points), "replicates": spec.replicates,
+        "replicates_from": replicates_from, "root_seed": spec.seed,
         "seeds": "run seed = 63 bits of SeedSequence(root_seed, spawn_key=(int(point, 16), replicate))"
         if not spec.common_random_numbers else "run seed = 63 bits of SeedSequence(root_seed, "
         "spawn_key=(replicate,)) at every point (common random numbers)",
@@ -342,11 +368,8 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, executor: Executor |
         spec = load_sweep(spec, variant)
     if replicates is not None:
         spec = spec.with_changes(replicates=replicates)
-    if spec.alternatives:  # refuse a bad comparison before anything starts
-        resolve_alternatives(spec.scenario, ",".join(spec.alternatives), spec.focal, spec.fixed)
-    check_outcomes(spec)
-    points = design_points(spec)
-    manifest = sweep_manifest(spec, points)
+    points = check_sweep(spec)
+    manifest = sweep_manifest(spec, points, "sweep.replicates" if replicates is None else "--replicates")
     store = SweepStore(out)
     done = store.open(manifest, points, spec_text, overwrite)
     total = int(points["point"].nunique()) * spec.replicates

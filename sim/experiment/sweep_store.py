@@ -48,7 +48,7 @@ from sim.experiment.files import (
     atomic_write_parquet,
     atomic_write_text,
 )
-from sim.experiment.store import LOCK_NAME, MANIFEST, ResultsStore, damaged_file, what_differs
+from sim.experiment.store import LOCK_NAME, MANIFEST, ResultsStore, damaged_file, fewer_replicates, what_differs
 
 RUNS = "runs"
 SERIES_TABLES = ("market", "suppliers", "segments", "events")
@@ -133,8 +133,9 @@ class SweepStore(ResultsStore):
             self._lock = None
 
     def _check_same(self, previous: dict[str, Any], manifest: dict[str, Any], points: pd.DataFrame) -> None:
-        """Refuse a different sweep; allow more replicates and a design that keeps every point
-        already run (a larger Sobol or Morris sample, more grid levels)."""
+        """Refuse a different sweep, and fewer replicates than are stored; allow more replicates
+        and a design that keeps every point already run (a larger Sobol or Morris sample, more
+        grid levels)."""
         old, new = dict(previous.get("identity", {})), dict(manifest["identity"])
         if new.get("design.kind") == "grid" and list(old.get("parameters") or []) == list(new["parameters"]):
             old.pop("parameters", None)  # a grid's levels may change; the points check below decides
@@ -144,17 +145,21 @@ class SweepStore(ResultsStore):
             raise ScenarioError([f"{self.path}: holds a different sweep; choose another --out, or pass "
                                  f"--overwrite to replace its results. What differs:"]
                                 + [f"  {d}" for d in differences])
-        old_points = set(self._points_run())
-        missing = old_points - set(points["point"])
+        finished = self.finished()
+        missing = {p for p, _ in finished} - set(points["point"])
         if missing:
             raise ScenarioError(f"{self.path}: the new design leaves out {len(missing)} of the points "
                                 f"already run here (a Latin hypercube's points all move when its size "
                                 f"changes; Sobol and Morris samples and grids can grow); choose another "
                                 f"--out, or keep the design")
-
-    def _points_run(self) -> list[str]:
-        frame = self.runs(columns=["point"])
-        return frame["point"].astype(str).unique().tolist() if len(frame) else []
+        held = 1 + max((r for _, r in finished), default=-1)
+        asked = manifest["replicates"]
+        if held > asked:  # the manifest would say 3 where the store holds 10: refuse, as a run does
+            how = (f"--replicates {asked}" if manifest.get("replicates_from") == "--replicates"
+                   else f"sweep.replicates = {asked} in {manifest['source']}"
+                   + (f" (variant {manifest['variant']})" if manifest.get("variant") else ""))
+            raise fewer_replicates(self.path, f"{held} replicates of this sweep ({len(finished)} finished "
+                                   f"runs)", held, asked, how, "sweep")
 
     def _clean_after_killed_writer(self) -> None:
         """Series parts whose runs part never got written belong to runs that will be redone."""

@@ -208,4 +208,4 @@ def test_validate_reports_every_file_given(tmp_path, capsys):
     assert code == 2
     assert f"{good}: ok" in out
     assert f"{bad1}: market.buyers = -1" in err and f"{bad2}: market.steps = 0" in err
-    assert "2 of 3 scenario files have problems" in err
+    assert "2 of 3 files have problems" in err

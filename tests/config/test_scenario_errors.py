@@ -153,7 +153,16 @@ BAD_SETS: dict[str, tuple[str, list[str]]] = {
     "number-for-bool": ("mechanisms.escalation=1", ["mechanisms.escalation = 1", "must be true or false"]),
     "unknown-supplier": ("suppliers[PriceLyne].markup=0.3",
                          ["suppliers[PriceLyne].markup = 0.3", "no supplier named or numbered 'PriceLyne'",
-                          "(did you mean 'PriceLine'?)"]),
+                          "(did you mean 'PriceLine'?)", "(or an index, 0 to 1)"]),
+    # a supplier or segment addressed by name is named so in the message, not by its position
+    "bad-value-of-named-supplier": ("suppliers[Partners].markup=-1",
+                                    ["suppliers[Partners].markup = -1.0", "must be a number from 0 to 100"]),
+    "misspelt-key-of-named-supplier": ("suppliers[Partners].markp=1",
+                                       ["suppliers[Partners].markp = 1", "(did you mean 'markup'?)"]),
+    "bad-strategy-of-named-supplier": ("suppliers[Partners].strategy=relationshp",
+                                       ["suppliers[Partners].strategy = 'relationshp'", "no such strategy"]),
+    "bad-value-of-named-segment": ("segments[key accounts].switching_cost=-1",
+                                   ["segments[key accounts].switching_cost = -1.0", "must be a number >= 0"]),
     "unknown-event": ("events[first].step=1", ["events[first].step = 1", "no event named or numbered"]),
     "unknown-strategy": ("strategies.premum.markup=1",
                          ["strategies.premum.markup = 1", "no such strategy", "(did you mean 'premium'?)"]),
@@ -351,6 +360,14 @@ def test_bad_override_raises_scenario_error(name, files):
     for fragment in BAD_SETS[name][1]:
         assert fragment in str(raised.value)
     assert all(m.startswith(f"{files['VALID']} with --set: ") for m in raised.value.messages)
+
+
+def test_overrides_on_an_overridden_scenario_name_their_source_once(files):
+    scenario = load_scenario(files["VALID"]).with_overrides({"market.buyers": 50})
+    with pytest.raises(ScenarioError) as raised:
+        scenario.with_overrides({"market.buyrs": 5})
+    assert raised.value.messages[0].startswith(f"{files['VALID']} with --set: market.buyrs = 5: unknown key")
+    assert "with --set with --set" not in str(raised.value)
 
 
 def test_a_failed_override_leaves_the_scenario_unchanged(files):

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 import psutil
 import pytest
-from support import ROOT
+from support import ROOT, tree
 from sweep_support import GRID, results_of, write_sweep
 
 from sim.config import ScenarioError
@@ -104,6 +104,51 @@ def test_the_sweep_command_says_how_many_finished_runs_it_reused(tmp_path, capsy
     assert "reused 18 finished run(s) (nothing left to run)" in capsys.readouterr().out
 
 
+def test_fewer_replicates_than_the_store_holds_are_refused_as_a_run_refuses_them_and_nothing_changes(
+        tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec_path = write_sweep(tmp_path)  # replicates = 2
+    out = tmp_path / "out"
+    args = ["sweep", str(spec_path), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main(args + ["--replicates", "3"]) == 0
+    capsys.readouterr()
+    before = tree(out, lock=False)
+    assert main(args) == 2  # the file's 2 replicates
+    err = capsys.readouterr().err
+    assert f"{out}: holds 3 replicates of this sweep (18 finished runs); sweep.replicates = 2 in {spec_path}" in err
+    assert "Ask for --replicates 3 or more" in err and "--overwrite to start again with 2" in err
+    assert main(args + ["--replicates", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "; --replicates 1 would leave results" in err and "Ask for --replicates 3 or more" in err
+    assert tree(out, lock=False) == before
+    assert SweepStore(out).read_manifest()["replicates"] == 3
+    with pytest.raises(ScenarioError, match="holds 3 replicates of this sweep"):
+        sweep(spec_path, out, workers=1)
+    assert main(args + ["--replicates", "3"]) == 0  # what the message says to ask for
+    assert "reused 18 finished run(s) (nothing left to run)" in capsys.readouterr().out
+
+
+MORRIS = ('[sweep]\nscenario = "base.toml"\nreplicates = 2\n[parameters]\n'
+          '"buyers.switching_cost" = { low = 0.0, high = 0.6 }\n'
+          '"buyers.relational_orientation" = { low = 0.2, high = 0.8 }\n'
+          '[design]\nkind = "morris"\nsamples = 4\nlevels = 4\nseed = 0\n')
+
+
+def test_a_morris_design_that_revisits_points_says_its_trajectory_points_and_runs_each_distinct_once(
+        tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec_path = write_sweep(tmp_path, MORRIS)
+    args = ["sweep", str(spec_path), "--out", str(tmp_path / "out"), "--workers", "1", "--no-progress"]
+    assert main(args) == 0
+    points = pd.read_parquet(tmp_path / "out" / "points.parquet")
+    distinct = points["point"].nunique()
+    assert len(points) == 4 * (2 + 1) and distinct < len(points)  # N x (D + 1) rows, some repeated
+    assert f"sweep: 12 trajectory points ({distinct} distinct) x 2 replicate(s)" in capsys.readouterr().out
+    assert len(SweepStore(tmp_path / "out").runs()) == distinct * 2
+
+
 def test_more_grid_levels_add_points_and_keep_the_old_ones(tmp_path):
     spec_path = write_sweep(tmp_path)
     sweep(spec_path, tmp_path / "out", workers=1)
@@ -168,6 +213,18 @@ def test_a_comparison_sweep_runs_every_alternative_with_the_same_seed(tmp_path):
     assert (pairs["alternative"].nunique() == 2).all()
     assert (pairs["seed"].nunique() == 1).all()  # common random numbers within a point
     assert runs.groupby("alternative")["cumulative_profit"].mean().nunique() == 2
+
+
+def test_a_misspelt_alternative_of_a_sweep_file_names_the_file_and_its_key_and_runs_nothing(tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec_path = write_sweep(tmp_path, GRID + '[compare]\nalternatives = ["transactional", "relationshp"]\n')
+    assert main(["sweep", str(spec_path), "--out", str(tmp_path / "out"), "--workers", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert (f"error: {spec_path}: compare.alternatives = ['transactional', 'relationshp']: 'relationshp': "
+            f"no such strategy (did you mean 'relationship'?)") in err
+    assert "--alternatives" not in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_any_concurrent_futures_executor_runs_the_sweep_with_a_bounded_window(tmp_path, monkeypatch):
