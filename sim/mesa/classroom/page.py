@@ -206,7 +206,7 @@ def Tally(model: ClassroomMarket, step: int):
         Prose(f"- Unhappy deliveries: **{n(tally['complaints'])}** complaints voiced, "
               f"**{n(tally['silent_dissatisfied'])}** left unreported\n"
               f"- Put right by the supplier: **{n(tally['recovered'])}** "
-              f"({n(tally['recovered_silent'])} found by its follow-up calls)\n"
+              f"({n(tally['recovered_silent'])} of them found by follow-up calls)\n"
               f"- Customers lost silently (silent defections): {lost}",
               style="font-size: 0.85em")
 
