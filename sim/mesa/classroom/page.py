@@ -323,8 +323,8 @@ def LiveView(market: ClassroomMarket, selected: solara.Reactive[int | None]):
             with solara.Card(market.lesson.title, margin=0):
                 StepCount(market, step)
                 LessonText(market.lesson)
+            Tally(market, step)         # above the ticker: in view without scrolling
             Ticker(market, step)
-            Tally(market, step)
             BuyerHistory(market, selected, step)
         with solara.Column():
             BuyerPicture(market, selected, step)
