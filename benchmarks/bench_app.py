@@ -117,7 +117,7 @@ def bench_browser(steps: int) -> list[float]:
             for k in range(1, steps + 1):
                 ms = page.evaluate("""(k) => new Promise(resolve => {
                     const start = performance.now();
-                    const seen = () => new RegExp(`(Month|Day|Step) ${k} of`).test(document.body.innerText);
+                    const seen = () => new RegExp(` ${k} of [0-9]+ [a-z]+s run`).test(document.body.innerText);
                     const done = () => requestAnimationFrame(() => resolve(performance.now() - start));
                     const observer = new MutationObserver(() => { if (seen()) { observer.disconnect(); done(); } });
                     observer.observe(document.body, {subtree: true, childList: true, characterData: true});

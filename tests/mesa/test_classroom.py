@@ -225,7 +225,13 @@ def prose(rc) -> list[str]:
 
 
 def step_text(rc) -> str:
-    return next(html for html in prose(rc) if re.match(r"<p><strong>(Month|Day|Step) \d+ of \d+", html))
+    """The step heading as text ("After month 12 · 13 of 60 months run")."""
+    html = next(html for html in prose(rc) if re.search(r"\d+ of \d+ (month|day|step)s run", html))
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def pick(rc, title: str) -> None:
+    rc.find(v.Btn, children=[title]).widget.click()
 
 
 def test_page_has_mesas_controls_the_lesson_selector_and_every_lever():
@@ -233,9 +239,9 @@ def test_page_has_mesas_controls_the_lesson_selector_and_every_lever():
     buttons = [w.children[0] for w in rc.find(v.Btn).widgets]
     assert {"Reset", "▶", "Step"} <= set(buttons)
     selects = {w.label: w for w in rc.find(v.Select).widgets}
-    assert set(selects) >= {"Lesson", "Supplier the levers act on", "Strategy mix",
-                            "Kotler level of the lever supplier"}
-    assert selects["Lesson"].items == [x.title for x in load_lessons()]
+    assert set(selects) >= {"Supplier the levers act on", "Strategy mix", "Kotler level of the lever supplier"}
+    choices = [w.children[0] for w in rc.find(v.Btn, class_="lesson-choice").widgets]
+    assert choices == [x.title for x in load_lessons()]
     sliders = rc.find(v.Slider).widgets
     assert len(sliders) == 2 + 6  # speed, steps per redraw; price, switching, orientation, KAMs, beta, buyers
     assert any("What to ask the class" in html for html in prose(rc))
@@ -246,10 +252,10 @@ def test_step_advances_the_model_and_redraws_the_figures():
     charts = [w for w in rc.find(v.VuetifyTemplate).widgets if type(w).__name__ == "MarketFigure"]
     assert len(charts) == 5
     before = [c.option for c in charts]
-    assert "Month 0 of 60" in step_text(rc)
+    assert "Ready to start · 0 of 60 months run" in step_text(rc)
     rc.find(v.Btn, children=["Step"]).widget.click()
     rc.find(v.Btn, children=["Step"]).widget.click()
-    assert "Month 2 of 60" in step_text(rc)
+    assert "After month 1 · 2 of 60 months run" in step_text(rc)
     after = [c.option for c in charts]
     assert all(a != b for a, b in zip(after, before))
     assert len(after[1]["series"][0]["data"]) == 2  # two steps of the stage mix
@@ -259,14 +265,14 @@ def test_a_lesson_played_to_its_end_leaves_the_next_lesson_playable():
     rc, model = render_page(ClassroomMarket("5-loyalty-in-a-fish-market", buyers=100))
     model.value.run(99)
     rc.find(v.Btn, children=["Step"]).widget.click()             # the last day
-    assert "Day 100 of 100" in step_text(rc)
+    assert "After day 99 · 100 of 100 days run" in step_text(rc)
     assert rc.find(v.Btn, children=["Step"]).widget.disabled and rc.find(v.Btn, children=["▶"]).widget.disabled
-    rc.find(v.Select, label="Lesson").widget.v_model = "Retention versus acquisition"
-    assert "Month 0 of 60" in step_text(rc)
+    pick(rc, "Retention versus acquisition")
+    assert "0 of 60 months run" in step_text(rc)
     assert not rc.find(v.Btn, children=["Step"]).widget.disabled
     assert not rc.find(v.Btn, children=["▶"]).widget.disabled
     rc.find(v.Btn, children=["Step"]).widget.click()
-    assert "Month 1 of 60" in step_text(rc)
+    assert "After month 0 · 1 of 60 months run" in step_text(rc)
 
 
 def test_picking_a_lesson_while_playing_pauses_it():
@@ -274,16 +280,16 @@ def test_picking_a_lesson_while_playing_pauses_it():
     rc.find(v.Slider).widgets[0].v_model = 1000                  # speed: no step before the pick
     rc.find(v.Btn, children=["▶"]).widget.click()
     assert rc.find(v.Btn, children=["❚❚"]).widget
-    rc.find(v.Select, label="Lesson").widget.v_model = "Loyalty emerging in a fish market"
+    pick(rc, "Loyalty emerging in a fish market")
     assert rc.find(v.Btn, children=["▶"]).widget and not rc.find(v.Btn, children=["Step"]).widget.disabled
     time.sleep(1.5)                                              # the old play loop's wait runs out
-    assert "Day 0 of 100" in step_text(rc)                       # and it did not step the new lesson
+    assert "0 of 100 days run" in step_text(rc)                       # and it did not step the new lesson
 
 
 def test_a_lesson_picked_shows_its_text_and_resets_the_levers_to_its_values():
     rc, model = render_page()
-    rc.find(v.Select, label="Lesson").widget.v_model = "Complacency and the new entrant"
-    assert "Month 0 of 84" in step_text(rc)
+    pick(rc, "Complacency and the new entrant")
+    assert "0 of 84 months run" in step_text(rc)
     assert any("<strong>Newcomer</strong> enters" in html for html in prose(rc))
     assert rc.find(v.Select, label="Kotler level of the lever supplier").widget.v_model == "accountable"
     assert rc.find(v.Select, label="Supplier the levers act on").widget.v_model == "Steady"
@@ -291,7 +297,7 @@ def test_a_lesson_picked_shows_its_text_and_resets_the_levers_to_its_values():
 
 def test_a_moved_slider_changes_the_model_on_reset():
     rc, model = render_page()
-    rc.find(v.Select, label="Lesson").widget.v_model = "Loyalty emerging in a fish market"
+    pick(rc, "Loyalty emerging in a fish market")
     beta = rc.find(v.Slider).widgets[-2]  # choice intensity
     assert beta.v_model == 1.2
     beta.v_model = 0.2
@@ -346,3 +352,73 @@ def test_the_run_speed_sliders_show_their_values_without_being_dragged():
     speed, per_redraw = rc.find(v.Slider).widgets[:2]
     speed.v_model, per_redraw.v_model = 500, 4
     assert "Speed: 500 ms between steps" in texts() and "Steps per redraw: 4" in texts()
+
+
+def test_picking_the_lesson_shown_restarts_it():
+    rc, model = render_page()
+    for _ in range(3):
+        rc.find(v.Btn, children=["Step"]).widget.click()
+    first = model.value
+    pick(rc, first.lesson.title)
+    assert model.value is not first and model.value.steps == 0
+    assert "Ready to start · 0 of 60 months run" in step_text(rc)
+
+
+def test_the_step_heading_names_the_month_the_charts_and_ticker_end_at():
+    """One numbering: after 13 steps the heading says month 12, the charts' last point is
+    month 12 and the ticker's newest line is no later."""
+    rc, model = render_page(ClassroomMarket("3-silent-defection-and-kotler"))
+    model.value.run(12)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert "After month 12 · 13 of 60 months run" in step_text(rc)
+    charts = [w for w in rc.find(v.VuetifyTemplate).widgets if type(w).__name__ == "MarketFigure"][1:]
+    assert {c.option["xAxis"]["data"][-1] for c in charts} == {12}
+    ticker = next(html for html in prose(rc) if re.search(r"month \d+ · <strong>", html))
+    assert "month 12 ·" in ticker and "month 13" not in ticker
+
+
+def test_the_tally_counts_the_whole_run_where_the_ticker_keeps_its_last_lines():
+    model = ClassroomMarket("3-silent-defection-and-kotler").run()
+    tally = views.run_tally(model)
+    market = model.market_frame()
+    assert tally["complaints"] == market["complaints"].sum() > 0
+    assert tally["silent_dissatisfied"] == market["silent_dissatisfied"].sum() > tally["complaints"]
+    assert tally["recovered"] == market["recovered"].sum()
+    from sim.mesa.classroom.page import TICKER_LINES
+
+    silent = [e for e in model.ticker if e["kind"] == "silent defection" and e["supplier"] == "Quiet Co"]
+    shown_lines = [e for e in list(model.ticker)[-TICKER_LINES:] if e in silent]
+    assert tally["silent_defections"]["Quiet Co"] == sum(e["count"] for e in silent)   # every step's
+    assert tally["silent_defections"]["Quiet Co"] > 10 * sum(e["count"] for e in shown_lines)
+    rc, _ = render_page(model)
+    shown = " ".join(prose(rc))
+    assert f"<strong>{tally['silent_dissatisfied']:,}</strong> left unreported" in shown
+    assert f"Quiet Co <strong>{tally['silent_defections']['Quiet Co']}</strong>" in shown
+
+
+def test_a_market_without_service_recovery_shows_no_tally():
+    assert views.run_tally(ClassroomMarket("5-loyalty-in-a-fish-market", buyers=100)) is None
+
+
+def test_every_time_axis_of_a_run_labels_the_same_interval(entrant):
+    axes = [make(entrant)["xAxis"] for make in (views.stage_mix_option, views.trust_option,
+                                                views.share_option, views.profit_option)]
+    assert len({a["axisLabel"]["interval"] for a in axes}) == 1
+    assert views.tick_interval(60, "month") == 12 and views.tick_interval(13, "month") == 2
+    assert views.tick_interval(100, "day") == 20
+
+
+def test_loyalty_concentration_is_drawn_from_the_first_step_with_a_history():
+    model = ClassroomMarket("5-loyalty-in-a-fish-market", buyers=100)
+    model.run(3)
+    assert model.market_frame()["loyalty_concentration"].iloc[0] == pytest.approx(1.0)  # one visit each
+    loyalty = next(s for s in views.stage_mix_option(model)["series"] if s["name"] == "loyalty concentration")
+    assert loyalty["data"][0] == "-" and all(isinstance(x, float) for x in loyalty["data"][1:])
+
+
+def test_the_lever_supplier_choice_says_its_levers_move_every_copy():
+    rc, model = render_page(ClassroomMarket("5-loyalty-in-a-fish-market", buyers=100))
+    select = rc.find(v.Select, label="Supplier the levers act on").widget
+    assert select.items == ["Fishmonger (both copies)"] and select.v_model == "Fishmonger (both copies)"
+    moved = ClassroomMarket("5-loyalty-in-a-fish-market", buyers=100, price_premium=0.5)
+    assert set(moved.engine.state.price) == {0.8 * 1.5}                 # both copies' price moved

@@ -114,10 +114,9 @@ class OfflinePage:
             route.abort()
 
     def pick_lesson(self, title: str, steps: int | None = None) -> None:
-        self.page.locator(".v-select").first.click()
-        self.page.get_by_role("option", name=title).click()
+        self.page.get_by_role("button", name=title, exact=True).click()
         if steps is not None:
-            self.page.locator("strong", has_text=re.compile(rf"^\w+ 0 of {steps}$")).wait_for()
+            self.page.locator("p", has_text=re.compile(rf"^Ready to start · 0 of {steps} \w+s run$")).wait_for()
 
     def release(self) -> None:
         self.hold = None
@@ -125,10 +124,7 @@ class OfflinePage:
             self.held.pop().continue_()
 
     def lesson_titles(self) -> list[str]:
-        self.page.locator(".v-select").first.click()
-        titles = self.page.get_by_role("option").all_inner_texts()
-        self.page.keyboard.press("Escape")
-        return titles
+        return [t.strip() for t in self.page.locator(".lesson-choice").all_inner_texts()]
 
     def button(self, name: str):
         return self.page.get_by_role("button", name=name, exact=True)
@@ -138,12 +134,12 @@ class OfflinePage:
         for _ in range(times):
             before = self.step_count()
             button.click()
-            self.page.wait_for_function(f"() => !document.body.innerText.match(/(Month|Day|Step) {before} of/)")
+            self.page.wait_for_function(f"() => !document.body.innerText.match(/ {before} of \\d+ \\w+s run/)")
 
     def step_count(self) -> int:
-        """The step the page shows ("Month 3 of 84")."""
-        text = self.page.locator("strong", has_text=re.compile(r"^\w+ \d+ of \d+$")).first.inner_text()
-        return int(text.split()[1])
+        """The steps run the page shows ("After month 2 · 3 of 84 months run": 3)."""
+        text = self.page.locator("p", has_text=re.compile(r"\d+ of \d+ \w+s run$")).first.inner_text()
+        return int(re.search(r"(\d+) of \d+ \w+s run", text).group(1))
 
     def chart_pixels(self, k: int) -> str:
         return self.page.locator(".solara-echarts canvas").nth(k).evaluate("c => c.toDataURL()")
@@ -293,7 +289,7 @@ def test_a_lesson_played_to_its_end_lets_the_next_one_play(server, browser):
         per_redraw.focus()
         tab.page.keyboard.press("End")            # 12 steps a redraw
         tab.button("▶").click()
-        tab.page.locator("strong", has_text="Month 60 of 60").wait_for(timeout=60_000)
+        tab.page.locator("p", has_text="60 of 60 months run").wait_for(timeout=60_000)
         assert tab.button("▶").is_disabled() and tab.button("Step").is_disabled()
         tab.pick_lesson("Trust is lost faster than it is won", 72)
         assert tab.button("▶").is_enabled() and tab.button("Step").is_enabled()

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import tomllib
 
+import numpy as np
 import pytest
 
+from sim.mesa.classroom import views
 from sim.mesa.classroom.lessons import LESSONS_DIR
 from sim.mesa.classroom.market import ClassroomMarket
 
@@ -38,10 +40,21 @@ def test_lesson_1_hunter_wins_customers_keeper_earns_more_per_customer():
     assert end.loc["Hunter", "customers"] > 3 * end.loc["Keeper", "customers"]
     assert end.loc["Hunter", "cumulative_profit"] > end.loc["Keeper", "cumulative_profit"]  # the bigger business
     per_customer = end["cumulative_profit"] / end["customers"]
-    assert per_customer["Keeper"] > 1.4 * per_customer["Hunter"]                        # the more profitable one
+    assert per_customer["Keeper"] > 1.3 * per_customer["Hunter"]     # the more profitable one, in this run
     assert end.loc["Keeper", "mean_trust"] > end.loc["Hunter", "mean_trust"] + 0.2
     assert end.loc["Keeper", "final"] > end.loc["Keeper", "customers"] / 2   # Keeper's customers ripen
     assert end.loc["Hunter", ["development", "long_term", "final"]].sum() == 0  # Hunter's never do
+
+
+def test_lesson_1_over_other_seeds_hunter_is_always_the_bigger_business_keeper_the_more_trusted():
+    """What the lesson says holds in every run (relsim run's replicates 0-2 of seed 101); the
+    per-customer ratio does not, and the lesson says so."""
+    for r in range(3):
+        seed = np.random.SeedSequence(101, spawn_key=(r,))
+        end = final(ClassroomMarket("1-retention-vs-acquisition", seed=seed).run())
+        assert 3 * end.loc["Keeper", "customers"] < end.loc["Hunter", "customers"] < 5 * end.loc["Keeper", "customers"]
+        assert end.loc["Hunter", "cumulative_profit"] > 2 * end.loc["Keeper", "cumulative_profit"]
+        assert end.loc["Keeper", "mean_trust"] > end.loc["Hunter", "mean_trust"] + 0.3
 
 
 def test_lesson_2_trust_falls_in_months_and_takes_longer_to_come_back():
@@ -62,8 +75,8 @@ def test_lesson_3_follow_up_finds_the_silent_and_keeps_customers():
     assert end.loc["Follow-up Co", "mean_trust"] > end.loc["Quiet Co", "mean_trust"] + 0.1
     market = model.market_frame()
     assert market["silent_dissatisfied"].sum() > 5 * market["complaints"].sum()
-    silent = [e for e in model.ticker if e["kind"] == "silent defection"]
-    assert sum(e["supplier"] == "Quiet Co" for e in silent) > sum(e["supplier"] == "Follow-up Co" for e in silent)
+    lost = views.run_tally(model)["silent_defections"]       # what "Over the run so far" shows
+    assert lost["Quiet Co"] > 2 * lost["Follow-up Co"]
 
 
 def test_lesson_4_the_entrant_takes_from_the_complacent_incumbent():

@@ -7,7 +7,7 @@ scenario, so what the page runs is always a scenario ``relsim run`` could run to
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,7 +135,9 @@ class ClassroomMarket(RelationshipMarket):
 
     ``lesson`` is a :class:`Lesson`, the path of a scenario TOML, or the key of a shipped
     lesson (e.g. ``"4-complacency-and-the-new-entrant"``). A lever left ``None`` keeps the
-    lesson's value. ``ticker`` keeps the notable events of the recent steps (newest last)."""
+    lesson's value. ``ticker`` keeps the notable events of the recent steps (newest last);
+    ``silent_defections`` counts, per supplier name, the buyers of every "silent defection"
+    ticker line since step 0 (the ticker itself keeps only its recent lines)."""
 
     TICKER_LENGTH = 200
 
@@ -164,13 +166,16 @@ class ClassroomMarket(RelationshipMarket):
                          **{k: v for k, v in levers.items() if v is not None}}
         super().__init__(scenario, seed)
         self.ticker: deque[dict[str, Any]] = deque(maxlen=self.TICKER_LENGTH)
+        self.silent_defections: Counter[str] = Counter()
 
     def step(self) -> None:
         from sim.mesa.classroom.views import last_problem_with_current, notable_events
 
         active_before, problem_before = self.state.active.copy(), last_problem_with_current(self)
         super().step()
-        self.ticker.extend(notable_events(self, active_before, problem_before))
+        events = notable_events(self, active_before, problem_before)
+        self.ticker.extend(events)
+        self.silent_defections.update({e["supplier"]: e["count"] for e in events if e["kind"] == "silent defection"})
         # the lesson ends at its last step: the page's controls stop playing there
         self.running = self.state.step < self.market_scenario.market.steps
 

@@ -22,6 +22,7 @@ from solara.components.echarts import EchartsWidget
 from sim.mesa.classroom import views
 from sim.mesa.classroom.lessons import LESSONS_DIR, Lesson, load_lesson
 from sim.mesa.classroom.market import LEVERS, ClassroomMarket, lesson_settings, shipped_lessons, supplier_names
+from sim.observe.numbers import number
 
 #: `relsim app SCENARIO` passes its scenario here: it becomes the first lesson on the page
 SCENARIO_ENV = "RELSIM_APP_SCENARIO"
@@ -73,6 +74,14 @@ def parameters_for(lesson: Lesson, lever_supplier: str | None = None) -> dict:
     return {"lesson": lesson, "lever_supplier": lever_supplier, **lesson_settings(scenario, lever_supplier)}
 
 
+def lever_supplier_label(name: str, count: int) -> str:
+    """How the lever-supplier choice names a [[suppliers]] table: its name, and for several
+    copies that the levers act on all of them."""
+    if count <= 1:
+        return name
+    return f"{name} ({'both' if count == 2 else f'all {count}'} copies)"
+
+
 @solara.component
 def LeverControls(parameters: solara.Reactive[dict], model: ClassroomMarket):
     """The levers; a moved lever takes effect when Reset rebuilds the market."""
@@ -89,8 +98,13 @@ def LeverControls(parameters: solara.Reactive[dict], model: ClassroomMarket):
                                if k in ("strategy_mix", "switching_cost", "relational_orientation",
                                         "entry_step", "choice_intensity", "buyers")}}
 
-    solara.Select("Supplier the levers act on", values=supplier_names(scenario),
-                  value=values["lever_supplier"], on_value=set_lever_supplier)
+    # a [[suppliers]] table with count > 1 is one name here and its levers move every copy
+    # (a --set on suppliers[NAME] does): the choice says so ("Fishmonger (both copies)")
+    counts = {spec.name: spec.count for spec in scenario.suppliers}
+    shown = {lever_supplier_label(name, counts[name]): name for name in counts}
+    solara.Select("Supplier the levers act on", values=list(shown),
+                  value=lever_supplier_label(values["lever_supplier"], counts[values["lever_supplier"]]),
+                  on_value=lambda label: set_lever_supplier(shown[label]))
     for lever in LEVERS:
         value = values.get(lever.name)
         if lever.name == "entry_step":
@@ -176,7 +190,25 @@ def LessonText(lesson: Lesson):
 
 @solara.component
 def StepCount(model: ClassroomMarket, step: int):
-    Prose(f"**{model.step_unit.capitalize()} {step} of {model.market_scenario.market.steps}**")
+    Prose(views.step_heading(model))
+
+
+@solara.component
+def Tally(model: ClassroomMarket, step: int):
+    """The running counts a lesson about complaints and silent defection points at (the ticker
+    shows only its recent lines)."""
+    tally = views.run_tally(model)
+    if tally is None:
+        return
+    n = functools.partial(number, kind="count")
+    lost = ", ".join(f"{name} **{n(k)}**" for name, k in tally["silent_defections"].items())
+    with solara.Card("Over the run so far", margin=0):
+        Prose(f"- Unhappy deliveries: **{n(tally['complaints'])}** complaints voiced, "
+              f"**{n(tally['silent_dissatisfied'])}** left unreported\n"
+              f"- Put right by the supplier: **{n(tally['recovered'])}** "
+              f"({n(tally['recovered_silent'])} of them found by follow-up calls)\n"
+              f"- Customers lost silently (silent defections): {lost}",
+              style="font-size: 0.85em")
 
 
 @solara.component
@@ -228,6 +260,18 @@ def RunControls(model: solara.Reactive[ClassroomMarket], parameters: solara.Reac
 
 
 @solara.component
+def LessonPicker(titles: list[str], current: str, pick: Callable[[str], None]):
+    """One button per lesson, the current one marked. A button, not a select: picking the
+    lesson already shown restarts it, as a teacher expects (a select reports only a change)."""
+    with solara.Column(gap="2px"):
+        for title in titles:
+            mine = title == current
+            solara.Button(label=title, text=not mine, outlined=mine, color="primary",
+                          on_click=functools.partial(pick, title), classes=["lesson-choice"],
+                          style="justify-content: flex-start; text-transform: none; letter-spacing: normal")
+
+
+@solara.component
 def Page(model: solara.Reactive[ClassroomMarket] | None = None):
     """The whole page. Solara's server renders ``Page()`` once per browser session, so each
     session builds its own market here; ``model`` lets a test (or a notebook) hand one in."""
@@ -254,8 +298,7 @@ def Page(model: solara.Reactive[ClassroomMarket] | None = None):
         solara.AppBarTitle(f"relsim classroom: {market.lesson.title}")
     with solara.Sidebar():
         with solara.Card("Lesson", margin=0):
-            solara.Select("Lesson", values=[x.title for x in lessons], value=market.lesson.title,
-                          on_value=pick_lesson)
+            LessonPicker([x.title for x in lessons], market.lesson.title, pick_lesson)
         with solara.Card("Run", margin=0):
             RunControls(model, parameters, playing, speed, per_redraw)
             # the value written above each slider, as the levers' are: a slider's own thumb
@@ -280,6 +323,7 @@ def LiveView(market: ClassroomMarket, selected: solara.Reactive[int | None]):
             with solara.Card(market.lesson.title, margin=0):
                 StepCount(market, step)
                 LessonText(market.lesson)
+            Tally(market, step)         # above the ticker: in view without scrolling
             Ticker(market, step)
             BuyerHistory(market, selected, step)
         with solara.Column():

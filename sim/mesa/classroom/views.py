@@ -36,6 +36,17 @@ def supplier_colour(model: ClassroomMarket, name: str) -> str:
     return SUPPLIER_PALETTE[model.supplier_names.index(name) % len(SUPPLIER_PALETTE)]
 
 
+# --------------------------------------------------------------------------- the step
+
+def step_heading(model: ClassroomMarket) -> str:
+    """Where the run is, numbered as the charts and the ticker number it: steps from 0, as in
+    relsim's reports (the step of the last point drawn, "After month 12", with 13 months run
+    of 60); before the first step, nothing is drawn yet."""
+    done, total, unit = model.steps, model.market_scenario.market.steps, model.step_unit
+    where = "Ready to start" if done == 0 else f"After {unit} {done - 1}"
+    return f"**{where}** · {done} of {total} {unit}s run"
+
+
 # --------------------------------------------------------------------------- the ticker
 
 def last_problem_with_current(model: ClassroomMarket) -> np.ndarray:
@@ -73,7 +84,7 @@ def notable_events(model: ClassroomMarket, active_before: np.ndarray,
 
     def line(kind: str, j: int, who: np.ndarray, text: str) -> None:
         out.append({"step": step, "kind": kind, "supplier": names[j], "buyers": who[:5].tolist(),
-                    "text": text + _examples(who)})
+                    "count": len(who), "text": text + _examples(who)})
 
     for j in np.unique(suppliers[causes == Cause.SWITCHED_AWAY]):
         left = buyers[(causes == Cause.SWITCHED_AWAY) & (suppliers == j)].astype(np.int64)
@@ -93,6 +104,20 @@ def notable_events(model: ClassroomMarket, active_before: np.ndarray,
             who = buyers[(causes == cause) & (suppliers == j)].astype(np.int64)
             line(kind, j, who, f"{len(who)} {verb} {names[j]}")
     return out
+
+
+def run_tally(model: ClassroomMarket) -> dict[str, Any] | None:
+    """What became of the unhappy deliveries since step 0, from the recorder's market series
+    (``complaints``, ``silent_dissatisfied``, ``recovered``, ``recovered_silent``: a delivery
+    below expectations or a problem is voiced or not, and may be put right), and the customers
+    each followed supplier lost silently (the ticker's silent defections, every step counted:
+    the ticker keeps only its recent lines). None for a market without service recovery
+    (no complaints at all there)."""
+    if not model.market_scenario.mechanisms.service_recovery:
+        return None
+    frame = model.datacollector.get_model_vars_dataframe()
+    sums = {k: int(frame[k].sum()) for k in ("complaints", "silent_dissatisfied", "recovered", "recovered_silent")}
+    return {**sums, "silent_defections": {name: model.silent_defections.get(name, 0) for name in model.followed}}
 
 
 def _examples(buyers: np.ndarray) -> str:
@@ -228,12 +253,28 @@ def legend_room(names: list[str], narrowest: int = 160, widest: int = 1600, ever
     return bottom, media
 
 
+#: the step intervals a time axis labels (months: a quarter, a half-year, a year, ...), the
+#: first that keeps a panel to AXIS_LABELS labels at most
+TICK_INTERVALS = {"month": (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200),
+                  "other": (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)}
+AXIS_LABELS = 7
+
+
+def tick_interval(points: int, unit: str = "step") -> int:
+    """Steps between the labelled ticks of a time axis of ``points`` steps: the same for every
+    panel of a run (ECharts' own choice depends on each panel's width, so one panel read
+    0, 6, 12 and its neighbour 0, 5, 10)."""
+    choices = TICK_INTERVALS["month" if unit == "month" else "other"]
+    return next((k for k in choices if points <= k * AXIS_LABELS), choices[-1])
+
+
 def _chart(title: str, steps: list[int], series: list[dict], y_name: str = "", y2_name: str | None = None,
            unit: str = "step", legend: list[str] | None = None) -> dict[str, Any]:
     """A line chart over the steps; ``legend``: its entries (default: every series' name)."""
     y_axes = [{"type": "value", "name": y_name}]
     if y2_name is not None:
         y_axes.append({"type": "value", "name": y2_name, "min": 0, "max": 1})
+    every = tick_interval(len(steps), unit)
     entries = legend if legend is not None else list(dict.fromkeys(s["name"] for s in series))
     bottom, media = legend_room(entries)
     return {"animation": False, "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
@@ -243,7 +284,8 @@ def _chart(title: str, steps: list[int], series: list[dict], y_name: str = "", y
                        "itemGap": LEGEND_GAP, "textStyle": {"fontSize": LEGEND_FONT}},
             # top: room for the title and, under it, the y axis's name (they overlapped at 35)
             "grid": {"left": 55, "right": 45 if y2_name else 15, "top": 50, "bottom": bottom},
-            "xAxis": {"type": "category", "data": steps, "name": unit, "nameLocation": "middle", "nameGap": 22},
+            "xAxis": {"type": "category", "data": steps, "name": unit, "nameLocation": "middle", "nameGap": 22,
+                      "axisLabel": {"interval": every - 1}, "axisTick": {"interval": every - 1}},
             "yAxis": y_axes, "series": series, "media": media}
 
 
@@ -254,7 +296,11 @@ def stage_mix_option(model: ClassroomMarket) -> dict[str, Any]:
     series = [_line("no supplier", frame["no_supplier"], STAGE_COLOURS["no supplier"], area=True, stack="s")]
     for s in ACTIVE_STAGES:
         series.append(_line(s.label, frame[s.label.replace("-", "_")], STAGE_COLOURS[s.label], area=True, stack="s"))
-    series.append(_line("loyalty concentration", frame["loyalty_concentration"], "#000", dashed=True, y_axis=1))
+    # step 0's concentration is 1 by construction (each buyer has visited one seller once):
+    # it is drawn from the first step with a history to concentrate, not as perfect loyalty
+    loyalty = frame["loyalty_concentration"].astype(float).to_numpy().copy()
+    loyalty[:1] = np.nan
+    series.append(_line("loyalty concentration", loyalty, "#000", dashed=True, y_axis=1))
     return _chart("Stage mix", _steps(frame), series, "buyers", "loyalty", unit=model.step_unit)
 
 
