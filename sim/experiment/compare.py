@@ -208,6 +208,10 @@ def summarise(metrics: pd.DataFrame) -> pd.DataFrame:
     return long_summary(metrics, "alternative")
 
 
+#: What the verdicts' percentages' intervals are, said once beneath them.
+RELATIVE_INTERVAL_NOTE = ("(a percentage's 95% interval counts the uncertainty of the baseline's own value, "
+                          "so it is not symmetric; a baseline too uncertain for one is compared in money)")
+
 #: Beyond this many times the baseline's own value a money difference is said in money, not as
 #: a percentage of the baseline (see :func:`verdict`).
 RELATIVE_LIMIT = 3.0
@@ -260,8 +264,10 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
             size += f" ± {numbers.spread(half, k.kind, places)}"
     sentence = f"{other} {verb} {size} {more} {label} than {base}"
     if as_percent:
+        # (the interval counts the uncertainty of the baseline's own value: said once under the
+        # verdicts, RELATIVE_INTERVAL_NOTE)
         sentence += (f" (95% interval {numbers.percent(bounds[0], signed=True)} to "
-                     f"{numbers.percent(bounds[1], signed=True)}, counting the uncertainty of {base}'s own value)")
+                     f"{numbers.percent(bounds[1], signed=True)})")
     elif small_base:
         multiple = (mean_base + diff) / mean_base if mean_base > 0 else math.nan
         # a loss is no base for a percentage; a large multiple reads better as one (what the

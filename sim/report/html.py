@@ -19,6 +19,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from sim.experiment.compare import RELATIVE_INTERVAL_NOTE
 from sim.experiment.store import ResultsFolder
 from sim.observe import numbers
 from sim.observe.kpis import HEADLINE, KPIS
@@ -444,8 +445,11 @@ def _compare_sections(data: ReportData, objective: str | None = None) -> list[di
     d = data.differences
     headline = d["metric"].isin(HEADLINE)
     tables = _compare_tables(data)
+    bounded = "relative_low" in d and bool(np.isfinite(d.loc[headline, "relative_low"].astype(float)).any())
+    note = RELATIVE_INTERVAL_NOTE.strip("()")
     sections = [_answer_section(data, objective),
-                _section("verdict", "The differences that matter", verdicts=_verdict_items(d[headline])),
+                _section("verdict", "The differences that matter", verdicts=_verdict_items(d[headline]),
+                         paragraphs=[note[0].upper() + note[1:] + "."] if bounded else None),
                 _section("results", "Results per alternative", tables=[tables[0], _endings_section(data)])]
     sections += [s for s in (_spend_section(data), _segment_section(data), _rival_section(data)) if s]
     sections.append(_market_section(data))

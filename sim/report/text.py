@@ -6,8 +6,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from sim.experiment.compare import RELATIVE_INTERVAL_NOTE
 from sim.observe import numbers
 from sim.observe.kpis import HEADLINE, KPIS, STAGES, kpi, segment_rates, step_unit
 from sim.stats.intervals import mean_interval
@@ -131,8 +133,11 @@ def print_comparison(c, out: Path | None) -> None:
     print(text_table(*comparison_table(c.summary, [a.name for a in c.alternatives], unit)))
     print("(mean ± half-width of the 95% confidence interval across replicates)")
     print()
-    for sentence in c.differences[c.differences["metric"].isin(HEADLINE)]["sentence"]:
+    headline = c.differences[c.differences["metric"].isin(HEADLINE)]
+    for sentence in headline["sentence"]:
         print("- " + sentence)
+    if "relative_low" in headline and np.isfinite(headline["relative_low"].astype(float)).any():
+        print(RELATIVE_INTERVAL_NOTE)
     if out is not None:
         print(f"\nresults: {out}/ (metrics.parquet, summary.csv, differences.csv, alternatives/*/)")
 

@@ -27,7 +27,7 @@ from sim.cli import main
 from sim.config import load_scenario
 from sim.experiment.run import run
 from sim.observe import numbers
-from sim.observe.kpis import KPIS
+from sim.observe.kpis import HEADLINE, KPIS
 from sim.report import figures
 from sim.report import html as html_module
 from sim.stats.intervals import mean_interval
@@ -779,3 +779,14 @@ def test_a_run_reports_highlights_say_when_the_ranking_could_be_chance(run_data)
     share = next(line for line in lines if "market share" in line)
     assert "the intervals overlap, so this order could be chance" in npv
     assert "could be chance" not in share
+
+
+def test_the_verdicts_say_once_what_their_percentages_intervals_count(compare_folder, compare_report):
+    from sim.experiment.compare import RELATIVE_INTERVAL_NOTE
+
+    d = pd.read_csv(compare_folder / "differences.csv")
+    page = html.unescape(compare_report.read_text())
+    assert np.isfinite(d.loc[d["metric"].isin(HEADLINE), "relative_low"]).any()  # a percentage with an interval
+    note = RELATIVE_INTERVAL_NOTE.strip("()")
+    assert (note[0].upper() + note[1:]) in page
+    assert "counting the uncertainty" not in page  # not repeated in every sentence
