@@ -6,12 +6,18 @@ outcomes, and the writers of a study's table and figure. Studies import it as
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sim.experiment.sweep import SweepResults, sweep
+from sim.observe.numbers import interval, number, plain, with_interval
+
+#: the suffix of a headline key that holds the 95% half-width of the key before it
+HALF_WIDTH = "_half_width"
 
 
 def study_sweep(spec: Path, store: Path, variant: str | None = None, resume: bool = False,
@@ -50,3 +56,55 @@ def save_table(rows: list[dict[str, Any]], path: Path) -> None:
     import pandas as pd
 
     pd.DataFrame(rows).to_csv(path, index=False)
+
+
+def _kind(path: tuple[str, ...], kinds: Mapping[str, str]) -> str | None:
+    """The kind (sim.observe.numbers) of the headline value at ``path``: the first pattern of
+    ``kinds`` (fnmatch, e.g. ``"*share*"``) that names the value's key or, failing that, one
+    of the keys it sits under, innermost first."""
+    for key in reversed(path):
+        for pattern, kind in kinds.items():
+            if fnmatchcase(key, pattern):
+                return kind
+    return None
+
+
+def _shown(value: Any, kind: str | None) -> str:
+    if isinstance(value, bool) or isinstance(value, str) or value is None:
+        return "–" if value is None else str(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return interval(value[0], value[1], kind) if kind else f"{plain(value[0])} to {plain(value[1])}"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return number(value, kind) if kind else plain(float(value))
+    return str(value)
+
+
+def headline_lines(headline: Mapping[str, Any], kinds: Mapping[str, str] | None = None,
+                   indent: str = "  ", _path: tuple[str, ...] = ()) -> list[str]:
+    """A study's headline as a reader reads it, one ``key: value`` line per number, written by
+    the product's one number formatter: shares and rates as percentages, money with thousands
+    separated, an unknown (NaN) as the formatter writes it, a ``KEY_half_width`` beside its
+    ``KEY`` as "value ± half-width". ``kinds`` maps key patterns to the formatter's kinds (a
+    study's ``HEADLINE_KINDS``); a number of no declared kind is written with 4 significant
+    digits (``plain``). The headline itself, what the study returns, is left as it is."""
+    kinds = kinds or {}
+    lines = []
+    for key, value in headline.items():
+        key = str(key)
+        path = (*_path, key)
+        if key.endswith(HALF_WIDTH) and key[: -len(HALF_WIDTH)] in headline:
+            continue  # written with its value
+        if isinstance(value, Mapping):
+            lines.append(f"{indent * len(_path)}{key}:")
+            lines += headline_lines(value, kinds, indent, path)
+            continue
+        kind = _kind(path, kinds)
+        half = headline.get(key + HALF_WIDTH)
+        if half is None:
+            shown = _shown(value, kind)
+        elif kind:
+            shown = with_interval(value, half, kind)
+        else:
+            shown = _shown(value, None) + (f" ± {plain(float(half))}" if np.isfinite(float(half)) else "")
+        lines.append(f"{indent * len(_path)}{key}: {shown}")
+    return lines

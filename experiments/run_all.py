@@ -1,5 +1,7 @@
 """Run every study under experiments/ (each experiments/NAME/study.py's ``main``) and print
-its headline numbers. ``--quick`` runs the small versions the tests use (seconds each).
+its headline numbers, one a line, written by the product's number formatter (a study's
+``HEADLINE_KINDS`` says which are shares, rates, money...). ``--quick`` runs the small
+versions the tests use (seconds each).
 
 The studies that are sweeps (a ``NAME/sweep.toml``) run it afresh into ``NAME/results/`` by
 default, so that their figures come from the model as it is now; ``--resume`` keeps the runs
@@ -10,7 +12,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
-import json
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="studies to run (default: all)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE.parent))
+    from experiments.common import headline_lines
+
     names = args.names or studies()
     unknown = sorted(set(names) - set(studies()))
     if unknown:
@@ -39,11 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for name in names:
         started = time.perf_counter()
-        study = importlib.import_module(f"experiments.{name}.study").main
+        module = importlib.import_module(f"experiments.{name}.study")
+        study = module.main
         accepts = inspect.signature(study).parameters
         options = {k: v for k, v in (("resume", args.resume), ("workers", args.workers)) if k in accepts}
         headline = study(quick=args.quick, **options)
-        print(f"{name} ({time.perf_counter() - started:.0f} s): {json.dumps(headline, default=str)}")
+        print(f"{name} ({time.perf_counter() - started:.0f} s):")
+        print("\n".join(headline_lines(headline, getattr(module, "HEADLINE_KINDS", None))), flush=True)
     return 0
 
 

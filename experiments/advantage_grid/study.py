@@ -22,6 +22,9 @@ from experiments.common import save_figure, save_table, study_sweep
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "sweep.toml"
+#: how run_all writes the headline (sim.observe.numbers kinds): the advantage relative to
+#: transactional's profit, the paired difference in money
+HEADLINE_KINDS = {"advantage_at_*": "relative", "difference_at_*": "money"}
 COST, ORIENTATION = "buyers.switching_cost", "buyers.relational_orientation"
 
 

@@ -29,6 +29,9 @@ from sim.engine.state import Stage  # noqa: E402
 from sim.observe.market import ObservedMarket  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+#: how run_all writes the headline (sim.observe.numbers kinds); the drift gap, a small
+#: distance on the needs line, keeps 4 significant digits
+HEADLINE_KINDS = {"won_from_*": "share", "share_*": "share", "retention_*": "rate"}
 INCUMBENTS = {
     "inattentive": {"strategy": "accountable", "complacency": 1.0, "key_account_managers": 0},
     "attentive": {"strategy": "proactive", "complacency": 0.3, "key_account_managers": 4},

@@ -22,6 +22,8 @@ from sim.observe.market import ObservedMarket  # noqa: E402
 HERE = Path(__file__).resolve().parent
 SCENARIO = HERE.parent.parent / "scenarios" / "b2b_key_accounts.toml"
 LIVE = ["early", "development", "long_term", "final"]
+#: how run_all writes the headline (sim.observe.numbers kinds)
+HEADLINE_KINDS = {"*share*": "share", "transactional_beyond_early*": "share"}
 
 
 def one_run(seed: int, overrides: dict) -> dict:

@@ -36,6 +36,9 @@ SPEC = HERE / "sweep.toml"
 #: the same intervention in the default market and in each of its segments alone
 MARKETS = HERE / "markets.toml"
 FACTOR = "switched_off"
+#: how run_all writes the headline (sim.observe.numbers kinds); keep_versus_win is a ratio
+HEADLINE_KINDS = {"annual_retention*": "rate", "profit_gain*": "relative", "by_market*": "relative",
+                  "shares": "share", "share_intervals": "share"}
 #: what each arm's row needs from the store, by the names keep_versus_win reads
 OUTCOMES = {"cumulative_profit": "profit", "retention_rate": "retention",
             "size_weighted_retention": "retention_by_size",

@@ -23,6 +23,8 @@ from sim.observe.market import ObservedMarket  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LEVELS = ("basic", "reactive", "accountable", "proactive")
+#: how run_all writes the headline (sim.observe.numbers kinds)
+HEADLINE_KINDS = {"leavers": "count", "*share*": "share", "monthly_retention": "rate"}
 
 
 def market(level: str, buyers: int, steps: int, seed: int) -> dict:

@@ -31,6 +31,9 @@ HERE = Path(__file__).resolve().parent
 SCENARIO = HERE.parent.parent / "scenarios" / "wkh_reduction.toml"
 SPEC = HERE / "sweep.toml"
 SELLERS = (2, 3, 5)
+#: how run_all writes the headline (sim.observe.numbers kinds): loyalty concentration is a
+#: 0-to-1 index; the transition point, a beta / beta_c, has no kind (4 significant digits)
+HEADLINE_KINDS = {"loyalty_*": "score"}
 
 
 def critical_intensity(sellers: int) -> float:
