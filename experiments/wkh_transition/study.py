@@ -4,7 +4,7 @@ searching state loses stability at beta_c = n * gamma / pi: below it buyers spre
 visits over the n sellers (loyalty concentration about 1/n), above it each buyer becomes
 loyal to one seller (concentration near 1). beta_c is a mean-field value; in a finite market
 the n = 2 transition is smooth and for n >= 3 it is abrupt, with loyalty from J = 0 appearing
-somewhat below beta_c (design/model.md).
+somewhat below beta_c (docs/ODD.md, the WKH reduction).
 
 The design is the sweep file beside this script (``sweep.toml``): n x beta/beta_c, the choice
 intensity derived from the two; each run's loyalty (the last third of its loyalty
