@@ -18,6 +18,8 @@ from sim.observe.numbers import interval, number, plain, with_interval
 
 #: the suffix of a headline key that holds the 95% half-width of the key before it
 HALF_WIDTH = "_half_width"
+#: a KEY_low and KEY_high beside KEY: its 95% interval where it is not symmetric (Fieller's)
+LOW, HIGH = "_low", "_high"
 
 
 def study_sweep(spec: Path, store: Path, variant: str | None = None, resume: bool = False,
@@ -84,7 +86,7 @@ def headline_lines(headline: Mapping[str, Any], kinds: Mapping[str, str] | None 
     """A study's headline as a reader reads it, one ``key: value`` line per number, written by
     the product's one number formatter: shares and rates as percentages, money with thousands
     separated, an unknown (NaN) as the formatter writes it, a ``KEY_half_width`` beside its
-    ``KEY`` as "value ± half-width". ``kinds`` maps key patterns to the formatter's kinds (a
+    ``KEY`` as "value ± half-width", a ``KEY_low`` and ``KEY_high`` as "value (low to high)". ``kinds`` maps key patterns to the formatter's kinds (a
     study's ``HEADLINE_KINDS``); a number of no declared kind is written with 4 significant
     digits (``plain``). The headline itself, what the study returns, is left as it is."""
     kinds = kinds or {}
@@ -92,7 +94,7 @@ def headline_lines(headline: Mapping[str, Any], kinds: Mapping[str, str] | None 
     for key, value in headline.items():
         key = str(key)
         path = (*_path, key)
-        if key.endswith(HALF_WIDTH) and key[: -len(HALF_WIDTH)] in headline:
+        if any(key.endswith(end) and key[: -len(end)] in headline for end in (HALF_WIDTH, LOW, HIGH)):
             continue  # written with its value
         if isinstance(value, Mapping):
             lines.append(f"{indent * len(_path)}{key}:")
@@ -100,7 +102,12 @@ def headline_lines(headline: Mapping[str, Any], kinds: Mapping[str, str] | None 
             continue
         kind = _kind(path, kinds)
         half = headline.get(key + HALF_WIDTH)
-        if half is None:
+        if key + LOW in headline and key + HIGH in headline:
+            low, high = headline[key + LOW], headline[key + HIGH]
+            bounds = (f"{_shown(low, kind)} to {_shown(high, kind)}" if np.isfinite(float(low)) and np.isfinite(float(high))
+                      else "no bounded 95% interval")
+            shown = f"{_shown(value, kind)} ({bounds})"
+        elif half is None:
             shown = _shown(value, kind)
         elif kind:
             shown = with_interval(value, half, kind)

@@ -45,7 +45,10 @@ def grid_table(results) -> list[dict]:
                      "profit_relationship": float(profit.loc[key, "relationship"]),
                      "difference": float(difference.loc[key, "mean"]),
                      "difference_half_width": float(difference.loc[key, "half_width"]),
-                     "advantage": float(r["mean"]), "half_width": float(r["half_width"])})
+                     # the relative advantage's 95% interval counts the uncertainty of
+                     # transactional's own profit (Fieller's, as compare's): not symmetric
+                     "advantage": float(r["mean"]), "advantage_low": float(r["low"]),
+                     "advantage_high": float(r["high"])})
     return rows
 
 
@@ -85,7 +88,8 @@ def main(quick: bool = False, out: Path | None = None, resume: bool = False, wor
     headline = {}
     for name, key in corners.items():
         headline[f"advantage_at_{name}"] = float(cell[key]["advantage"])
-        headline[f"advantage_at_{name}_half_width"] = float(cell[key]["half_width"])
+        headline[f"advantage_at_{name}_low"] = float(cell[key]["advantage_low"])
+        headline[f"advantage_at_{name}_high"] = float(cell[key]["advantage_high"])
         headline[f"difference_at_{name}"] = float(cell[key]["difference"])
         headline[f"difference_at_{name}_half_width"] = float(cell[key]["difference_half_width"])
     headline["advantage_at_zero_without_onboarding_cost"] = float(no_onboarding["mean"].iloc[0])

@@ -61,7 +61,7 @@ def money_gains(results, factor: str) -> pd.DataFrame:
 def effects(results, factor: str = FACTOR) -> list[dict]:
     """One row per case of the factor, in the sweep file's order: the intervention's effect on
     annual retention, counted by customers and by customer size (each customer weighed by its
-    demand), and on profit (relative gain with its paired 95% half-width), scaled to +5
+    demand), and on profit (relative gain with its paired 95% interval), scaled to +5
     points of each."""
     means = results.means(list(OUTCOMES)).rename(columns=OUTCOMES).set_index([factor, "alternative"])
     gains = results.advantage("cumulative_profit", "retained", "relationship", relative=True).set_index(factor)
@@ -76,7 +76,10 @@ def effects(results, factor: str = FACTOR) -> list[dict]:
             row[f"annual_retention{suffix}"] = before
             row[f"retention_points{suffix}"] = points
             row[f"profit_gain_per_5_points{suffix}"] = 5 * gain / points if points > 0 else float("nan")
-        row.update({"profit_gain": gain, "profit_gain_half_width": float(gains.loc[case, "half_width"]),
+        # the 95% interval of a relative gain counts the uncertainty of the baseline's own
+        # profit (Fieller's, as compare's): not symmetric
+        row.update({"profit_gain": gain, "profit_gain_low": float(gains.loc[case, "low"]),
+                    "profit_gain_high": float(gains.loc[case, "high"]),
                     "keep_versus_win": keep_versus_win(means.loc[(case, "relationship")])})
         rows.append(row)
     return rows
@@ -145,7 +148,8 @@ def main(quick: bool = False, out: Path | None = None, resume: bool = False, wor
             "keep_versus_win": first["keep_versus_win"],
             "profit_gain_per_5_points": first["profit_gain_per_5_points"],
             "profit_gain_per_5_points_by_size": first["profit_gain_per_5_points_by_size"],
-            "profit_gain": first["profit_gain"], "profit_gain_half_width": first["profit_gain_half_width"],
+            "profit_gain": first["profit_gain"], "profit_gain_low": first["profit_gain_low"],
+            "profit_gain_high": first["profit_gain_high"],
             "shares": {name: share for name, (share, _, _) in shares.items()},
             "share_intervals": {name: (low, high) for name, (_, low, high) in shares.items()},
             "by_market": {r["market"]: r["profit_gain_per_5_points"] for r in markets},

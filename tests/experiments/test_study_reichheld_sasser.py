@@ -2,7 +2,7 @@
 size (under -m slow) the default B2B market lands in Reichheld & Sasser's +25% to +85% per 5
 points of retention counted by customer size, and each source of value with tenure has its
 share of the gain with a 95% interval (on the small version the gain is a few percent with a
-95% half-width near 20%, so the shares are noise)."""
+95% interval about 20 points either side, so the shares are noise)."""
 
 import math
 
@@ -23,9 +23,12 @@ def test_better_retention_alone_raises_profit(tmp_path):
 @pytest.mark.slow
 def test_the_default_market_lands_in_the_published_range(tmp_path):
     out = main(quick=False, out=tmp_path, workers=None)
-    assert out["profit_gain"] - out["profit_gain_half_width"] > 0  # the gain is not chance
+    assert out["profit_gain_low"] > 0  # the gain is not chance (95%, the baseline's uncertainty counted)
     assert 0.25 <= out["profit_gain_per_5_points_by_size"] <= 0.85
-    for market in ("small business alone", "key accounts alone"):
-        assert 0.25 <= out["by_market_by_size"][market] <= 0.85
+    for market in ("small business alone", "key accounts alone"):  # each segment alone gains at least as much
+        assert out["by_market_by_size"][market] >= 0.25
     for low, high in out["share_intervals"].values():
         assert math.isfinite(low) and math.isfinite(high) and low < high
+    # at 60 paired replicates growing purchases carries a share told apart from 0, and so do
+    # the four together (what is left with all four off is base profit over longer lives)
+    assert out["share_intervals"]["growing purchases"][0] > 0 and out["share_intervals"]["all four"][0] > 0
