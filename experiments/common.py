@@ -86,7 +86,8 @@ def headline_lines(headline: Mapping[str, Any], kinds: Mapping[str, str] | None 
     """A study's headline as a reader reads it, one ``key: value`` line per number, written by
     the product's one number formatter: shares and rates as percentages, money with thousands
     separated, an unknown (NaN) as the formatter writes it, a ``KEY_half_width`` beside its
-    ``KEY`` as "value ± half-width", a ``KEY_low`` and ``KEY_high`` as "value (low to high)". ``kinds`` maps key patterns to the formatter's kinds (a
+    ``KEY`` as "value ± half-width", a ``KEY_low`` and ``KEY_high`` as "value (low to high)".
+    ``kinds`` maps key patterns to the formatter's kinds (a
     study's ``HEADLINE_KINDS``); a number of no declared kind is written with 4 significant
     digits (``plain``). The headline itself, what the study returns, is left as it is."""
     kinds = kinds or {}
@@ -104,8 +105,8 @@ def headline_lines(headline: Mapping[str, Any], kinds: Mapping[str, str] | None 
         half = headline.get(key + HALF_WIDTH)
         if key + LOW in headline and key + HIGH in headline:
             low, high = headline[key + LOW], headline[key + HIGH]
-            bounds = (f"{_shown(low, kind)} to {_shown(high, kind)}" if np.isfinite(float(low)) and np.isfinite(float(high))
-                      else "no bounded 95% interval")
+            bounded = np.isfinite(float(low)) and np.isfinite(float(high))
+            bounds = f"{_shown(low, kind)} to {_shown(high, kind)}" if bounded else "no bounded 95% interval"
             shown = f"{_shown(value, kind)} ({bounds})"
         elif half is None:
             shown = _shown(value, kind)

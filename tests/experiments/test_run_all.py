@@ -47,3 +47,10 @@ def test_a_half_width_is_written_with_its_value():
                             "difference_at_zero": -8894.69, "difference_at_zero_half_width": 1689.8},
                            {"advantage_at_*": "relative", "difference_at_*": "money"})
     assert lines == ["advantage_at_zero: -53.1% ± 10.1%", "difference_at_zero: -8,895 ± 1,690"]
+
+
+def test_an_interval_that_is_not_symmetric_is_written_with_its_value_as_low_to_high():
+    lines = headline_lines({"advantage_at_zero": -0.5308, "advantage_at_zero_low": -0.6555,
+                            "advantage_at_zero_high": -0.4161, "gain": 0.05, "gain_low": float("nan"),
+                            "gain_high": float("nan")}, {"advantage_at_*": "relative", "gain": "relative"})
+    assert lines == ["advantage_at_zero: -53.1% (-65.5% to -41.6%)", "gain: 5.0% (no bounded 95% interval)"]
