@@ -209,8 +209,8 @@ def summarise(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 #: What the verdicts' percentages' intervals are, said once beneath them.
-RELATIVE_INTERVAL_NOTE = ("(a percentage's 95% interval counts the uncertainty of the baseline's own value, "
-                          "so it is not symmetric; a baseline too uncertain for one is compared in money)")
+RELATIVE_INTERVAL_NOTE = ("a percentage's 95% interval counts the uncertainty of the baseline's own value, "
+                          "so it is not symmetric; a baseline too uncertain for one is compared in money")
 
 #: Beyond this many times the baseline's own value a money difference is said in money, not as
 #: a percentage of the baseline (see :func:`verdict`).

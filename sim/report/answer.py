@@ -224,12 +224,12 @@ def spend_returns(data: ReportData) -> list[SpendReturn]:
     What-ifs of the market (:func:`market_what_ifs`: an entrant or not, cheaper switching)
     are left out: their relationship spend differs only because the market does, so a return
     on it answers no decision."""
-    base = data.groups[0]
-    if base in market_what_ifs(data):
+    base, what_ifs = data.groups[0], market_what_ifs(data)
+    if base in what_ifs:
         return []
     series = data.series.set_index(["group", "replicate", "step"])["cumulative_profit"]
     out = []
-    for group in [g for g in data.groups[1:] if g not in market_what_ifs(data)]:
+    for group in [g for g in data.groups[1:] if g not in what_ifs]:
         spend, _, _, _ = pairwise(data, "relationship_spend", base, group)
         more, less = (group, base) if not np.isfinite(spend) or spend >= 0 else (base, group)
         spend, spend_half, _, _ = pairwise(data, "relationship_spend", less, more)

@@ -253,8 +253,8 @@ def _spend_section(data: ReportData) -> dict[str, Any] | None:
                               f"under it the {data.unit}s between which that happens with 95% confidence. Profit per "
                               "unit of extra spend: extra profit / extra spend, its 95% interval by Fieller's method "
                               "over the paired runs; it has none when the extra spend cannot be told from zero."
-                              + (f" Left out: {', '.join(market)}, a change of the market rather than of your own "
-                                 "spending (its relationship spend differs only because the market does)."
+                              + (f" Left out: {', '.join(sorted(market))}, a change of the market rather than of "
+                                 "your own spending (its relationship spend differs only because the market does)."
                                  if market else ""))
     return _section("spend", "Return on relationship spend", tables=[table])
 
@@ -446,7 +446,7 @@ def _compare_sections(data: ReportData, objective: str | None = None) -> list[di
     headline = d["metric"].isin(HEADLINE)
     tables = _compare_tables(data)
     bounded = "relative_low" in d and bool(np.isfinite(d.loc[headline, "relative_low"].astype(float)).any())
-    note = RELATIVE_INTERVAL_NOTE.strip("()")
+    note = RELATIVE_INTERVAL_NOTE
     sections = [_answer_section(data, objective),
                 _section("verdict", "The differences that matter", verdicts=_verdict_items(d[headline]),
                          paragraphs=[note[0].upper() + note[1:] + "."] if bounded else None),

@@ -137,7 +137,7 @@ def print_comparison(c, out: Path | None) -> None:
     for sentence in headline["sentence"]:
         print("- " + sentence)
     if "relative_low" in headline and np.isfinite(headline["relative_low"].astype(float)).any():
-        print(RELATIVE_INTERVAL_NOTE)
+        print(f"({RELATIVE_INTERVAL_NOTE})")
     if out is not None:
         print(f"\nresults: {out}/ (metrics.parquet, summary.csv, differences.csv, alternatives/*/)")
 

@@ -787,6 +787,6 @@ def test_the_verdicts_say_once_what_their_percentages_intervals_count(compare_fo
     d = pd.read_csv(compare_folder / "differences.csv")
     page = html.unescape(compare_report.read_text())
     assert np.isfinite(d.loc[d["metric"].isin(HEADLINE), "relative_low"]).any()  # a percentage with an interval
-    note = RELATIVE_INTERVAL_NOTE.strip("()")
+    note = RELATIVE_INTERVAL_NOTE
     assert (note[0].upper() + note[1:]) in page
     assert "counting the uncertainty" not in page  # not repeated in every sentence
