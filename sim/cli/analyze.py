@@ -40,6 +40,8 @@ def command(args: argparse.Namespace) -> int:
         for _, r in a.morris.sort_values("mu_star", ascending=False).iterrows():
             print(f"  Morris {r['parameter']}: mu* {number(r['mu_star'], a.kind)}, "
                   f"sigma {number(r['sigma'], a.kind)}")
+    if a.noise_text:
+        print(f"  {a.noise_text}")
     if a.box is not None:
         b = a.box
         print(f"  where {a.target}: coverage {percent(b.coverage, 0)}, density {percent(b.density, 0)}, "

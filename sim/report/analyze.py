@@ -3,7 +3,7 @@
 For one outcome (a summary outcome of the focal supplier, or, in a sweep with a comparison,
 the paired advantage of one alternative over the baseline in that outcome):
 
-- a table per parameter: the mean outcome at each level (or fifth of its range), with the
+- a table per parameter: the mean outcome at each level (or fifth of its runs, by value), with the
   95% interval over runs, and main-effect and interaction plots drawn from it;
 - heatmaps of the mean outcome over each pair of parameters of a grid;
 - Sobol first-order and total indices with intervals (Sobol designs), Morris mu* and sigma
@@ -35,9 +35,17 @@ from sim.report.data import DPI, PALETTE, STYLE
 from sim.report.figures import _figure, _png
 from sim.report.html import _plain_table, _section, _text, cell, figure_item, render_document
 from sim.stats.intervals import mean_interval
-from sim.stats.sensitivity import PrimBox, morris_indices, prim, sobol_indices
+from sim.stats.sensitivity import (
+    PrimBox,
+    ReplicateNoise,
+    morris_indices,
+    morris_noise_floor,
+    prim,
+    replicate_noise,
+    sobol_indices,
+)
 
-#: a numeric parameter with more distinct values than this is shown by fifths of its range
+#: a numeric parameter with more distinct values than this is shown in fifths of its runs, by value
 MAX_LEVELS = 8
 BINS = 5
 
@@ -60,6 +68,8 @@ class SweepAnalysis:
     effects: dict[str, pd.DataFrame] = field(default_factory=dict)
     sobol: pd.DataFrame | None = None
     morris: pd.DataFrame | None = None
+    noise: ReplicateNoise | None = None  # replicate noise in the point means the indices read
+    noise_text: str = ""  # what it does to them, in words (the page and the console say it)
     box: PrimBox | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -185,11 +195,16 @@ def load_analysis(folder: str | Path, outcome: str | None = None, alternative: s
 
 
 def _levels(series: pd.Series) -> pd.Series:
-    """The level a run's parameter value belongs to: itself, or its fifth of the range."""
+    """The level a run's parameter value belongs to: itself, or, for a parameter sampled over a
+    range, the fifth of the runs (by its value) it falls in."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series) \
             and series.nunique() > MAX_LEVELS:
         edges = np.unique(np.quantile(series, np.linspace(0, 1, BINS + 1)))
-        return pd.cut(series, edges, include_lowest=True)
+        # include_lowest widens the first bin by a thousandth of the range below the lowest
+        # value (pandas), which its label would show ("-0.000666-0.00982" for a range from 0):
+        # the bins are named by the edges themselves, the lowest and highest values sampled
+        return pd.cut(series, edges, include_lowest=True).cat.rename_categories(
+            pd.IntervalIndex.from_breaks(edges, closed="right"))
     return series
 
 
@@ -221,6 +236,41 @@ def _sensitivity(a: SweepAnalysis) -> None:
     else:
         x = a.points[[f"x:{p}" for p in a.parameters]].to_numpy(float)
         a.morris = morris_indices(problem, x, y, levels=design["levels"])
+    a.noise = replicate_noise(a.per_run["point"].to_numpy(), a.per_run["value"].to_numpy(), y)
+    a.noise_text = noise_text(a)
+
+
+#: the replicate noise's share of the point means' variance below which it is not worth a word
+NOISE_TOLERATED = 0.1
+
+
+def noise_text(a: SweepAnalysis) -> str:
+    """What replicate noise does to the sensitivity indices of ``a``, in words."""
+    what = "indices" if a.sobol is not None else "effects"
+    if a.noise is None:
+        return (f"With one replicate a point, how much of these {what} is replicate noise cannot be "
+                f"measured: a stochastic model's outcome differs from seed to seed, and the {what} read "
+                f"that as an effect of the parameters. Two or more replicates a point (--replicates) measure it.")
+    n = a.noise
+    share = numbers.percent(n.share, 0)
+    replicates = numbers.plain(n.replicates, 2)
+    text = (f"Replicate noise: {share} of the variance of the point means these {what} are computed from is "
+            f"the spread between the {replicates} replicates at each point. ")
+    if a.sobol is not None:
+        score = numbers.number(n.share, "score")
+        text += (f"It adds about {score} to every total index ST, so an ST near {score} may be noise alone, "
+                 f"and lowers every first-order S1 by about {share} of its value.")
+    else:
+        mu_star, sigma = morris_noise_floor(n, a.manifest["design"]["levels"])
+        text += (f"It alone gives a parameter without any effect a μ* of about {numbers.number(mu_star, a.kind)} "
+                 f"and a σ of about {numbers.number(sigma, a.kind)}, so a μ* near that may be noise alone.")
+    if n.share > NOISE_TOLERATED:
+        needed = n.replicates_for_share(NOISE_TOLERATED)
+        text += (f" About {numbers.number(math.ceil(needed), 'count')} replicates a point would bring the noise "
+                 f"to {numbers.percent(NOISE_TOLERATED, 0)} (it falls as 1/replicates)." if needed is not None else
+                 " The point means vary no more than the noise alone would make them: the "
+                 f"{what} say nothing yet; run more replicates.")
+    return text
 
 
 # --------------------------------------------------------------------------- figures
@@ -318,15 +368,19 @@ def fig_heatmaps(a: SweepAnalysis):
 
 def fig_sobol(a: SweepAnalysis):
     s = a.sobol
-    fig = _figure(7.5, 0.55 * len(s) + 1.8)
+    fig = _figure(7.5, 0.55 * len(s) + 2.2)
     ax = fig.subplots()
     y = np.arange(len(s))
     ax.barh(y - 0.2, s["S1"], 0.38, xerr=s["S1_conf"], color=PALETTE[0], label="first order S1")
     ax.barh(y + 0.2, s["ST"], 0.38, xerr=s["ST_conf"], color=PALETTE[1], label="total ST")
     ax.set_yticks(y, [_short(p) for p in s["parameter"]])
     ax.invert_yaxis()
+    if a.noise is not None:  # what replicate noise alone adds to every ST
+        ax.axvline(a.noise.share, color="#555", linewidth=1.0, linestyle="--",
+                   label=f"replicate noise ({numbers.number(a.noise.share, 'score')})")
     ax.set_xlabel("share of the outcome's variance (bars: 95% interval)")
-    ax.legend()
+    # below the axes, where no bar can be under it
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False)
     fig.suptitle("Sobol indices")
     return fig
 
@@ -341,6 +395,11 @@ def fig_morris(a: SweepAnalysis):
                     textcoords="offset points", fontsize=9)
     top = max(float(m["mu_star"].max()), float(m["sigma"].max()), 1e-12)
     ax.plot([0, top], [0, top], color="#999", linewidth=0.8, linestyle="--")
+    if a.noise is not None:  # the mu* of a parameter without any effect, from replicate noise alone
+        floor = morris_noise_floor(a.noise, a.manifest["design"]["levels"])[0]
+        ax.axvline(floor, color="#555", linewidth=1.0, linestyle=":",
+                   label=f"μ* from replicate noise alone ({numbers.number(floor, a.kind)})")
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", frameon=False)
     ax.set_xlabel("μ*: mean absolute elementary effect (importance)")
     ax.set_ylabel("σ: spread of effects (interactions, non-linearity)")
     fig.suptitle("Morris screening")
@@ -406,7 +465,8 @@ def _effects_section(a: SweepAnalysis) -> dict[str, Any]:
                 for _, r in t.iterrows()]
         tables.append(_plain_table(["Level", a.label, "Runs"], rows, title=p))
     return _section("effects", "By parameter", tables=tables,
-                    paragraphs=["The mean over runs at each level of each parameter (or fifth of its range), "
+                    paragraphs=["The mean over runs at each level of each parameter (for a parameter sampled over a "
+                                "range, in fifths of the runs by its value), "
                                 "with its 95% interval under it."])
 
 
@@ -433,7 +493,7 @@ def _discovery_section(a: SweepAnalysis) -> dict[str, Any]:
 def _sobol_section(a: SweepAnalysis) -> dict[str, Any]:
     rows = [(str(r["parameter"]), [cell(r["S1"], r["S1_conf"], "score"), cell(r["ST"], r["ST_conf"], "score")])
             for _, r in a.sobol.iterrows()]
-    return _section("sobol-table", "Sobol indices", tables=[_plain_table(
+    return _section("sobol-table", "Sobol indices", paragraphs=[a.noise_text], tables=[_plain_table(
         ["Parameter", "First order S1", "Total ST"], rows,
         note="Shares of the outcome's variance; under each index its 95% bootstrap interval.")])
 
@@ -441,7 +501,7 @@ def _sobol_section(a: SweepAnalysis) -> dict[str, Any]:
 def _morris_section(a: SweepAnalysis) -> dict[str, Any]:
     rows = [(str(r["parameter"]), [cell(r["mu_star"], r["mu_star_conf"], a.kind), cell(r["mu"], None, a.kind),
                                    cell(r["sigma"], None, a.kind)]) for _, r in a.morris.iterrows()]
-    return _section("morris-table", "Morris screening", tables=[_plain_table(
+    return _section("morris-table", "Morris screening", paragraphs=[a.noise_text], tables=[_plain_table(
         ["Parameter", "μ* (importance)", "μ", "σ (interactions)"], rows,
         note=f"Elementary effects on {a.label.lower()}; under μ* its 95% bootstrap interval.")])
 

@@ -4,6 +4,13 @@
   intervals (SALib's Saltelli/Jansen estimators), from outputs in Saltelli design order.
 - :func:`morris_indices`: Morris elementary effects, mu* and sigma (SALib), from outputs in
   trajectory order.
+- :func:`replicate_noise`: how much of the variance of the point means both are computed from
+  is the spread between replicates at the same point. A stochastic model's point means carry
+  that noise, and the estimators read it as an effect: it adds about its share to every total
+  Sobol index (Jansen's estimator averages squared differences of two points' outputs, each
+  with its own noise) and takes the same share from every first-order one (the noise is in
+  the variance they are shares of), and gives a parameter without any effect a Morris mu* of
+  about :func:`morris_noise_floor`.
 - :func:`prim`: the Patient Rule Induction Method (Friedman & Fisher 1999) as EMA Workbench
   runs it: peel the box that most raises the share of cases of interest per case removed
   (its "lenient1" objective), down to a minimum mass; choose on the peeling trajectory the
@@ -44,6 +51,52 @@ def morris_indices(problem: dict[str, Any], design: np.ndarray, outputs: np.ndar
                             num_levels=levels, conf_level=conf_level, num_resamples=resamples, seed=seed)
     return pd.DataFrame({"parameter": problem["names"], "mu": result["mu"], "mu_star": result["mu_star"],
                          "sigma": result["sigma"], "mu_star_conf": result["mu_star_conf"]})
+
+
+@dataclass(frozen=True)
+class ReplicateNoise:
+    """The replicate noise in a sweep's point means (see :func:`replicate_noise`)."""
+
+    share: float               # of the variance of the point means: noise / (noise + the points' own)
+    noise_variance: float      # the mean squared standard error of a point's mean
+    replicates: float          # replicates a point, on average over the points measured
+
+    def replicates_for_share(self, target: float) -> float | None:
+        """Replicates a point that would bring the share down to ``target`` (the noise
+        variance falls as 1/replicates, the points' own variance stays); None when the point
+        means vary no more than the noise alone would make them."""
+        own = self.noise_variance * (1.0 / self.share - 1.0) if self.share > 0 else math.inf
+        if not own > 0:
+            return None
+        return self.replicates * self.noise_variance * (1.0 - target) / (target * own)
+
+
+def replicate_noise(points: np.ndarray, values: np.ndarray, outputs: np.ndarray) -> ReplicateNoise | None:
+    """The share of the variance of ``outputs`` (the point means the indices are computed
+    from, one per design row) that is replicate noise: the mean over points of each point's
+    variance between its replicates (``values`` of the runs at ``points``) over its number of
+    replicates, against the variance of the outputs. None when no point has two replicates."""
+    runs = pd.DataFrame({"point": np.asarray(points), "value": np.asarray(values, float)}).dropna()
+    by_point = runs.groupby("point")["value"].agg(["var", "count"])
+    by_point = by_point[by_point["count"] >= 2]
+    outputs = np.asarray(outputs, float)
+    outputs = outputs[np.isfinite(outputs)]
+    if by_point.empty or len(outputs) < 2:
+        return None
+    noise = float((by_point["var"] / by_point["count"]).mean())
+    total = float(np.var(outputs, ddof=1))
+    share = min(1.0, noise / total) if total > 0 else (0.0 if noise == 0 else 1.0)
+    return ReplicateNoise(share, noise, float(by_point["count"].mean()))
+
+
+def morris_noise_floor(noise: ReplicateNoise, levels: int) -> tuple[float, float]:
+    """(mu*, sigma) a parameter without any effect gets from replicate noise alone: its
+    elementary effects are the differences of two point means, each with the noise variance,
+    over SALib's step delta = levels / (2 (levels - 1)) of the unit range, so their standard
+    deviation (sigma) is sqrt(2 noise) / delta and their mean absolute value (mu*) sqrt(2/pi)
+    of that."""
+    sigma = math.sqrt(2.0 * noise.noise_variance) / (levels / (2.0 * (levels - 1)))
+    return math.sqrt(2.0 / math.pi) * sigma, sigma
 
 
 # --------------------------------------------------------------------------- PRIM

@@ -11,6 +11,7 @@ from sweep_support import BASE_SCENARIO, GRID, write_sweep
 from sim.cli.main import main
 from sim.experiment.compare import METRICS
 from sim.experiment.sweep import sweep
+from sim.observe import numbers
 from sim.report.analyze import load_analysis, write_analysis
 
 COMPARE = GRID + '[compare]\nalternatives = ["transactional", "relationship"]\n'
@@ -233,3 +234,40 @@ def test_a_comparisons_analysis_counts_its_values_as_paired_runs(compare_store, 
     # which the sweep itself counts as 24 runs
     assert "over 12 paired differences (24 runs: the two alternatives on the same seed) at" in printed
     assert "12 paired differences (24 runs" in (compare_store / "analysis" / "index.html").read_text()
+
+
+def test_a_sensitivity_analysis_measures_the_replicate_noise_in_its_point_means(tmp_path, capsys):
+    spec = write_sweep(tmp_path, SAMPLED.replace("replicates = 1", "replicates = 3")
+                       + '[design]\nkind = "sobol"\nsamples = 8\n')
+    sweep(spec, tmp_path / "out", workers=1)
+    assert main(["analyze", str(tmp_path / "out"), "--outcome", "market_share"]) == 0
+    a = load_analysis(tmp_path / "out", outcome="market_share")
+    # the share by hand: each point's variance between its 3 replicates over 3, averaged over
+    # the points, against the variance of the point means the indices are computed from
+    by_point = a.per_run.groupby("point")["value"]
+    means = a.points["point"].map(by_point.mean())
+    expected = (by_point.var() / 3).mean() / means.var()
+    assert a.noise.share == pytest.approx(min(1.0, expected)) and a.noise.replicates == 3
+    assert "Replicate noise" in a.noise_text and "to every total index ST" in a.noise_text
+    assert a.noise_text in capsys.readouterr().out
+    page = (tmp_path / "out" / "analysis" / "index.html").read_text()
+    assert "Replicate noise" in page
+
+
+def test_with_one_replicate_a_point_the_analysis_says_the_noise_cannot_be_measured(tmp_path):
+    spec = write_sweep(tmp_path, SAMPLED + '[design]\nkind = "morris"\nsamples = 4\nlevels = 4\n')
+    sweep(spec, tmp_path / "out", workers=1)
+    a = load_analysis(tmp_path / "out", outcome="market_share")
+    assert a.noise is None and "cannot be measured" in a.noise_text
+
+
+def test_a_sampled_range_is_labelled_from_its_lowest_value_not_below_it(tmp_path):
+    spec = write_sweep(tmp_path, SAMPLED + '[design]\nkind = "latin"\nsamples = 20\n')
+    sweep(spec, tmp_path / "out", workers=1)
+    _, a = write_analysis(tmp_path / "out", outcome="market_share")
+    table = a.effects["buyers.switching_cost"]
+    lowest = a.per_run["buyers.switching_cost"].min()
+    assert table["level"].iloc[0].left == lowest
+    csv = pd.read_csv(tmp_path / "out" / "analysis" / "effects.csv")
+    first = csv[csv["parameter"] == "buyers.switching_cost"]["level"].iloc[0]
+    assert first.startswith(numbers.plain(lowest, 3) + "–")
