@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from sim.observe.numbers import number, percent, plain, with_interval
-    from sim.report.analyze import write_analysis
+    from sim.report.analyze import unsettled_text, write_analysis
 
     page, a = write_analysis(args.results, args.outcome, args.alternative, args.above, args.relative)
     print(f"{a.label} over {a.runs_analysed()} at {len(a.per_point)} points")
@@ -46,6 +46,7 @@ def command(args: argparse.Namespace) -> int:
         b = a.box
         print(f"  where {a.target}: coverage {percent(b.coverage, 0)}, density {percent(b.density, 0)}, "
               f"mass {percent(b.mass, 0)}")
+        print(f"    {unsettled_text(a)}")
         for _, r in b.limits.iterrows():
             where = (f"one of {', '.join(map(plain, r['levels']))}" if r["levels"] is not None
                      else f"{plain(r['low'])} to {plain(r['high'])}")

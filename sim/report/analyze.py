@@ -71,6 +71,7 @@ class SweepAnalysis:
     noise: ReplicateNoise | None = None  # replicate noise in the point means the indices read
     noise_text: str = ""  # what it does to them, in words (the page and the console say it)
     box: PrimBox | None = None
+    unsettled: int = 0  # points whose 95% interval reaches across the box's threshold
     notes: list[str] = field(default_factory=list)
 
     def runs_analysed(self) -> str:
@@ -191,6 +192,10 @@ def load_analysis(folder: str | Path, outcome: str | None = None, alternative: s
                          f"there is no region to find.")
         else:
             analysis.box = prim(per_point[parameters], wins.to_numpy(), threshold=0.8)
+            # a point whose interval reaches across the threshold (or has none) may fall on the
+            # other side with other seeds: PRIM's cases are only as firm as their points
+            settled = (per_point["low"] > threshold) | (per_point["high"] < threshold)
+            analysis.unsettled = int((~settled).sum())
     return analysis
 
 
@@ -483,11 +488,22 @@ def _discovery_section(a: SweepAnalysis) -> dict[str, Any]:
         rows = [("no restriction", [_text("the whole space")])]
     return _section("discovery", "Where it holds", paragraphs=[
         f"Looking for the points where {a.target}. The box below holds {b.cases} of {len(a.per_point)} points; "
-        f"{b.cases_of_interest} of them are such points."],
+        f"{b.cases_of_interest} of them are such points. {unsettled_text(a)}"],
         definitions=[("Coverage " + numbers.percent(b.coverage, 0), "share of all such points inside the box"),
                      ("Density " + numbers.percent(b.density, 0), "share of the box's points that are such points"),
                      ("Mass " + numbers.percent(b.mass, 0), "share of all points inside the box")],
         tables=[_plain_table(["Parameter", "Box limits"], rows)])
+
+
+def unsettled_text(a: SweepAnalysis) -> str:
+    """How many points' side of the threshold is settled by their replicates, in words."""
+    n = len(a.per_point)
+    if not a.unsettled:
+        return "Every point's 95% interval is on one side of the threshold."
+    replicates = numbers.number(int(a.manifest["replicates"]), "count")
+    return (f"{numbers.number(a.unsettled, 'count')} of the {numbers.number(n, 'count')} points have a 95% "
+            f"interval that reaches across the threshold: at {replicates} replicate(s) a point, which side they "
+            f"are on is not settled, and other seeds could move them and the box with them.")
 
 
 def _sobol_section(a: SweepAnalysis) -> dict[str, Any]:

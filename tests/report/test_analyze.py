@@ -271,3 +271,18 @@ def test_a_sampled_range_is_labelled_from_its_lowest_value_not_below_it(tmp_path
     csv = pd.read_csv(tmp_path / "out" / "analysis" / "effects.csv")
     first = csv[csv["parameter"] == "buyers.switching_cost"]["level"].iloc[0]
     assert first.startswith(numbers.plain(lowest, 3) + "–")
+
+
+def test_the_discovery_says_how_many_points_are_not_settled_on_either_side_of_its_threshold(compare_store, capsys):
+    assert main(["analyze", str(compare_store)]) == 0
+    a = load_analysis(compare_store)
+    if a.box is None:
+        pytest.skip("no box in this small sweep")
+    p = a.per_point
+    straddling = int((~((p["low"] > 0) | (p["high"] < 0))).sum())  # the threshold: advantage > 0
+    assert a.unsettled == straddling
+    out = capsys.readouterr().out
+    if straddling:
+        assert f"{straddling} of the {len(p)} points have a 95% interval that reaches across" in out
+    else:
+        assert "Every point's 95% interval is on one side" in out
