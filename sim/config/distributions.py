@@ -65,7 +65,7 @@ class Distribution:
             value = loader.convert(float, data, path, spec)
             return cls.const(value if isinstance(value, float) else 0.0)
         if not isinstance(data, dict):
-            loader.error(path, data, "must be a number or a table like "
+            loader.error(path, data, f"must be {spec.allowed() if spec else 'a number'} or a table like "
                          "{dist = \"lognormal\", median = 1.0, sigma = 0.8}")
             return cls()
         kind = data.get("dist")

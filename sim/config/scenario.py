@@ -9,7 +9,6 @@ switches, ``[[segments]]`` buyer segments, ``[strategies.NAME]`` user strategies
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 
 from sim.config.checks import EVENT_FIELDS, check_consistency, events_after_the_run, unused_event_fields
 from sim.config.distributions import Distribution
-from sim.config.schema import Loader, ScenarioError, show, suggest
+from sim.config.schema import Loader, ScenarioError, entry_labels, show, suggest
 from sim.config.sections import SECTIONS, TOP_KEYS, Behaviour, Event, Market, Mechanisms, Segment, SupplierSpec
 from sim.config.strategies import PRESETS, Strategy
 
@@ -132,7 +131,8 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         if not isinstance(segs, list) or not segs:
             loader.error("segments", segs, "must be one or more [[segments]] tables")
         else:
-            scenario.segments = [loader.build(Segment, s, f"segments[{i}]") for i, s in enumerate(segs)]
+            scenario.segments = [loader.build(Segment, s, label)
+                                 for s, label in zip(segs, entry_labels("segments", segs), strict=True)]
     strategy_fields = [f.name for f in dataclasses.fields(Strategy)]
     if "strategies" in data:
         table = data["strategies"]
@@ -180,8 +180,8 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         if not isinstance(sups, list) or not sups:
             loader.error("suppliers", sups, "must be one or more [[suppliers]] tables")
         else:
-            scenario.suppliers = [_build_supplier(loader, s, f"suppliers[{i}]", strategy_fields)
-                                  for i, s in enumerate(sups)]
+            scenario.suppliers = [_build_supplier(loader, s, label, strategy_fields)
+                                  for s, label in zip(sups, entry_labels("suppliers", sups), strict=True)]
     if "events" in data:
         evs = data["events"]
         if not isinstance(evs, list):
@@ -192,7 +192,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
                 if isinstance(e, dict):
                     loader.errors += unused_event_fields(e, f"events[{i}]", source)
     loader.fail_if_errors()
-    check_consistency(scenario)
+    check_consistency(scenario, entry_labels("suppliers", data.get("suppliers")))
     scenario.notes = events_after_the_run(scenario)
     return scenario
 
@@ -248,9 +248,10 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     # overrides applied twice from one source (--set on a scenario that --set made) name it once
     described = (scenario.source if scenario.source.endswith(f" with {source}")
                  else f"{scenario.source} with {source}")
-    # the entries a key named (suppliers[Partners]): the checks below find them by position,
-    # and their messages are given back with the name the user wrote
-    named: dict[str, str] = {}
+    # The loader names an entry by the name its file gives it (suppliers[PriceLine].markup);
+    # a message about a key set here names it as the user typed it instead: suppliers[0].markup,
+    # or buyers.demand for a key that reaches every segment, said once rather than per segment.
+    typed: dict[str, str] = {}
     for key, value in overrides.items():
         where = f"{described}: {key} = {show(value)}"
         head, _, rest = key.partition(".")
@@ -290,19 +291,14 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
                 errors.append(f"{where}: unknown key{suggest(rest, fields)}; fields of a segment: "
                               f"{', '.join(fields)}")
                 continue
-            targets = items
-            if index is not None:
-                targets = [it for i, it in enumerate(items) if index in (str(i), it.get("name"))]
-                if not targets:
-                    names = [str(it["name"]) for it in items if "name" in it]
-                    errors.append(f"{where}: no {head[:-1]} named or numbered {index!r}"
-                                  f"{suggest(index, names)}; {head} here: {', '.join(names)} "
-                                  f"(or an index, 0 to {len(items) - 1})")
-                    continue
-                named.update({f"{head}[{i}]": f"{head}[{index}]" for i, it in enumerate(items)
-                              if it.get("name") == index and index != str(i)})
-            for it in targets:
-                it[rest] = value
+            chosen = [i for i, it in enumerate(items) if index is None or index in (str(i), it.get("name"))]
+            if not chosen:
+                errors.append(f"{where}: {_no_entry(head, index, items)}")
+                continue
+            labels = entry_labels(head, items) if head != "events" else [f"events[{i}]" for i in range(len(items))]
+            for i in chosen:
+                items[i][rest] = value
+                typed[f"{labels[i]}.{rest}"] = key
     if errors:
         raise ScenarioError(errors)
     # strategies that were presets, written out in full, must not rebase on themselves
@@ -313,11 +309,28 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     try:
         return scenario_from_dict(data, described)
     except ScenarioError as exc:
-        if not named:
-            raise
-        written = [_ENTRY.sub(lambda m: named.get(m.group(0), m.group(0)), line) for line in exc.messages]
-        raise ScenarioError(written) from None
+        written = [_as_typed(line, described, typed) for line in exc.messages]
+        raise ScenarioError(list(dict.fromkeys(written))) from None
 
 
-#: an entry of a list table as the checks name it, by position
-_ENTRY = re.compile(r"\b(?:segments|suppliers|events)\[\d+\]")
+def _no_entry(table: str, index: str | None, items: list[dict[str, Any]]) -> str:
+    """Why ``table[index]`` names no entry, and which ones there are."""
+    kind = table[:-1]
+    if not items:
+        return f"this scenario has no [[{table}]] tables; add the {kind} to the scenario file"
+    names = [str(it["name"]) for it in items if "name" in it]
+    positions = f"an index, 0 to {len(items) - 1}"
+    return (f"no {kind} named or numbered {index!r}{suggest(str(index), names)}; "
+            + (f"{table} here: {', '.join(names)} (or {positions})" if names else f"give {positions}"))
+
+
+def _as_typed(message: str, source: str, typed: dict[str, str]) -> str:
+    """``message`` about an entry's field, naming the field as the ``--set`` key that reached it."""
+    prefix = f"{source}: "
+    if not message.startswith(prefix):
+        return message
+    body = message[len(prefix):]
+    for path, key in typed.items():
+        if body.startswith(path) and body[len(path):len(path) + 1] in ("", " ", ".", ":"):
+            return prefix + key + body[len(path):]
+    return message

@@ -73,3 +73,15 @@ def test_set_given_with_a_sweep_file_says_where_a_sweeps_changes_go(tmp_path, ca
     path = write_sweep(tmp_path)
     code, _, err = relsim(capsys, "validate", str(path), "--set", "market.buyers=50")
     assert code == 2 and "this is a sweep file, whose fixed changes go in its [set] table" in err
+
+
+def test_a_bad_level_of_a_key_for_every_segment_gets_one_message_from_validate_and_sweep(tmp_path, capsys):
+    path = write_sweep(tmp_path, GRID.replace("levels = [0.0, 0.3]", "levels = [0.0, -3]"))
+    with (tmp_path / "base.toml").open("a") as base:  # two segments: the key reaches both
+        base.write('\n[[segments]]\nname = "large"\nshare = 0.2\n\n[[segments]]\nname = "small"\nshare = 0.8\n')
+    code, _, err = relsim(capsys, "validate", str(path))
+    assert code == 2 and err == (f'error: {path}: parameters."buyers.switching_cost" = -3.0: the scenario refuses '
+                                 f"it: buyers.switching_cost = -3.0: must be a number >= 0\n")
+    assert relsim(capsys, "sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1",
+                  "--no-progress")[2] == err
+    assert not (tmp_path / "out").exists()
