@@ -84,11 +84,14 @@ def check_consistency(scenario: Scenario, supplier_labels: list[str] | None = No
     for i, e in enumerate(scenario.events):
         where = f"{src}: events[{i}]"
         if e.kind in ("supplier_entry", "supplier_exit", "price_change", "quality_change"):
-            if e.supplier != "*" and e.supplier not in base_names:
+            known_names = ", ".join(sorted(base_names)) + (", '*'" if e.kind in (
+                "price_change", "quality_change", "supplier_exit") else "")
+            if not e.supplier:
+                errors.append(f"{where}: a {e.kind} event needs supplier = the name of a supplier; known: "
+                              f"{known_names}")
+            elif e.supplier != "*" and e.supplier not in base_names:
                 errors.append(f"{where}.supplier = {e.supplier!r}: no such supplier"
-                              f"{suggest(e.supplier, sorted(base_names))}; known: "
-                              f"{', '.join(sorted(base_names))}" + (", '*'" if e.kind in (
-                                  "price_change", "quality_change", "supplier_exit") else ""))
+                              f"{suggest(e.supplier, sorted(base_names))}; known: {known_names}")
         if e.kind == "supplier_entry" and e.supplier == "*":
             errors.append(f"{where}.supplier = '*': an entry names one supplier")
         # a changed price or quality takes the range of the strategy's markup or the supplier's quality

@@ -69,6 +69,13 @@ class Distribution:
                          "{dist = \"lognormal\", median = 1.0, sigma = 0.8}")
             return cls()
         kind = data.get("dist")
+        if "dist" not in data:
+            # the parameters given usually say which family was meant
+            meant = [k for k, keys in _DIST_KEYS.items() if data and set(data) <= set(keys)] or list(DISTRIBUTIONS)
+            families = [f'"{k}" (keys: {", ".join(_DIST_KEYS[k])})' for k in meant]
+            loader.error(path, data, "a distribution table names its family: add dist = "
+                         + (families[0] if len(families) == 1 else "one of " + ", ".join(families)))
+            return cls()
         if kind not in DISTRIBUTIONS:
             loader.error(f"{path}.dist", kind, "must be one of " + ", ".join(map(repr, DISTRIBUTIONS))
                          + (suggest(kind, list(DISTRIBUTIONS)) if isinstance(kind, str) else ""))

@@ -9,6 +9,7 @@ switches, ``[[segments]]`` buyer segments, ``[strategies.NAME]`` user strategies
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,9 +107,20 @@ def read_toml(path: str | Path, kind: str = "scenario") -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+        raise ScenarioError(f"{path}: not valid TOML: {exc}{_quoted_line(text, str(exc))}") from None
     except RecursionError:
         raise ScenarioError(f"{path}: not a scenario file: its values are nested too deeply") from None
+
+
+def _quoted_line(text: str, error: str) -> str:
+    """The line a TOML error points at, as the file has it, so the user sees the key and value
+    without opening the file ("Cannot overwrite a value" does not say which)."""
+    at = re.search(r"\(at line (\d+), column \d+\)", error)
+    lines = text.splitlines()
+    if at is None or not 1 <= int(at.group(1)) <= len(lines) or not lines[int(at.group(1)) - 1].strip():
+        return ""
+    line = lines[int(at.group(1)) - 1].strip()
+    return f": line {at.group(1)} reads {line[:77] + '...' if len(line) > 80 else line!r}"
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -130,7 +130,16 @@ BAD_FILES: dict[str, tuple[object, list[str]]] = {
     "event-unknown-supplier": (edit('supplier = "PriceLine"', 'supplier = "PriceLyne"'),
                                ["events[0].supplier = 'PriceLyne'", "no such supplier",
                                 "(did you mean 'PriceLine'?)", "known: Partners"]),
-    "malformed-toml": (edit("buyers = 300", "buyers = = 300"), ["not valid TOML", "line 3"]),
+    "malformed-toml": (edit("buyers = 300", "buyers = = 300"), ["not valid TOML", "line 3 reads 'buyers = = 300'"]),
+    # TOML's own message does not say which key it means: the line it points at does
+    "key-given-twice": (edit("steps = 12", "steps = 12\nsteps = 24"),
+                        ["not valid TOML: Cannot overwrite a value", "line 5 reads 'steps = 24'"]),
+    "distribution-without-family": (edit('dist = "lognormal", median', "median"),
+                                    ["segments[key accounts].demand = {median = 20.0, sigma = 0.5}: a distribution "
+                                     'table names its family: add dist = "lognormal" (keys: median, sigma)']),
+    "event-without-supplier": (edit('supplier = "PriceLine"\n', ""),
+                               ["events[0]: a price_change event needs supplier = the name of a supplier",
+                                "known: Partners, PriceLine, PriceLine 1, PriceLine 2, '*'"]),
     "not-utf8": (b"\xff\xfe[market]", ["not UTF-8 text", "save the scenario file as UTF-8"]),
     # an entry is named by the name the file gives it, as --set suppliers[NAME].FIELD addresses it
     "wrong-type-in-named-supplier": (edit("quality = 0.7", 'quality = "high"'),
