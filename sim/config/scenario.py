@@ -266,7 +266,7 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     typed: dict[str, str] = {}
     for key, value in overrides.items():
         where = f"{described}: {key} = {show(value)}"
-        head, _, rest = key.partition(".")
+        head, rest = _split_key(key)
         index = None
         if "[" in head and head.endswith("]"):
             head, index = head[:-1].split("[", 1)
@@ -305,7 +305,7 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
                 continue
             chosen = [i for i, it in enumerate(items) if index is None or index in (str(i), it.get("name"))]
             if not chosen:
-                errors.append(f"{where}: {_no_entry(head, index, items)}")
+                errors.append(f"{where}: {_no_entry(head, index, items, rest)}")
                 continue
             labels = entry_labels(head, items) if head != "events" else [f"events[{i}]" for i in range(len(items))]
             for i in chosen:
@@ -325,12 +325,30 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
         raise ScenarioError(list(dict.fromkeys(written))) from None
 
 
-def _no_entry(table: str, index: str | None, items: list[dict[str, Any]]) -> str:
+def _split_key(key: str) -> tuple[str, str]:
+    """``TABLE`` or ``TABLE[ENTRY]``, and the field after it, of a ``--set`` key: an entry's name
+    may hold dots (``suppliers[Acme Inc.].markup``)."""
+    bracket, dot = key.find("["), key.find(".")
+    close = key.find("]", bracket)
+    if -1 < bracket < (dot if dot != -1 else len(key)) and close != -1 and key[close + 1:close + 2] in ("", "."):
+        return key[:close + 1], key[close + 2:]
+    head, _, rest = key.partition(".")
+    return head, rest
+
+
+def _no_entry(table: str, index: str | None, items: list[dict[str, Any]], field: str) -> str:
     """Why ``table[index]`` names no entry, and which ones there are."""
     kind = table[:-1]
     if not items:
         return f"this scenario has no [[{table}]] tables; add the {kind} to the scenario file"
     names = [str(it["name"]) for it in items if "name" in it]
+    # "PriceLine 1" is a copy that the entry PriceLine (count = 2) makes: its fields are the entry's
+    copy = re.fullmatch(r"(.+) (\d+)", str(index))
+    entry = next((it for it in items if copy and it.get("name") == copy.group(1)
+                  and 1 <= int(copy.group(2)) <= it.get("count", 1)), None)
+    if entry is not None:
+        return (f"{index!r} is one of the {entry['count']} suppliers that the entry {entry['name']!r} makes "
+                f"(count = {entry['count']}); its copies share their settings: set {table}[{entry['name']}].{field}")
     positions = f"an index, 0 to {len(items) - 1}"
     return (f"no {kind} named or numbered {index!r}{suggest(str(index), names)}; "
             + (f"{table} here: {', '.join(names)} (or {positions})" if names else f"give {positions}"))

@@ -189,6 +189,9 @@ BAD_SETS: dict[str, tuple[str, list[str]]] = {
     # an entry addressed by position is named by position, as typed, though it has a name
     "bad-value-of-supplier-by-position": ("suppliers[1].markup=-1",
                                           ["suppliers[1].markup = -1.0", "must be a number from 0 to 100"]),
+    "copy-made-by-an-entry": ("suppliers[PriceLine 2].markup=0.3",
+                              ["suppliers[PriceLine 2].markup = 0.3: 'PriceLine 2' is one of the 2 suppliers that "
+                               "the entry 'PriceLine' makes (count = 2)", "set suppliers[PriceLine].markup"]),
     "no-such-event-position": ("events[3].step=1", ["events[3].step = 1", "no event named or numbered '3'",
                                                     "give an index, 0 to 0"]),
     "unknown-event": ("events[first].step=1", ["events[first].step = 1", "no event named or numbered"]),
@@ -422,6 +425,17 @@ def test_run_compare_and_validate_give_the_same_one_message_for_a_key_for_every_
         code = main([command[0], str(files["VALID"]), *command[1:], "--set", "buyers.demand=abc"])
         assert (code, capsys.readouterr().err) == (2, expected), command
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_supplier_whose_name_holds_a_dot_is_set_and_named_by_that_name(tmp_path):
+    path = tmp_path / "dotted.toml"
+    path.write_text(edit('name = "Partners"', 'name = "Acme Inc."'))
+    scenario = load_scenario(path)
+    assert scenario.with_overrides({"suppliers[Acme Inc.].markup": 0.2}).suppliers[1].overrides["markup"] == 0.2
+    with pytest.raises(ScenarioError) as raised:
+        scenario.with_overrides({"suppliers[Acme Inc.].markup": -0.2})
+    assert raised.value.messages == [f"{path} with --set: suppliers[Acme Inc.].markup = -0.2: must be a number "
+                                     f"from 0 to 100"]
 
 
 def test_setting_an_event_of_a_scenario_without_events_says_there_are_none(tmp_path):
