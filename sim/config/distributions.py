@@ -82,6 +82,7 @@ class Distribution:
             return cls()
         needed = _DIST_KEYS[kind]
         out = cls(dist=kind)
+        refused = len(loader.errors)  # a parameter refused below is not reported again as a whole
         located = _LOCATION.get(kind, ())
         for key, value in data.items():
             if key == "dist":
@@ -102,7 +103,7 @@ class Distribution:
         bad = ((kind == "uniform" and out.high < out.low)
                or (kind == "beta" and not (0 < out.mean < 1 and out.concentration > 0))
                or (kind == "pareto" and out.minimum <= 0))
-        if bad and not missing:
+        if bad and not missing and len(loader.errors) == refused:
             loader.error(path, data, {
                 "uniform": "needs high >= low", "beta": "needs 0 < mean < 1 and concentration > 0",
                 "pareto": "needs minimum > 0"}[kind])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -252,7 +253,8 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     """Apply dotted-key overrides and re-validate everything as if it came from the file.
 
     Keys: ``market.steps``, ``behaviour.trust_loss``, ``mechanisms.escalation``;
-    ``buyers.FIELD`` or ``segments.FIELD`` (every segment) or ``segments[NAME|i].FIELD``;
+    ``buyers.FIELD`` or ``segments.FIELD`` (every segment) or ``segments[NAME|i].FIELD``, and
+    ``segments[NAME].ATTRIBUTE.PARAMETER`` for one parameter of a distribution (``demand.median``);
     ``suppliers.FIELD`` (every supplier) or ``suppliers[NAME|i].FIELD``;
     ``strategies.NAME.FIELD``."""
     data = scenario.to_dict()
@@ -308,6 +310,17 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
                 errors.append(f"{where}: {_no_entry(head, index, items, rest)}")
                 continue
             labels = entry_labels(head, items) if head != "events" else [f"events[{i}]" for i in range(len(items))]
+            if head == "segments" and "." in rest:
+                # one parameter of a buyer attribute's distribution: buyers.demand.median=30
+                problem = _not_a_distribution(key, rest, [items[i] for i in chosen], [labels[i] for i in chosen])
+                if problem:
+                    errors.append(f"{where}: {problem}")
+                    continue
+                attribute, parameter = rest.split(".", 1)
+                for i in chosen:
+                    items[i][attribute] = {**items[i][attribute], parameter: value}
+                    typed[f"{labels[i]}.{rest}"] = key
+                continue
             for i in chosen:
                 items[i][rest] = value
                 typed[f"{labels[i]}.{rest}"] = key
@@ -323,6 +336,22 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     except ScenarioError as exc:
         written = [_as_typed(line, described, typed) for line in exc.messages]
         raise ScenarioError(list(dict.fromkeys(written))) from None
+
+
+def _not_a_distribution(key: str, rest: str, segments: list[dict[str, Any]], labels: list[str]) -> str:
+    """Why ``ATTRIBUTE.PARAMETER`` cannot be set in these segments, or '' if it can: the attribute
+    must be drawn from a distribution table (a plain number has no parameters to set)."""
+    attribute = rest.split(".", 1)[0]
+    drawn = [name for name, hint in typing.get_type_hints(Segment).items() if hint is Distribution]
+    if attribute not in drawn:
+        return (f"{attribute} is one number per segment, not a distribution; set {key.rsplit('.', 1)[0]}=VALUE"
+                f" (attributes with a distribution: {', '.join(drawn)})")
+    plain = [label for label, seg in zip(labels, segments, strict=True) if not isinstance(seg.get(attribute), dict)]
+    if plain:
+        return (f"{' and '.join(plain)} give{'s' if len(plain) == 1 else ''} every buyer the same {attribute}, "
+                f"not a distribution with parameters; set the whole of it, e.g. {key.rsplit('.', 1)[0]}="
+                f'{{dist = "lognormal", median = 1.0, sigma = 0.8}}')
+    return ""
 
 
 def _split_key(key: str) -> tuple[str, str]:

@@ -75,6 +75,9 @@ SEGMENT_VALUES = {
                                    ["segments[rest].search_propensity.high = 2.0", "from 0 to 1"]),
     "normal-mean-out-of-range": ('relational_orientation = { dist = "normal", mean = -2, sd = 0.1 }',
                                  ["segments[rest].relational_orientation.mean = -2.0"]),
+    # the parameter is refused, and the distribution it would make not refused a second time
+    "beta-mean-beyond-one": ('relational_orientation = { dist = "beta", mean = 1.5, concentration = 5 }',
+                             ["segments[rest].relational_orientation.mean = 1.5", "from 0 to 1"]),
     "lognormal-sigma-huge": ('demand = { dist = "lognormal", median = 1, sigma = 50 }',
                              ["segments[rest].demand.sigma = 50.0", "from 0 to 5"]),
     "willingness-to-pay-overflows": ("willingness_to_pay = 1e39",

@@ -192,6 +192,15 @@ BAD_SETS: dict[str, tuple[str, list[str]]] = {
     "copy-made-by-an-entry": ("suppliers[PriceLine 2].markup=0.3",
                               ["suppliers[PriceLine 2].markup = 0.3: 'PriceLine 2' is one of the 2 suppliers that "
                                "the entry 'PriceLine' makes (count = 2)", "set suppliers[PriceLine].markup"]),
+    # one parameter of a segment's distribution: only where the attribute has one
+    "bad-distribution-parameter": ("segments[key accounts].demand.median=-3",
+                                   ["segments[key accounts].demand.median = -3.0: must be a number >= 0"]),
+    "parameter-of-a-plain-attribute": ("buyers.price_sensitivity.mean=1",
+                                       ["buyers.price_sensitivity.mean = 1: segments[key accounts] and "
+                                        "segments[small business] give every buyer the same price_sensitivity",
+                                        "set the whole of it, e.g. buyers.price_sensitivity={dist"]),
+    "parameter-of-a-number": ("buyers.share.mean=1", ["buyers.share.mean = 1: share is one number per segment, "
+                                                      "not a distribution; set buyers.share=VALUE"]),
     "no-such-event-position": ("events[3].step=1", ["events[3].step = 1", "no event named or numbered '3'",
                                                     "give an index, 0 to 0"]),
     "unknown-event": ("events[first].step=1", ["events[first].step = 1", "no event named or numbered"]),
@@ -398,6 +407,7 @@ EVERY_ENTRY_SETS = {
     "buyers.demand=abc": "buyers.demand = 'abc': must be a number >= 0 or a table like",
     "segments.demand=abc": "segments.demand = 'abc': must be a number >= 0 or a table like",
     'buyers.demand={dist = "lognormal", median = -1, sigma = 1}': "buyers.demand.median = -1.0: must be a number >= 0",
+    "buyers.demand.median=-1": "buyers.demand.median = -1.0: must be a number >= 0",
     "buyers.max_suppliers=0": "buyers.max_suppliers = 0: must be a whole number from 1 to 20",
     "suppliers.markup=abc": "suppliers.markup = 'abc': must be a number from 0 to 100",
     "suppliers.qualty=1": "suppliers.qualty = 1: unknown key (did you mean 'quality'?)",
@@ -436,6 +446,13 @@ def test_a_supplier_whose_name_holds_a_dot_is_set_and_named_by_that_name(tmp_pat
         scenario.with_overrides({"suppliers[Acme Inc.].markup": -0.2})
     assert raised.value.messages == [f"{path} with --set: suppliers[Acme Inc.].markup = -0.2: must be a number "
                                      f"from 0 to 100"]
+
+
+def test_one_parameter_of_a_segments_distribution_is_set_and_the_others_kept(files):
+    scenario = load_scenario(files["VALID"]).with_overrides({"segments[key accounts].demand.median": 30})
+    assert (scenario.segments[0].demand.dist, scenario.segments[0].demand.median,
+            scenario.segments[0].demand.sigma) == ("lognormal", 30.0, 0.5)
+    assert scenario.segments[1].demand.median == 1.0
 
 
 def test_setting_an_event_of_a_scenario_without_events_says_there_are_none(tmp_path):
