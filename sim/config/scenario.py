@@ -130,6 +130,11 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    if "sweep" in data and not any(key in data for key in TOP_KEYS):
+        # one message for the file mistaken for another, not one per table it does not know
+        raise ScenarioError(f"{source}: a sweep file (it has a [sweep] table), not a scenario file; run it "
+                            f"with `relsim sweep {source} --out FOLDER`, or give the scenario file its "
+                            f"sweep.scenario names")
     loader = Loader(source)
     for key in data:
         if key not in TOP_KEYS:

@@ -63,6 +63,7 @@ import numpy as np
 
 from sim.config.scenario import Scenario, load_scenario, read_toml
 from sim.config.schema import Loader, ScenarioError, show, suggest
+from sim.config.sections import TOP_KEYS
 
 DESIGNS = ("grid", "latin", "sobol", "morris")
 #: the series a sweep can keep: the market's, the suppliers', and the suppliers' split by the
@@ -301,6 +302,11 @@ def sweep_from_dict(data: dict[str, Any], source: str = "<sweep>", folder: Path 
                     variant: str | None = None) -> SweepSpec:
     """Build a :class:`SweepSpec` from a sweep file's data (``folder`` resolves the
     scenario path; the working folder by default), with ``[variants.VARIANT]`` applied."""
+    if "sweep" not in data and any(key in data for key in TOP_KEYS):
+        # one message for the file mistaken for another, not one per table it does not know
+        raise ScenarioError(f"{source}: a scenario file, not a sweep file: a sweep file has a [sweep] table "
+                            f"naming its scenario and [parameters] to vary (docs/SWEEPS.md); `relsim run "
+                            f"{source}` runs this scenario")
     variants = data.get("variants", {})
     data = with_variant(data, variant, source)
     loader = Loader(source)

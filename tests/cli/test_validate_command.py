@@ -85,3 +85,18 @@ def test_a_bad_level_of_a_key_for_every_segment_gets_one_message_from_validate_a
     assert relsim(capsys, "sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1",
                   "--no-progress")[2] == err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_file_given_to_run_or_compare_and_a_scenario_given_to_sweep_get_one_message(tmp_path, capsys):
+    path = write_sweep(tmp_path)
+    for command in ("run", "compare"):
+        code, _, err = relsim(capsys, command, str(path), "--out", str(tmp_path / "out"))
+        assert (code, err) == (2, f"error: {path}: a sweep file (it has a [sweep] table), not a scenario file; run "
+                                  f"it with `relsim sweep {path} --out FOLDER`, or give the scenario file its "
+                                  f"sweep.scenario names\n")
+    base = tmp_path / "base.toml"
+    code, _, err = relsim(capsys, "sweep", str(base), "--out", str(tmp_path / "out"), "--no-progress")
+    assert (code, err) == (2, f"error: {base}: a scenario file, not a sweep file: a sweep file has a [sweep] table "
+                              f"naming its scenario and [parameters] to vary (docs/SWEEPS.md); `relsim run {base}` "
+                              f"runs this scenario\n")
+    assert not (tmp_path / "out").exists()
