@@ -124,17 +124,23 @@ def _quoted_line(text: str, error: str) -> str:
     return f": line {at.group(1)} reads {line[:77] + '...' if len(line) > 80 else line!r}"
 
 
+def is_sweep(data: dict[str, Any]) -> bool:
+    """Whether a TOML file's data is a sweep file's: a [sweep] table, or (the [sweep] table
+    misspelt) [parameters] to vary, and none of a scenario's tables."""
+    return ("sweep" in data or "parameters" in data) and not any(key in data for key in TOP_KEYS)
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read, validate and resolve a scenario file. Raises :class:`ScenarioError`."""
     return scenario_from_dict(read_toml(path), str(path))
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
-    if "sweep" in data and not any(key in data for key in TOP_KEYS):
+    if is_sweep(data):
         # one message for the file mistaken for another, not one per table it does not know
-        raise ScenarioError(f"{source}: a sweep file (it has a [sweep] table), not a scenario file; run it "
-                            f"with `relsim sweep {source} --out FOLDER`, or give the scenario file its "
-                            f"sweep.scenario names")
+        raise ScenarioError(f"{source}: a sweep file (it has a [sweep] or [parameters] table), not a scenario "
+                            f"file; run it with `relsim sweep {source} --out FOLDER`, or give the scenario file "
+                            f"its sweep.scenario names")
     loader = Loader(source)
     for key in data:
         if key not in TOP_KEYS:

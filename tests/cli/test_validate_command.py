@@ -50,6 +50,10 @@ BAD_SWEEPS = {
                                "outcomes.loyalty.column = 'loyalty': not a column of the market series"),
     "bad-level": (GRID.replace("levels = [0.0, 0.3]", "levels = [0.0, -3]"), "buyers.switching_cost"),
     "bad-variant": (GRID + '[variants.quick]\nsweep = { replicates = 0 }\n', "sweep.replicates = 0"),
+    # a misspelt table is one mistake, not also the table it stands for missing
+    "misspelt-parameters-table": (GRID.replace("[parameters]", "[parameter]"),
+                                  "parameter: unknown table (did you mean 'parameters'?)"),
+    "misspelt-sweep-table": (GRID.replace("[sweep]", "[swep]"), "swep: unknown table (did you mean 'sweep'?)"),
 }
 
 
@@ -59,7 +63,8 @@ def test_a_bad_sweep_file_gets_the_sweep_commands_own_message_and_exit_2(tmp_pat
     path = write_sweep(tmp_path, body)
     code, out, err = relsim(capsys, "validate", str(path))
     assert code == 2 and out == "" and expected in err and str(path) in err
-    assert "unknown table" not in err and "Traceback" not in err
+    assert "Traceback" not in err
+    assert "unknown table" not in err if "misspelt" not in name else err.count("\n") == 1
     if name != "bad-variant":  # the sweep command runs the file as it stands
         assert relsim(capsys, "sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1",
                       "--no-progress")[2] == err
@@ -91,9 +96,9 @@ def test_a_sweep_file_given_to_run_or_compare_and_a_scenario_given_to_sweep_get_
     path = write_sweep(tmp_path)
     for command in ("run", "compare"):
         code, _, err = relsim(capsys, command, str(path), "--out", str(tmp_path / "out"))
-        assert (code, err) == (2, f"error: {path}: a sweep file (it has a [sweep] table), not a scenario file; run "
-                                  f"it with `relsim sweep {path} --out FOLDER`, or give the scenario file its "
-                                  f"sweep.scenario names\n")
+        assert (code, err) == (2, f"error: {path}: a sweep file (it has a [sweep] or [parameters] table), not a "
+                                  f"scenario file; run it with `relsim sweep {path} --out FOLDER`, or give the "
+                                  f"scenario file its sweep.scenario names\n")
     base = tmp_path / "base.toml"
     code, _, err = relsim(capsys, "sweep", str(base), "--out", str(tmp_path / "out"), "--no-progress")
     assert (code, err) == (2, f"error: {base}: a scenario file, not a sweep file: a sweep file has a [sweep] table "
