@@ -43,10 +43,10 @@ def command(args: argparse.Namespace) -> int:
 def _is_sweep(path: str) -> bool:
     """A sweep file is one with a [sweep] table; a file that cannot be read is left to the
     scenario loader, whose message says why."""
-    from sim.config.scenario import read_toml
+    from sim.config.scenario import is_sweep, read_toml
 
     try:
-        return "sweep" in read_toml(path)
+        return is_sweep(read_toml(path))
     except ScenarioError:
         return False
 

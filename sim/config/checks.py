@@ -47,8 +47,10 @@ if TYPE_CHECKING:
     from sim.config.scenario import Scenario
 
 
-def check_consistency(scenario: Scenario) -> None:
-    """Cross-field checks that a single field's range cannot express."""
+def check_consistency(scenario: Scenario, supplier_labels: list[str] | None = None) -> None:
+    """Cross-field checks that a single field's range cannot express. ``supplier_labels`` name
+    the ``[[suppliers]]`` entries as the loader's messages do (by the name the user wrote);
+    without them, by position."""
     src = scenario.source
     errors: list[str] = []
     total = sum(s.share for s in scenario.segments)
@@ -70,9 +72,10 @@ def check_consistency(scenario: Scenario) -> None:
     if not scenario.suppliers:
         errors.append(f"{src}: suppliers: a scenario needs at least one [[suppliers]] table")
     known = set(PRESETS) | set(scenario.strategies)
-    for i, s in enumerate(scenario.suppliers):
+    labels = supplier_labels or [f"suppliers[{i}]" for i in range(len(scenario.suppliers))]
+    for label, s in zip(labels, scenario.suppliers, strict=True):
         if s.strategy not in known:
-            errors.append(f"{src}: suppliers[{i}].strategy = {s.strategy!r}: no such strategy"
+            errors.append(f"{src}: {label}.strategy = {s.strategy!r}: no such strategy"
                           f"{suggest(s.strategy, sorted(known))}; known: {', '.join(sorted(known))}")
     sup_names = [row["name"] for row in scenario.supplier_table()] if not errors else []
     if len(set(sup_names)) != len(sup_names):
@@ -81,11 +84,14 @@ def check_consistency(scenario: Scenario) -> None:
     for i, e in enumerate(scenario.events):
         where = f"{src}: events[{i}]"
         if e.kind in ("supplier_entry", "supplier_exit", "price_change", "quality_change"):
-            if e.supplier != "*" and e.supplier not in base_names:
+            known_names = ", ".join(sorted(base_names)) + (", '*'" if e.kind in (
+                "price_change", "quality_change", "supplier_exit") else "")
+            if not e.supplier:
+                errors.append(f"{where}: a {e.kind} event needs supplier = the name of a supplier; known: "
+                              f"{known_names}")
+            elif e.supplier != "*" and e.supplier not in base_names:
                 errors.append(f"{where}.supplier = {e.supplier!r}: no such supplier"
-                              f"{suggest(e.supplier, sorted(base_names))}; known: "
-                              f"{', '.join(sorted(base_names))}" + (", '*'" if e.kind in (
-                                  "price_change", "quality_change", "supplier_exit") else ""))
+                              f"{suggest(e.supplier, sorted(base_names))}; known: {known_names}")
         if e.kind == "supplier_entry" and e.supplier == "*":
             errors.append(f"{where}.supplier = '*': an entry names one supplier")
         # a changed price or quality takes the range of the strategy's markup or the supplier's quality

@@ -65,16 +65,24 @@ class Distribution:
             value = loader.convert(float, data, path, spec)
             return cls.const(value if isinstance(value, float) else 0.0)
         if not isinstance(data, dict):
-            loader.error(path, data, "must be a number or a table like "
+            loader.error(path, data, f"must be {spec.allowed() if spec else 'a number'} or a table like "
                          "{dist = \"lognormal\", median = 1.0, sigma = 0.8}")
             return cls()
         kind = data.get("dist")
+        if "dist" not in data:
+            # the parameters given usually say which family was meant
+            meant = [k for k, keys in _DIST_KEYS.items() if data and set(data) <= set(keys)] or list(DISTRIBUTIONS)
+            families = [f'"{k}" (keys: {", ".join(_DIST_KEYS[k])})' for k in meant]
+            loader.error(path, data, "a distribution table names its family: add dist = "
+                         + (families[0] if len(families) == 1 else "one of " + ", ".join(families)))
+            return cls()
         if kind not in DISTRIBUTIONS:
             loader.error(f"{path}.dist", kind, "must be one of " + ", ".join(map(repr, DISTRIBUTIONS))
                          + (suggest(kind, list(DISTRIBUTIONS)) if isinstance(kind, str) else ""))
             return cls()
         needed = _DIST_KEYS[kind]
         out = cls(dist=kind)
+        refused = len(loader.errors)  # a parameter refused below is not reported again as a whole
         located = _LOCATION.get(kind, ())
         for key, value in data.items():
             if key == "dist":
@@ -95,7 +103,7 @@ class Distribution:
         bad = ((kind == "uniform" and out.high < out.low)
                or (kind == "beta" and not (0 < out.mean < 1 and out.concentration > 0))
                or (kind == "pareto" and out.minimum <= 0))
-        if bad and not missing:
+        if bad and not missing and len(loader.errors) == refused:
             loader.error(path, data, {
                 "uniform": "needs high >= low", "beta": "needs 0 < mean < 1 and concentration > 0",
                 "pareto": "needs minimum > 0"}[kind])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import numpy as np
 
 from sim.config.checks import EVENT_FIELDS, check_consistency, events_after_the_run, unused_event_fields
 from sim.config.distributions import Distribution
-from sim.config.schema import Loader, ScenarioError, show, suggest
+from sim.config.schema import Loader, ScenarioError, entry_labels, show, suggest
 from sim.config.sections import SECTIONS, TOP_KEYS, Behaviour, Event, Market, Mechanisms, Segment, SupplierSpec
 from sim.config.strategies import PRESETS, Strategy
 
@@ -107,9 +108,26 @@ def read_toml(path: str | Path, kind: str = "scenario") -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+        raise ScenarioError(f"{path}: not valid TOML: {exc}{_quoted_line(text, str(exc))}") from None
     except RecursionError:
         raise ScenarioError(f"{path}: not a scenario file: its values are nested too deeply") from None
+
+
+def _quoted_line(text: str, error: str) -> str:
+    """The line a TOML error points at, as the file has it, so the user sees the key and value
+    without opening the file ("Cannot overwrite a value" does not say which)."""
+    at = re.search(r"\(at line (\d+), column \d+\)", error)
+    lines = text.splitlines()
+    if at is None or not 1 <= int(at.group(1)) <= len(lines) or not lines[int(at.group(1)) - 1].strip():
+        return ""
+    line = lines[int(at.group(1)) - 1].strip()
+    return f": line {at.group(1)} reads {line[:77] + '...' if len(line) > 80 else line!r}"
+
+
+def is_sweep(data: dict[str, Any]) -> bool:
+    """Whether a TOML file's data is a sweep file's: a [sweep] table, or (the [sweep] table
+    misspelt) [parameters] to vary, and none of a scenario's tables."""
+    return ("sweep" in data or "parameters" in data) and not any(key in data for key in TOP_KEYS)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -118,6 +136,11 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    if is_sweep(data):
+        # one message for the file mistaken for another, not one per table it does not know
+        raise ScenarioError(f"{source}: a sweep file (it has a [sweep] or [parameters] table), not a scenario "
+                            f"file; run it with `relsim sweep {source} --out FOLDER`, or give the scenario file "
+                            f"its sweep.scenario names")
     loader = Loader(source)
     for key in data:
         if key not in TOP_KEYS:
@@ -132,7 +155,8 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         if not isinstance(segs, list) or not segs:
             loader.error("segments", segs, "must be one or more [[segments]] tables")
         else:
-            scenario.segments = [loader.build(Segment, s, f"segments[{i}]") for i, s in enumerate(segs)]
+            scenario.segments = [loader.build(Segment, s, label)
+                                 for s, label in zip(segs, entry_labels("segments", segs), strict=True)]
     strategy_fields = [f.name for f in dataclasses.fields(Strategy)]
     if "strategies" in data:
         table = data["strategies"]
@@ -180,8 +204,8 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         if not isinstance(sups, list) or not sups:
             loader.error("suppliers", sups, "must be one or more [[suppliers]] tables")
         else:
-            scenario.suppliers = [_build_supplier(loader, s, f"suppliers[{i}]", strategy_fields)
-                                  for i, s in enumerate(sups)]
+            scenario.suppliers = [_build_supplier(loader, s, label, strategy_fields)
+                                  for s, label in zip(sups, entry_labels("suppliers", sups), strict=True)]
     if "events" in data:
         evs = data["events"]
         if not isinstance(evs, list):
@@ -192,7 +216,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
                 if isinstance(e, dict):
                     loader.errors += unused_event_fields(e, f"events[{i}]", source)
     loader.fail_if_errors()
-    check_consistency(scenario)
+    check_consistency(scenario, entry_labels("suppliers", data.get("suppliers")))
     scenario.notes = events_after_the_run(scenario)
     return scenario
 
@@ -240,7 +264,8 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     """Apply dotted-key overrides and re-validate everything as if it came from the file.
 
     Keys: ``market.steps``, ``behaviour.trust_loss``, ``mechanisms.escalation``;
-    ``buyers.FIELD`` or ``segments.FIELD`` (every segment) or ``segments[NAME|i].FIELD``;
+    ``buyers.FIELD`` or ``segments.FIELD`` (every segment) or ``segments[NAME|i].FIELD``, and
+    ``segments[NAME].ATTRIBUTE.PARAMETER`` for one parameter of a distribution (``demand.median``);
     ``suppliers.FIELD`` (every supplier) or ``suppliers[NAME|i].FIELD``;
     ``strategies.NAME.FIELD``."""
     data = scenario.to_dict()
@@ -248,12 +273,13 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     # overrides applied twice from one source (--set on a scenario that --set made) name it once
     described = (scenario.source if scenario.source.endswith(f" with {source}")
                  else f"{scenario.source} with {source}")
-    # the entries a key named (suppliers[Partners]): the checks below find them by position,
-    # and their messages are given back with the name the user wrote
-    named: dict[str, str] = {}
+    # The loader names an entry by the name its file gives it (suppliers[PriceLine].markup);
+    # a message about a key set here names it as the user typed it instead: suppliers[0].markup,
+    # or buyers.demand for a key that reaches every segment, said once rather than per segment.
+    typed: dict[str, str] = {}
     for key, value in overrides.items():
         where = f"{described}: {key} = {show(value)}"
-        head, _, rest = key.partition(".")
+        head, rest = _split_key(key)
         index = None
         if "[" in head and head.endswith("]"):
             head, index = head[:-1].split("[", 1)
@@ -290,19 +316,25 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
                 errors.append(f"{where}: unknown key{suggest(rest, fields)}; fields of a segment: "
                               f"{', '.join(fields)}")
                 continue
-            targets = items
-            if index is not None:
-                targets = [it for i, it in enumerate(items) if index in (str(i), it.get("name"))]
-                if not targets:
-                    names = [str(it["name"]) for it in items if "name" in it]
-                    errors.append(f"{where}: no {head[:-1]} named or numbered {index!r}"
-                                  f"{suggest(index, names)}; {head} here: {', '.join(names)} "
-                                  f"(or an index, 0 to {len(items) - 1})")
+            chosen = [i for i, it in enumerate(items) if index is None or index in (str(i), it.get("name"))]
+            if not chosen:
+                errors.append(f"{where}: {_no_entry(head, index, items, rest)}")
+                continue
+            labels = entry_labels(head, items) if head != "events" else [f"events[{i}]" for i in range(len(items))]
+            if head == "segments" and "." in rest:
+                # one parameter of a buyer attribute's distribution: buyers.demand.median=30
+                problem = _not_a_distribution(key, rest, [items[i] for i in chosen], [labels[i] for i in chosen])
+                if problem:
+                    errors.append(f"{where}: {problem}")
                     continue
-                named.update({f"{head}[{i}]": f"{head}[{index}]" for i, it in enumerate(items)
-                              if it.get("name") == index and index != str(i)})
-            for it in targets:
-                it[rest] = value
+                attribute, parameter = rest.split(".", 1)
+                for i in chosen:
+                    items[i][attribute] = {**items[i][attribute], parameter: value}
+                    typed[f"{labels[i]}.{rest}"] = key
+                continue
+            for i in chosen:
+                items[i][rest] = value
+                typed[f"{labels[i]}.{rest}"] = key
     if errors:
         raise ScenarioError(errors)
     # strategies that were presets, written out in full, must not rebase on themselves
@@ -313,11 +345,62 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     try:
         return scenario_from_dict(data, described)
     except ScenarioError as exc:
-        if not named:
-            raise
-        written = [_ENTRY.sub(lambda m: named.get(m.group(0), m.group(0)), line) for line in exc.messages]
-        raise ScenarioError(written) from None
+        written = [_as_typed(line, described, typed) for line in exc.messages]
+        raise ScenarioError(list(dict.fromkeys(written))) from None
 
 
-#: an entry of a list table as the checks name it, by position
-_ENTRY = re.compile(r"\b(?:segments|suppliers|events)\[\d+\]")
+def _not_a_distribution(key: str, rest: str, segments: list[dict[str, Any]], labels: list[str]) -> str:
+    """Why ``ATTRIBUTE.PARAMETER`` cannot be set in these segments, or '' if it can: the attribute
+    must be drawn from a distribution table (a plain number has no parameters to set)."""
+    attribute = rest.split(".", 1)[0]
+    drawn = [name for name, hint in typing.get_type_hints(Segment).items() if hint is Distribution]
+    if attribute not in drawn:
+        return (f"{attribute} is one number per segment, not a distribution; set {key.rsplit('.', 1)[0]}=VALUE"
+                f" (attributes with a distribution: {', '.join(drawn)})")
+    plain = [label for label, seg in zip(labels, segments, strict=True) if not isinstance(seg.get(attribute), dict)]
+    if plain:
+        return (f"{' and '.join(plain)} give{'s' if len(plain) == 1 else ''} every buyer the same {attribute}, "
+                f"not a distribution with parameters; set the whole of it, e.g. {key.rsplit('.', 1)[0]}="
+                f'{{dist = "lognormal", median = 1.0, sigma = 0.8}}')
+    return ""
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    """``TABLE`` or ``TABLE[ENTRY]``, and the field after it, of a ``--set`` key: an entry's name
+    may hold dots (``suppliers[Acme Inc.].markup``)."""
+    bracket, dot = key.find("["), key.find(".")
+    close = key.find("]", bracket)
+    if -1 < bracket < (dot if dot != -1 else len(key)) and close != -1 and key[close + 1:close + 2] in ("", "."):
+        return key[:close + 1], key[close + 2:]
+    head, _, rest = key.partition(".")
+    return head, rest
+
+
+def _no_entry(table: str, index: str | None, items: list[dict[str, Any]], field: str) -> str:
+    """Why ``table[index]`` names no entry, and which ones there are."""
+    kind = table[:-1]
+    if not items:
+        return f"this scenario has no [[{table}]] tables; add the {kind} to the scenario file"
+    names = [str(it["name"]) for it in items if "name" in it]
+    # "PriceLine 1" is a copy that the entry PriceLine (count = 2) makes: its fields are the entry's
+    copy = re.fullmatch(r"(.+) (\d+)", str(index))
+    entry = next((it for it in items if copy and it.get("name") == copy.group(1)
+                  and 1 <= int(copy.group(2)) <= it.get("count", 1)), None)
+    if entry is not None:
+        return (f"{index!r} is one of the {entry['count']} suppliers that the entry {entry['name']!r} makes "
+                f"(count = {entry['count']}); its copies share their settings: set {table}[{entry['name']}].{field}")
+    positions = f"an index, 0 to {len(items) - 1}"
+    return (f"no {kind} named or numbered {index!r}{suggest(str(index), names)}; "
+            + (f"{table} here: {', '.join(names)} (or {positions})" if names else f"give {positions}"))
+
+
+def _as_typed(message: str, source: str, typed: dict[str, str]) -> str:
+    """``message`` about an entry's field, naming the field as the ``--set`` key that reached it."""
+    prefix = f"{source}: "
+    if not message.startswith(prefix):
+        return message
+    body = message[len(prefix):]
+    for path, key in typed.items():
+        if body.startswith(path) and body[len(path):len(path) + 1] in ("", " ", ".", ":"):
+            return prefix + key + body[len(path):]
+    return message

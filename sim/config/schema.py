@@ -101,6 +101,21 @@ def show(value: Any) -> str:
     return str(value)
 
 
+def entry_labels(table: str, entries: Any) -> list[str]:
+    """How messages name each entry of a list table such as ``[[suppliers]]``: by the name the
+    user wrote, as ``--set suppliers[NAME].FIELD`` addresses it, so that a mistake in the
+    PriceLine entry reads ``suppliers[PriceLine].qualty_noise``; by position where the entry has
+    no name, shares its name with another entry, or has one that reads as a position."""
+    entries = entries if isinstance(entries, list) else []
+    names = [e.get("name") if isinstance(e, dict) else None for e in entries]
+    labels = []
+    for i, name in enumerate(names):
+        usable = (isinstance(name, str) and name.strip() != "" and not name.strip().isdigit()
+                  and "]" not in name and names.count(name) == 1)
+        labels.append(f"{table}[{name}]" if usable else f"{table}[{i}]")
+    return labels
+
+
 #: The largest magnitude any unbounded number may take. Money, demand and sensitivities are
 #: multiplied together, summed over buyers and steps, and kept in float32 for the relationship
 #: arrays (largest 3.4e38): three values of 1e9 multiplied stay far inside it.
@@ -198,7 +213,7 @@ class Loader:
             if spec and spec.allow_inf and isinstance(value, str) and value.strip().lower() in ("inf", "infinity"):
                 value = float("inf")  # how manifests and --set write an unlimited capacity
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                self.error(path, value, "must be a number" + (f" ({spec.allowed()})" if spec else ""))
+                self.error(path, value, "must be " + (spec.allowed() if spec else "a number"))
                 return _INVALID
             value = float(value)
             if math.isnan(value):

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import difflib
 import hashlib
 import itertools
 import json
@@ -61,8 +62,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.config.scenario import Scenario, load_scenario, read_toml
+from sim.config.scenario import Scenario, is_sweep, load_scenario, read_toml
 from sim.config.schema import Loader, ScenarioError, show, suggest
+from sim.config.sections import TOP_KEYS
 
 DESIGNS = ("grid", "latin", "sobol", "morris")
 #: the series a sweep can keep: the market's, the suppliers', and the suppliers' split by the
@@ -301,16 +303,23 @@ def sweep_from_dict(data: dict[str, Any], source: str = "<sweep>", folder: Path 
                     variant: str | None = None) -> SweepSpec:
     """Build a :class:`SweepSpec` from a sweep file's data (``folder`` resolves the
     scenario path; the working folder by default), with ``[variants.VARIANT]`` applied."""
+    if not is_sweep(data) and any(key in data for key in TOP_KEYS):
+        # one message for the file mistaken for another, not one per table it does not know
+        raise ScenarioError(f"{source}: a scenario file, not a sweep file: a sweep file has a [sweep] table "
+                            f"naming its scenario and [parameters] to vary (docs/SWEEPS.md); `relsim run "
+                            f"{source}` runs this scenario")
     variants = data.get("variants", {})
     data = with_variant(data, variant, source)
     loader = Loader(source)
     if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
         loader.error("variants", variants, "must be tables [variants.NAME] of the tables each changes")
     folder = folder or Path.cwd()
+    meant = set()  # the tables that misspelt ones stand for ([parameter]: parameters)
     for key in data:
         if key not in _TABLES:
             loader.errors.append(f"{source}: {key}: unknown table{suggest(key, list(_TABLES))}; "
                                  f"allowed: {', '.join(_TABLES)}")
+            meant.update(difflib.get_close_matches(key, _TABLES, n=1, cutoff=0.5))
     for table, allowed in (("sweep", _SWEEP_KEYS), ("design", _DESIGN_KEYS), ("keep", _KEEP_KEYS),
                            ("compare", _COMPARE_KEYS), ("derived", None), ("outcomes", None)):
         body = data.get(table, {})
@@ -367,6 +376,9 @@ def sweep_from_dict(data: dict[str, Any], source: str = "<sweep>", folder: Path 
     keep = _keep(loader, data.get("keep", {}))
     alternatives = tuple(str(folder / a) if a.endswith(".toml") and not Path(a).is_absolute() else a
                          for a in _alternatives(loader, data.get("compare")))
+    # a misspelt table is one mistake: the table it stands for is not reported missing as well
+    redundant = tuple(f"{source}: {t}: missing" for t in meant | {f"{t}.scenario" for t in meant})
+    loader.errors = [e for e in loader.errors if not e.startswith(redundant)]
     loader.fail_if_errors()
     assert scenario is not None
     if focal is not None:

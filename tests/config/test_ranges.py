@@ -63,24 +63,27 @@ def validate(capsys, *argv: str) -> tuple[int, str, str]:
 #: a line of [[segments]] "rest" -> fragments of its one message
 SEGMENT_VALUES = {
     "constant-out-of-range": ("relational_orientation = 5",
-                              ["segments[1].relational_orientation = 5.0", "a number from 0 to 1"]),
-    "negative-demand": ("demand = -5", ["segments[1].demand = -5.0", "a number >= 0"]),
-    "negative-switching-cost": ("switching_cost = -0.6", ["segments[1].switching_cost = -0.6"]),
-    "negative-price-sensitivity": ("price_sensitivity = -3", ["segments[1].price_sensitivity = -3.0"]),
-    "search-beyond-one": ("search_propensity = 1.5", ["segments[1].search_propensity = 1.5", "from 0 to 1"]),
-    "negative-cost-to-serve": ("cost_to_serve = -1", ["segments[1].cost_to_serve = -1.0"]),
+                              ["segments[rest].relational_orientation = 5.0", "a number from 0 to 1"]),
+    "negative-demand": ("demand = -5", ["segments[rest].demand = -5.0", "a number >= 0"]),
+    "negative-switching-cost": ("switching_cost = -0.6", ["segments[rest].switching_cost = -0.6"]),
+    "negative-price-sensitivity": ("price_sensitivity = -3", ["segments[rest].price_sensitivity = -3.0"]),
+    "search-beyond-one": ("search_propensity = 1.5", ["segments[rest].search_propensity = 1.5", "from 0 to 1"]),
+    "negative-cost-to-serve": ("cost_to_serve = -1", ["segments[rest].cost_to_serve = -1.0"]),
     "pareto-shape-tiny": ('demand = { dist = "pareto", minimum = 1, shape = 1e-6 }',
-                          ["segments[1].demand.shape = 1e-06", "a number from 1.01 to"]),
+                          ["segments[rest].demand.shape = 1e-06", "a number from 1.01 to"]),
     "uniform-bound-out-of-range": ('search_propensity = { dist = "uniform", low = 0.5, high = 2 }',
-                                   ["segments[1].search_propensity.high = 2.0", "from 0 to 1"]),
+                                   ["segments[rest].search_propensity.high = 2.0", "from 0 to 1"]),
     "normal-mean-out-of-range": ('relational_orientation = { dist = "normal", mean = -2, sd = 0.1 }',
-                                 ["segments[1].relational_orientation.mean = -2.0"]),
+                                 ["segments[rest].relational_orientation.mean = -2.0"]),
+    # the parameter is refused, and the distribution it would make not refused a second time
+    "beta-mean-beyond-one": ('relational_orientation = { dist = "beta", mean = 1.5, concentration = 5 }',
+                             ["segments[rest].relational_orientation.mean = 1.5", "from 0 to 1"]),
     "lognormal-sigma-huge": ('demand = { dist = "lognormal", median = 1, sigma = 50 }',
-                             ["segments[1].demand.sigma = 50.0", "from 0 to 5"]),
+                             ["segments[rest].demand.sigma = 50.0", "from 0 to 5"]),
     "willingness-to-pay-overflows": ("willingness_to_pay = 1e39",
-                                     ["segments[1].willingness_to_pay = 1e+39", "at most 1,000,000,000",
+                                     ["segments[rest].willingness_to_pay = 1e+39", "at most 1,000,000,000",
                                       "overflow"]),
-    "switching-cost-overflows": ("switching_cost = 1e39", ["segments[1].switching_cost = 1e+39", "overflow"]),
+    "switching-cost-overflows": ("switching_cost = 1e39", ["segments[rest].switching_cost = 1e+39", "overflow"]),
 }
 
 
@@ -98,7 +101,7 @@ def test_segment_values_outside_their_documented_range_are_refused(tmp_path, cap
 #: (old text of SCENARIO, new text) -> fragments of the one message
 OTHER_VALUES = {
     "unit-cost-overflows": (('strategy = "relationship"\n', 'strategy = "relationship"\nunit_cost = 1e306\n'),
-                            ["suppliers[0].unit_cost = 1e+306", "overflow"]),
+                            ["suppliers[Us].unit_cost = 1e+306", "overflow"]),
     "event-markup-beyond-the-strategy-cap": (("markup = 0.1", "markup = 150"),
                                              ["events[0].markup = 150", "from 0 to 100"]),
     "event-markup-overflows": (("markup = 0.1", "markup = 1e300"), ["events[0].markup = 1e+300", "overflow"]),

@@ -80,13 +80,13 @@ BAD_FILES: dict[str, tuple[object, list[str]]] = {
     "unknown-market-key": (edit("buyers = 300", "buyrs = 300"),
                            ["market.buyrs = 300: unknown key", "(did you mean 'buyers'?)", "allowed keys here:"]),
     "unknown-segment-key": (edit("price_sensitivity = 2.0", "price_sensitivty = 2.0"),
-                            ["segments[0].price_sensitivty = 2.0: unknown key",
+                            ["segments[key accounts].price_sensitivty = 2.0: unknown key",
                              "(did you mean 'price_sensitivity'?)", "allowed keys here:"]),
     "unknown-supplier-key": (edit("quality = 0.7", "qualty = 0.7"),
-                             ["suppliers[0].qualty = 0.7: unknown key", "(did you mean 'quality'?)",
+                             ["suppliers[PriceLine].qualty = 0.7: unknown key", "(did you mean 'quality'?)",
                               "or any strategy field"]),
     "unknown-distribution-key": (edit("sigma = 0.5", "sigm = 0.5"),
-                                 ["segments[0].demand.sigm = 0.5: unknown key for a lognormal distribution",
+                                 ["segments[key accounts].demand.sigm = 0.5: unknown key for a lognormal distribution",
                                   "(did you mean 'sigma'?)", "allowed: dist, median, sigma"]),
     "unknown-strategy-key": (edit("markup = 0.5", "markp = 0.5"),
                              ["strategies.premium.markp = 0.5: unknown key", "(did you mean 'markup'?)"]),
@@ -101,18 +101,18 @@ BAD_FILES: dict[str, tuple[object, list[str]]] = {
     "zero-steps": (edit("steps = 12", "steps = 0"),
                    ["market.steps = 0", "must be a whole number from 1 to 10,000"]),
     "zero-supplier-count": (edit("count = 2", "count = 0"),
-                            ["suppliers[0].count = 0", "must be a whole number from 1 to 10,000"]),
+                            ["suppliers[PriceLine].count = 0", "must be a whole number from 1 to 10,000"]),
     "nan": (edit("discount_rate = 0.01", "discount_rate = nan"),
             ["market.discount_rate = nan", "NaN is not allowed", "a number from 0 to 1"]),
     "inf": (edit("discount_rate = 0.01", "discount_rate = inf"),
             ["market.discount_rate = inf", "must be finite", "a number from 0 to 1"]),
     "nan-in-distribution": (edit("median = 20.0", "median = nan"),
-                            ["segments[0].demand.median = nan", "NaN is not allowed"]),
+                            ["segments[key accounts].demand.median = nan", "NaN is not allowed"]),
     "unknown-distribution": (edit('dist = "lognormal"', 'dist = "lognormall"'),
-                             ["segments[0].demand.dist = 'lognormall'", "must be one of 'constant'",
+                             ["segments[key accounts].demand.dist = 'lognormall'", "must be one of 'constant'",
                               "(did you mean 'lognormal'?)"]),
     "unknown-strategy": (edit('strategy = "premium"', 'strategy = "premum"'),
-                         ["suppliers[1].strategy = 'premum'", "no such strategy",
+                         ["suppliers[Partners].strategy = 'premum'", "no such strategy",
                           "(did you mean 'premium'?)", "known: accountable"]),
     "unknown-base-strategy": (edit('based_on = "relationship"', 'based_on = "relationshp"'),
                               ["strategies.premium.based_on = 'relationshp'", "must be a preset or another strategy",
@@ -130,17 +130,40 @@ BAD_FILES: dict[str, tuple[object, list[str]]] = {
     "event-unknown-supplier": (edit('supplier = "PriceLine"', 'supplier = "PriceLyne"'),
                                ["events[0].supplier = 'PriceLyne'", "no such supplier",
                                 "(did you mean 'PriceLine'?)", "known: Partners"]),
-    "malformed-toml": (edit("buyers = 300", "buyers = = 300"), ["not valid TOML", "line 3"]),
+    "malformed-toml": (edit("buyers = 300", "buyers = = 300"), ["not valid TOML", "line 3 reads 'buyers = = 300'"]),
+    # TOML's own message does not say which key it means: the line it points at does
+    "key-given-twice": (edit("steps = 12", "steps = 12\nsteps = 24"),
+                        ["not valid TOML: Cannot overwrite a value", "line 5 reads 'steps = 24'"]),
+    "distribution-without-family": (edit('dist = "lognormal", median', "median"),
+                                    ["segments[key accounts].demand = {median = 20.0, sigma = 0.5}: a distribution "
+                                     'table names its family: add dist = "lognormal" (keys: median, sigma)']),
+    "event-without-supplier": (edit('supplier = "PriceLine"\n', ""),
+                               ["events[0]: a price_change event needs supplier = the name of a supplier",
+                                "known: Partners, PriceLine, PriceLine 1, PriceLine 2, '*'"]),
     "not-utf8": (b"\xff\xfe[market]", ["not UTF-8 text", "save the scenario file as UTF-8"]),
+    # an entry is named by the name the file gives it, as --set suppliers[NAME].FIELD addresses it
+    "wrong-type-in-named-supplier": (edit("quality = 0.7", 'quality = "high"'),
+                                     ["suppliers[PriceLine].quality = 'high'", "must be a number from 0 to 10"]),
+    "out-of-range-in-named-segment": (edit("price_sensitivity = 4.0", "price_sensitivity = -4.0"),
+                                      ["segments[small business].price_sensitivity = -4.0", "a number >= 0"]),
+    "bad-distribution-in-named-segment": (edit('dist = "lognormal", median = 20.0, sigma = 0.5',
+                                               'dist = "uniform", low = 0.5'),
+                                          ["segments[key accounts].demand: a uniform distribution needs 'high'"]),
+    # ... and by position where it has no name, or shares its name with another entry
+    "unknown-key-of-unnamed-supplier": (VALID + '\n[[suppliers]]\nstrategy = "basic"\nqualty = 0.7\n',
+                                        ["suppliers[2].qualty = 0.7: unknown key", "(did you mean 'quality'?)"]),
+    "unknown-key-of-supplier-sharing-a-name": (
+        VALID + '\n[[suppliers]]\nname = "Partners"\nqualty = 0.7\n',
+        ["suppliers[2].qualty = 0.7: unknown key"]),
     "missing-file": (MISSING, ["no such scenario file"]),
     "folder-as-file": (FOLDER, ["is a folder, not a scenario file"]),
 }
 
 #: name -> (--set argument applied to VALID, fragments its error message must contain)
 BAD_SETS: dict[str, tuple[str, list[str]]] = {
+    # a key that reaches every segment is named as typed, once (one_message_per_key below)
     "text-for-number": ("buyers.switching_cost=abc",
-                        ["with --set", "segments[0].switching_cost = 'abc'", "must be a number",
-                         "segments[1].switching_cost = 'abc'"]),
+                        ["with --set", "buyers.switching_cost = 'abc'", "must be a number >= 0"]),
     "unknown-table": ("nosuch.key=1", ["with --set", "nosuch.key = 1", "unknown key",
                                        "TABLE one of market, behaviour"]),
     "misspelt-table": ("markt.buyers=1", ["markt.buyers = 1", "(did you mean 'market'?)"]),
@@ -163,6 +186,23 @@ BAD_SETS: dict[str, tuple[str, list[str]]] = {
                                        ["suppliers[Partners].strategy = 'relationshp'", "no such strategy"]),
     "bad-value-of-named-segment": ("segments[key accounts].switching_cost=-1",
                                    ["segments[key accounts].switching_cost = -1.0", "must be a number >= 0"]),
+    # an entry addressed by position is named by position, as typed, though it has a name
+    "bad-value-of-supplier-by-position": ("suppliers[1].markup=-1",
+                                          ["suppliers[1].markup = -1.0", "must be a number from 0 to 100"]),
+    "copy-made-by-an-entry": ("suppliers[PriceLine 2].markup=0.3",
+                              ["suppliers[PriceLine 2].markup = 0.3: 'PriceLine 2' is one of the 2 suppliers that "
+                               "the entry 'PriceLine' makes (count = 2)", "set suppliers[PriceLine].markup"]),
+    # one parameter of a segment's distribution: only where the attribute has one
+    "bad-distribution-parameter": ("segments[key accounts].demand.median=-3",
+                                   ["segments[key accounts].demand.median = -3.0: must be a number >= 0"]),
+    "parameter-of-a-plain-attribute": ("buyers.price_sensitivity.mean=1",
+                                       ["buyers.price_sensitivity.mean = 1: segments[key accounts] and "
+                                        "segments[small business] give every buyer the same price_sensitivity",
+                                        "set the whole of it, e.g. buyers.price_sensitivity={dist"]),
+    "parameter-of-a-number": ("buyers.share.mean=1", ["buyers.share.mean = 1: share is one number per segment, "
+                                                      "not a distribution; set buyers.share=VALUE"]),
+    "no-such-event-position": ("events[3].step=1", ["events[3].step = 1", "no event named or numbered '3'",
+                                                    "give an index, 0 to 0"]),
     "unknown-event": ("events[first].step=1", ["events[first].step = 1", "no event named or numbered"]),
     "unknown-strategy": ("strategies.premum.markup=1",
                          ["strategies.premum.markup = 1", "no such strategy", "(did you mean 'premium'?)"]),
@@ -335,7 +375,7 @@ def test_every_mistake_in_a_file_is_reported_at_once(tmp_path):
         load_scenario(path)
     messages = raised.value.messages
     assert len(messages) == 3
-    for fragment in ("market.buyers = -5", "market.buyrs = 3: unknown key", "suppliers[0].count = 2.5"):
+    for fragment in ("market.buyers = -5", "market.buyrs = 3: unknown key", "suppliers[PriceLine].count = 2.5"):
         assert any(fragment in m for m in messages), fragment
 
 
@@ -360,6 +400,68 @@ def test_bad_override_raises_scenario_error(name, files):
     for fragment in BAD_SETS[name][1]:
         assert fragment in str(raised.value)
     assert all(m.startswith(f"{files['VALID']} with --set: ") for m in raised.value.messages)
+
+
+#: keys that reach every entry of a table, each with a bad value -> the start of its one message
+EVERY_ENTRY_SETS = {
+    "buyers.demand=abc": "buyers.demand = 'abc': must be a number >= 0 or a table like",
+    "segments.demand=abc": "segments.demand = 'abc': must be a number >= 0 or a table like",
+    'buyers.demand={dist = "lognormal", median = -1, sigma = 1}': "buyers.demand.median = -1.0: must be a number >= 0",
+    "buyers.demand.median=-1": "buyers.demand.median = -1.0: must be a number >= 0",
+    "buyers.max_suppliers=0": "buyers.max_suppliers = 0: must be a whole number from 1 to 20",
+    "suppliers.markup=abc": "suppliers.markup = 'abc': must be a number from 0 to 100",
+    "suppliers.qualty=1": "suppliers.qualty = 1: unknown key (did you mean 'quality'?)",
+    "suppliers.strategy=relationshp": "suppliers.strategy = 'relationshp': no such strategy",
+}
+
+
+@pytest.mark.parametrize("setting", EVERY_ENTRY_SETS)
+def test_a_key_for_every_entry_gets_one_message_naming_the_key_as_typed(setting, files):
+    key, _, text = setting.partition("=")
+    scenario = load_scenario(files["VALID"])
+    with pytest.raises(ScenarioError) as raised:
+        scenario.with_overrides({key: parse_override_value(text)})
+    assert raised.value.messages == [m for m in raised.value.messages if m.startswith(
+        f"{files['VALID']} with --set: {EVERY_ENTRY_SETS[setting]}")]
+    assert len(raised.value.messages) == 1
+
+
+def test_run_compare_and_validate_give_the_same_one_message_for_a_key_for_every_segment(files, capsys, tmp_path):
+    from sim.cli.main import main
+
+    expected = (f"error: {files['VALID']} with --set: buyers.demand = 'abc': must be a number >= 0 or a table like "
+                '{dist = "lognormal", median = 1.0, sigma = 0.8}\n')
+    for command in (["validate"], ["run", "--out", str(tmp_path / "run")], ["compare", "--out", str(tmp_path / "cmp")]):
+        code = main([command[0], str(files["VALID"]), *command[1:], "--set", "buyers.demand=abc"])
+        assert (code, capsys.readouterr().err) == (2, expected), command
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_supplier_whose_name_holds_a_dot_is_set_and_named_by_that_name(tmp_path):
+    path = tmp_path / "dotted.toml"
+    path.write_text(edit('name = "Partners"', 'name = "Acme Inc."'))
+    scenario = load_scenario(path)
+    assert scenario.with_overrides({"suppliers[Acme Inc.].markup": 0.2}).suppliers[1].overrides["markup"] == 0.2
+    with pytest.raises(ScenarioError) as raised:
+        scenario.with_overrides({"suppliers[Acme Inc.].markup": -0.2})
+    assert raised.value.messages == [f"{path} with --set: suppliers[Acme Inc.].markup = -0.2: must be a number "
+                                     f"from 0 to 100"]
+
+
+def test_one_parameter_of_a_segments_distribution_is_set_and_the_others_kept(files):
+    scenario = load_scenario(files["VALID"]).with_overrides({"segments[key accounts].demand.median": 30})
+    assert (scenario.segments[0].demand.dist, scenario.segments[0].demand.median,
+            scenario.segments[0].demand.sigma) == ("lognormal", 30.0, 0.5)
+    assert scenario.segments[1].demand.median == 1.0
+
+
+def test_setting_an_event_of_a_scenario_without_events_says_there_are_none(tmp_path):
+    path = tmp_path / "no-events.toml"
+    path.write_text(VALID[:VALID.index("[[events]]")])
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(path).with_overrides({"events[0].step": 3})
+    assert raised.value.messages == [f"{path} with --set: events[0].step = 3: this scenario has no [[events]] "
+                                     f"tables; add the event to the scenario file"]
 
 
 def test_overrides_on_an_overridden_scenario_name_their_source_once(files):
