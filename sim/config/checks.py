@@ -20,11 +20,21 @@ EVENT_FIELDS = {
 }
 
 
+def missing_event_fields(data: dict, where: str, source: str) -> list[str]:
+    """Messages for an ``[[events]]`` table without its ``kind`` or its ``step``: a default for
+    either would quietly make another event than the one meant (a demand shock without its kind
+    read as a price change, an event without its step moved to the first month)."""
+    return [f"{source}: {where}: an event needs {key} = {what}"
+            for key, what in (("kind", "one of " + ", ".join(EVENT_FIELDS)),
+                              ("step", "the step it happens at (0 is the first)"))
+            if key not in data]
+
+
 def unused_event_fields(data: dict, where: str, source: str) -> list[str]:
     """Messages for the fields of an ``[[events]]`` table that its kind does not use."""
-    kind = data.get("kind", "price_change")
+    kind = data.get("kind")
     if not isinstance(kind, str) or kind not in EVENT_FIELDS:
-        return []  # the kind itself is reported by the loader
+        return []  # a missing or unknown kind is reported on its own
     allowed = ("step", "kind", *EVENT_FIELDS[kind])
     return [f"{source}: {where}.{key} = {show(value)}: a {kind} event does not use {key}; its "
             f"fields are {', '.join(allowed)}" for key, value in data.items()

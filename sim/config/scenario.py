@@ -18,7 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from sim.config.checks import EVENT_FIELDS, check_consistency, events_after_the_run, unused_event_fields
+from sim.config.checks import (
+    EVENT_FIELDS,
+    check_consistency,
+    events_after_the_run,
+    missing_event_fields,
+    unused_event_fields,
+)
 from sim.config.distributions import Distribution
 from sim.config.schema import Loader, ScenarioError, entry_labels, show, suggest
 from sim.config.sections import SECTIONS, TOP_KEYS, Behaviour, Event, Market, Mechanisms, Segment, SupplierSpec
@@ -214,6 +220,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
             scenario.events = [loader.build(Event, e, f"events[{i}]") for i, e in enumerate(evs)]
             for i, e in enumerate(evs):
                 if isinstance(e, dict):
+                    loader.errors += missing_event_fields(e, f"events[{i}]", source)
                     loader.errors += unused_event_fields(e, f"events[{i}]", source)
     loader.fail_if_errors()
     check_consistency(scenario, entry_labels("suppliers", data.get("suppliers")))

@@ -311,8 +311,8 @@ class SupplierSpec:
 
 @dataclass
 class Event:
-    step: int = param(0, "Step at which the event happens.", "step", 0)
-    kind: str = param("price_change", "What happens.", choices=(
+    step: int = param(0, "Step at which the event happens (required: an event names its step).", "step", 0)
+    kind: str = param("price_change", "What happens (required: an event names its kind).", choices=(
         "supplier_entry", "supplier_exit", "price_change", "quality_change", "demand_shock",
         "switching_cost_change"))
     supplier: str = param("", "Supplier name (or '*' for all) for supplier events.")

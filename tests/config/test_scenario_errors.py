@@ -511,3 +511,20 @@ def test_shipped_scenario_validates(path, cli):
     assert outcome.code == 0, outcome.stderr
     assert outcome.stdout.startswith(f"{path}: ok")
     assert load_scenario(path).suppliers
+
+
+@pytest.mark.parametrize("missing, says", [
+    ("kind", "events[0]: an event needs kind = one of supplier_entry, supplier_exit, price_change"),
+    ("step", "events[0]: an event needs step = the step it happens at"),
+])
+def test_an_event_without_its_kind_or_step_is_refused_not_given_a_default(tmp_path, missing, says):
+    # a demand shock without its kind used to be read as a price change, and one without its
+    # step to happen in the first month
+    fields = {"kind": 'kind = "demand_shock"', "step": "step = 30"}
+    del fields[missing]
+    path = tmp_path / "event.toml"
+    path.write_text(VALID[:VALID.index("[[events]]")] + "[[events]]\n" + "\n".join(fields.values())
+                    + "\nfactor = 0.8\n")
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(path)
+    assert len(raised.value.messages) == 1 and raised.value.messages[0].startswith(f"{path}: {says}")
