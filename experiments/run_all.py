@@ -1,7 +1,9 @@
 """Run every study under experiments/ (each experiments/NAME/study.py's ``main``) and print
 its headline numbers, one a line, written by the product's number formatter (a study's
 ``HEADLINE_KINDS`` says which are shares, rates, money...). ``--quick`` runs the small
-versions the tests use (seconds each).
+versions the tests use (seconds each). The same lines go to ``NAME/headline.txt`` (the small
+versions': ``NAME/quick/headline.txt``), so that every number the docs quote from a headline is
+in a committed file that a regeneration keeps current.
 
 The studies that are sweeps (a ``NAME/sweep.toml``) run it afresh into ``NAME/results/`` by
 default, so that their figures come from the model as it is now; ``--resume`` keeps the runs
@@ -17,6 +19,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+#: the file beside a study's figure and table that holds its headline, as printed
+HEADLINE = "headline.txt"
 
 
 def studies() -> list[str]:
@@ -47,8 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         accepts = inspect.signature(study).parameters
         options = {k: v for k, v in (("resume", args.resume), ("workers", args.workers)) if k in accepts}
         headline = study(quick=args.quick, **options)
+        lines = "\n".join(headline_lines(headline, getattr(module, "HEADLINE_KINDS", None)))
+        # beside the figure and table the study wrote (its small version's under quick/)
+        (HERE / name / "quick" if args.quick else HERE / name).joinpath(HEADLINE).write_text(lines + "\n")
         print(f"{name} ({time.perf_counter() - started:.0f} s):")
-        print("\n".join(headline_lines(headline, getattr(module, "HEADLINE_KINDS", None))), flush=True)
+        print(lines, flush=True)
     return 0
 
 

@@ -7,7 +7,8 @@ sensitivity 1 for every buyer: price weighs most); the focal supplier (Partners 
 plays transactional, then relationship, on the same seeds (common random numbers). The
 advantage is relationship's profit over transactional's, relative to transactional's, read
 from the sweep store (``results/grid``; ``relsim analyze results/grid --relative`` analyses
-it). Its ``no_onboarding`` variant is the corner without the cost of opening accounts.
+it). Its ``no_onboarding`` variant is the corner without the cost of opening accounts
+(``results/no_onboarding``), whose row, in the same columns, is ``no_onboarding.csv``.
 
 Run: .venv/bin/python experiments/advantage_grid/study.py [--quick] [--resume]"""
 
@@ -53,7 +54,8 @@ def grid_table(results) -> list[dict]:
 
 
 def main(quick: bool = False, out: Path | None = None, resume: bool = False, workers: int | None = 1) -> dict:
-    """Writes figure.png and table.csv to ``out`` (default: this folder, or quick/ beside it)."""
+    """Writes figure.png, table.csv and no_onboarding.csv to ``out`` (default: this folder, or
+    quick/ beside it)."""
     # the small version writes beside the full one, never over the published figure
     out = Path(out) if out is not None else HERE / "quick" if quick else HERE
     out.mkdir(parents=True, exist_ok=True)
@@ -62,6 +64,10 @@ def main(quick: bool = False, out: Path | None = None, resume: bool = False, wor
                          "quick_no_onboarding" if quick else "no_onboarding", resume, workers)
     rows = grid_table(grid)
     save_table(rows, out / "table.csv")
+    # the corner without the cost of opening accounts, in the grid table's columns: the docs
+    # quote it beside the corner's own row
+    without_onboarding = grid_table(corner)[0]
+    save_table([without_onboarding], out / "no_onboarding.csv")
     costs = sorted({r["switching_cost"] for r in rows})
     orientations = sorted({r["relational_orientation"] for r in rows})
     cell = {(r["switching_cost"], r["relational_orientation"]): r for r in rows}
@@ -82,7 +88,6 @@ def main(quick: bool = False, out: Path | None = None, resume: bool = False, wor
     fig.colorbar(im, ax=ax, label="relationship vs transactional profit, %")
     ax.set_title("Relationship advantage of the focal supplier")
     save_figure(fig, out / "figure.png")
-    no_onboarding = corner.advantage("cumulative_profit", "relationship", "transactional", relative=True)
     corners = {"zero": (costs[0], orientations[0]), "high_cost_zero_orientation": (costs[-1], orientations[0]),
                "zero_cost_high_orientation": (costs[0], orientations[-1]), "both_high": (costs[-1], orientations[-1])}
     headline = {}
@@ -92,7 +97,11 @@ def main(quick: bool = False, out: Path | None = None, resume: bool = False, wor
         headline[f"advantage_at_{name}_high"] = float(cell[key]["advantage_high"])
         headline[f"difference_at_{name}"] = float(cell[key]["difference"])
         headline[f"difference_at_{name}_half_width"] = float(cell[key]["difference_half_width"])
-    headline["advantage_at_zero_without_onboarding_cost"] = float(no_onboarding["mean"].iloc[0])
+    for suffix in ("", "_low", "_high"):
+        headline[f"advantage_at_zero_without_onboarding_cost{suffix}"] = float(without_onboarding[f"advantage{suffix}"])
+    headline["difference_at_zero_without_onboarding_cost"] = float(without_onboarding["difference"])
+    headline["difference_at_zero_without_onboarding_cost_half_width"] = float(
+        without_onboarding["difference_half_width"])
     return headline
 
 

@@ -38,12 +38,13 @@ MARKETS = HERE / "markets.toml"
 FACTOR = "switched_off"
 #: how run_all writes the headline (sim.observe.numbers kinds); keep_versus_win is a ratio
 HEADLINE_KINDS = {"annual_retention*": "rate", "profit_gain*": "relative", "by_market*": "relative",
-                  "shares": "share", "share_intervals": "share"}
+                  "shares": "share", "share_intervals": "share", "commitment*": "score"}
 #: what each arm's row needs from the store, by the names keep_versus_win reads
 OUTCOMES = {"cumulative_profit": "profit", "retention_rate": "retention",
             "size_weighted_retention": "retention_by_size",
             "acquisition_cost_per_new_customer": "acquisition_per_new_customer",
-            "cost_to_serve_per_customer": "cost_to_serve_per_customer_step"}
+            "cost_to_serve_per_customer": "cost_to_serve_per_customer_step",
+            "mean_commitment": "commitment"}
 #: the two ways of counting retention: customers by head, and weighed by what they buy
 WEIGHTS = {"": "retention", "_by_size": "retention_by_size"}
 
@@ -62,9 +63,12 @@ def effects(results, factor: str = FACTOR) -> list[dict]:
     """One row per case of the factor, in the sweep file's order: the intervention's effect on
     annual retention, counted by customers and by customer size (each customer weighed by its
     demand), and on profit (relative gain with its paired 95% interval), scaled to +5
-    points of each."""
+    points of each; and on the focal supplier's customers' mean commitment at the end of the
+    run (the programme's lever: a commitment driver), before, with the programme, and the
+    paired difference with its 95% half-width."""
     means = results.means(list(OUTCOMES)).rename(columns=OUTCOMES).set_index([factor, "alternative"])
     gains = results.advantage("cumulative_profit", "retained", "relationship", relative=True).set_index(factor)
+    commitment = results.advantage("mean_commitment", "retained", "relationship").set_index(factor)
     rows = []
     for case in results.points[factor]:
         gain = float(gains.loc[case, "mean"])
@@ -80,7 +84,11 @@ def effects(results, factor: str = FACTOR) -> list[dict]:
         # profit (Fieller's, as compare's): not symmetric
         row.update({"profit_gain": gain, "profit_gain_low": float(gains.loc[case, "low"]),
                     "profit_gain_high": float(gains.loc[case, "high"]),
-                    "keep_versus_win": keep_versus_win(means.loc[(case, "relationship")])})
+                    "keep_versus_win": keep_versus_win(means.loc[(case, "relationship")]),
+                    "commitment": float(means.loc[(case, "relationship"), "commitment"]),
+                    "commitment_with_programme": float(means.loc[(case, "retained"), "commitment"]),
+                    "commitment_gain": float(commitment.loc[case, "mean"]),
+                    "commitment_gain_half_width": float(commitment.loc[case, "half_width"])})
         rows.append(row)
     return rows
 
@@ -146,6 +154,9 @@ def main(quick: bool = False, out: Path | None = None, resume: bool = False, wor
     return {"annual_retention": first["annual_retention"],
             "annual_retention_by_size": first["annual_retention_by_size"],
             "keep_versus_win": first["keep_versus_win"],
+            "commitment": first["commitment"], "commitment_with_programme": first["commitment_with_programme"],
+            "commitment_gain": first["commitment_gain"],
+            "commitment_gain_half_width": first["commitment_gain_half_width"],
             "profit_gain_per_5_points": first["profit_gain_per_5_points"],
             "profit_gain_per_5_points_by_size": first["profit_gain_per_5_points_by_size"],
             "profit_gain": first["profit_gain"], "profit_gain_low": first["profit_gain_low"],

@@ -13,13 +13,14 @@ FAST = ["ford_stages", "silent_defection", "complacency_entrant"]  # a second ea
 
 def test_the_quick_versions_never_write_over_the_published_figures():
     published = {p: p.read_bytes() for name in FAST for p in (ROOT / "experiments" / name).glob("*.*")
-                 if p.suffix in (".png", ".csv")}
-    assert len(published) == 2 * len(FAST)
+                 if p.suffix in (".png", ".csv", ".txt")}
+    assert len(published) == 3 * len(FAST)  # figure, table, headline
     assert main(["--quick", *FAST]) == 0
     assert {p: p.read_bytes() for p in published} == published
     for name in FAST:
         quick = ROOT / "experiments" / name / "quick"
         assert (quick / "figure.png").stat().st_size > 0 and (quick / "table.csv").stat().st_size > 0
+        assert (quick / "headline.txt").stat().st_size > 0
 
 
 def test_the_summary_writes_each_headline_number_through_the_number_formatter(capsys):
@@ -31,6 +32,9 @@ def test_the_summary_writes_each_headline_number_through_the_number_formatter(ca
     assert re.search(r"^retention_adapting_basic: \d+\.\d%$", out, re.M)
     assert not re.search(r"\d\.\d{5,}", out)
     assert "{" not in out
+    # and the same lines are kept beside the study's figure and table
+    kept = (ROOT / "experiments" / "complacency_entrant" / "quick" / "headline.txt").read_text()
+    assert kept.splitlines() == out[out.index("\n") + 1:].splitlines()
 
 
 def test_an_unknown_headline_number_reads_as_the_formatter_writes_it():

@@ -27,6 +27,17 @@ def test_relationship_does_not_pay_where_buyers_are_transactional_and_switch_for
     assert h["difference_at_zero"] < 0 and h["advantage_at_zero"] < 0
 
 
+def test_the_corner_loses_without_the_cost_of_opening_accounts_too_and_its_row_is_written(study):
+    out, h = study
+    # the onboarding cost does not decide the corner: without it relationship still loses
+    assert h["difference_at_zero_without_onboarding_cost"] < 0 and h["advantage_at_zero_without_onboarding_cost"] < 0
+    corner = pd.read_csv(out / "no_onboarding.csv")
+    table = pd.read_csv(out / "table.csv")
+    assert list(corner.columns) == list(table.columns) and len(corner) == 1
+    assert corner.loc[0, ["switching_cost", "relational_orientation"]].tolist() == [0.0, 0.0]
+    assert corner.loc[0, "advantage"] == pytest.approx(h["advantage_at_zero_without_onboarding_cost"])
+
+
 def test_relationship_advantage_grows_with_relational_orientation(study):
     _, h = study
     assert h["difference_at_zero_cost_high_orientation"] > h["difference_at_zero"]
