@@ -262,9 +262,9 @@ def noise_text(a: SweepAnalysis) -> str:
     text = (f"Replicate noise: {share} of the variance of the point means these {what} are computed from is "
             f"the spread between the {replicates} replicates at each point. ")
     if a.sobol is not None:
-        score = numbers.number(n.share, "score")
-        text += (f"It adds about {score} to every total index ST, so an ST near {score} may be noise alone, "
-                 f"and lowers every first-order S1 by about {share} of its value.")
+        score, rest = numbers.number(n.share, "score"), numbers.number(1.0 - n.share, "score")
+        text += (f"With it, a total index ST reads about {score} + {rest} × its value without the noise, so an ST "
+                 f"near {score} may be noise alone, and a first-order S1 about {rest} × its value.")
     else:
         mu_star, sigma = morris_noise_floor(n, a.manifest["design"]["levels"])
         text += (f"It alone gives a parameter without any effect a μ* of about {numbers.number(mu_star, a.kind)} "

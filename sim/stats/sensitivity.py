@@ -6,11 +6,11 @@
   trajectory order.
 - :func:`replicate_noise`: how much of the variance of the point means both are computed from
   is the spread between replicates at the same point. A stochastic model's point means carry
-  that noise, and the estimators read it as an effect: it adds about its share to every total
-  Sobol index (Jansen's estimator averages squared differences of two points' outputs, each
-  with its own noise) and takes the same share from every first-order one (the noise is in
-  the variance they are shares of), and gives a parameter without any effect a Morris mu* of
-  about :func:`morris_noise_floor`.
+  that noise, and the estimators read it as an effect. With a share s of noise, a total Sobol
+  index reads about s + (1 - s) x its value without the noise (Jansen's estimator averages
+  squared differences of two points' outputs, each with its own noise), a first-order one
+  about (1 - s) x its value (the noise is in the variance it is a share of), and a parameter
+  without any effect gets the Morris mu* and sigma of :func:`morris_noise_floor`.
 - :func:`prim`: the Patient Rule Induction Method (Friedman & Fisher 1999) as EMA Workbench
   runs it: peel the box that most raises the share of cases of interest per case removed
   (its "lenient1" objective), down to a minimum mass; choose on the peeling trajectory the

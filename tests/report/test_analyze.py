@@ -248,7 +248,7 @@ def test_a_sensitivity_analysis_measures_the_replicate_noise_in_its_point_means(
     means = a.points["point"].map(by_point.mean())
     expected = (by_point.var() / 3).mean() / means.var()
     assert a.noise.share == pytest.approx(min(1.0, expected)) and a.noise.replicates == 3
-    assert "Replicate noise" in a.noise_text and "to every total index ST" in a.noise_text
+    assert "Replicate noise" in a.noise_text and "a total index ST reads about" in a.noise_text
     assert a.noise_text in capsys.readouterr().out
     page = (tmp_path / "out" / "analysis" / "index.html").read_text()
     assert "Replicate noise" in page
