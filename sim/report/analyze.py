@@ -547,18 +547,23 @@ def write_analysis(folder: str | Path, outcome: str | None = None, alternative: 
 
     a = load_analysis(folder, outcome, alternative, above, relative)
     store = SweepStore(a.path)
-    with matplotlib.rc_context(STYLE):
-        images = {name: _png(draw(a)) for name, _, _, draw in figures(a)}
     tables = {"effects": pd.concat(a.effects.values(), ignore_index=True).assign(
         level=lambda f: f["level"].map(_level_text)), "points": a.per_point, "sobol": a.sobol,
         "morris": a.morris, "prim_box": a.box.limits if a.box is not None else None}
+    written = [name for name in ANALYSIS_TABLES if tables[name] is not None]
+    outputs = [*(f"{ANALYSIS}/figures/{name}.png" for name, _, _, _ in figures(a)),
+               *(f"{ANALYSIS}/{name}.csv" for name in written), f"{ANALYSIS}/index.html"]
+    # a store another command is writing or clearing, or a user's file in the way, is refused
+    # before the figures are drawn, not after; checked again as the files are written
+    with store.writing_outputs("relsim analyze"):
+        store.refuse_foreign_outputs(outputs)
+    with matplotlib.rc_context(STYLE):
+        images = {name: _png(draw(a)) for name, _, _, draw in figures(a)}
     page_html = render_page(a, images).encode("utf-8")
     # drawn first, written under the folder's lock: never while a sweep extends the store or
     # an --overwrite clears it, and two analyses never lose each other's ledger lines
     with store.writing_outputs("relsim analyze"):
-        written = [name for name in ANALYSIS_TABLES if tables[name] is not None]
-        store.refuse_foreign_outputs([*(f"{ANALYSIS}/figures/{name}.png" for name in images),
-                                      *(f"{ANALYSIS}/{name}.csv" for name in written), f"{ANALYSIS}/index.html"])
+        store.refuse_foreign_outputs(outputs)
         for name, png in images.items():
             store.write_output(f"{ANALYSIS}/figures/{name}.png", png)
         for name in set(ANALYSIS_FIGURES) - set(images):  # an earlier analysis's, which no longer holds

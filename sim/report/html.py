@@ -579,12 +579,18 @@ def write_report(results_dir: str | Path, objective: str | None = None) -> Path:
         answer.objective_of(data, objective)  # a bad name fails before anything is drawn
     # written through the store, which records them as ours (--overwrite may remove them)
     folder = ResultsFolder(data.folder)
-    images = {spec.name: _png(spec.draw(data)) for spec in figures_for(data)}
+    specs = figures_for(data)
+    outputs = [*(f"figures/{spec.name}.png" for spec in specs), "report.html"]
+    # a folder another command is writing or clearing, or a user's file in the way, is refused
+    # before the figures are drawn (seconds), not after; checked again as the files are written
+    with folder.writing_outputs("relsim report"):
+        folder.refuse_foreign_outputs(outputs)
+    images = {spec.name: _png(spec.draw(data)) for spec in specs}
     page = render_html(data, images, objective).encode("utf-8")
     # drawn first, written under the folder's lock: never into a folder another command is
     # writing or clearing
     with folder.writing_outputs("relsim report"):
-        folder.refuse_foreign_outputs([*(f"figures/{name}.png" for name in images), "report.html"])
+        folder.refuse_foreign_outputs(outputs)
         for name, png in images.items():
             folder.write_output(f"figures/{name}.png", png)
         return folder.write_output("report.html", page)

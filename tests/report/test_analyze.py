@@ -238,7 +238,7 @@ def test_a_comparisons_analysis_counts_its_values_as_paired_runs(compare_store, 
 
 def test_a_sensitivity_analysis_measures_the_replicate_noise_in_its_point_means(tmp_path, capsys):
     spec = write_sweep(tmp_path, SAMPLED.replace("replicates = 1", "replicates = 3")
-                       + '[design]\nkind = "sobol"\nsamples = 8\n')
+                       + '[design]\nkind = "sobol"\nsamples = 4\n')
     sweep(spec, tmp_path / "out", workers=1)
     assert main(["analyze", str(tmp_path / "out"), "--outcome", "market_share"]) == 0
     a = load_analysis(tmp_path / "out", outcome="market_share")

@@ -729,6 +729,25 @@ def test_a_report_refuses_a_folder_another_report_or_an_overwrite_is_writing(run
     assert report.write_report(busy).exists()  # free again
 
 
+def test_a_busy_folder_or_a_users_file_is_refused_before_any_figure_is_drawn(run_folder, tmp_path, monkeypatch):
+    from sim.experiment.files import OUTPUTS_LOCK_NAME, FolderBusy, FolderLock
+    from sim.report import html as report_html
+
+    drawn = []
+    monkeypatch.setattr(report_html, "_png", lambda figure: drawn.append(figure) or b"png")
+    busy = tmp_path / "busy"
+    shutil.copytree(run_folder, busy, ignore=shutil.ignore_patterns("figures", "report.html"))
+    with FolderLock(busy, "relsim --overwrite", OUTPUTS_LOCK_NAME):
+        with pytest.raises(FolderBusy):
+            report.write_report(busy)
+    mine = tmp_path / "mine"
+    shutil.copytree(run_folder, mine, ignore=shutil.ignore_patterns("figures", "report.html", ".relsim-files.json"))
+    (mine / "report.html").write_text("my own notes")
+    assert main(["report", str(mine)]) == 2
+    assert drawn == []  # both refused at once, not after seconds of drawing
+    assert report.write_report(busy).exists() and drawn  # a free folder is drawn and written
+
+
 def test_a_store_writes_or_removes_a_later_output_only_under_its_lock(run_folder, tmp_path):
     from sim.experiment.store import ResultsFolder
 
