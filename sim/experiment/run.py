@@ -103,11 +103,14 @@ def scenario_digest(scenario: Scenario) -> str:
 
 
 def package_versions() -> dict[str, str]:
-    import mesa
+    """The versions a manifest records. Mesa's is read from its installed metadata: a headless
+    run never imports Mesa, and importing it only to read its version took over a second of
+    every command (its logging module walks the call stack's source at import)."""
+    from importlib.metadata import version
 
     from sim import __version__
 
-    return {"relsim": __version__, "mesa": mesa.__version__, "numpy": np.__version__,
+    return {"relsim": __version__, "mesa": version("mesa"), "numpy": np.__version__,
             "pandas": pd.__version__, "python": platform.python_version()}
 
 

@@ -1,14 +1,17 @@
-"""Confidence intervals across replicates, from scipy.stats: the t interval of a mean, and the
-interval of a difference between two alternatives, paired when they share seeds (common random
-numbers) and Welch's otherwise. Every interval the summaries, compare and the report print
-comes from here."""
+"""Confidence intervals across replicates: the t interval of a mean, and the interval of a
+difference between two alternatives, paired when they share seeds (common random numbers) and
+Welch's otherwise. Every interval the summaries, compare and the report print comes from here.
+
+The t quantiles come from ``scipy.special.stdtrit``, the function scipy.stats' t distribution
+and its t tests call, so the intervals are theirs (tests/stats/test_intervals.py checks them
+against ``scipy.stats``) without importing scipy.stats, which took 0.7 s of every command."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit
 
 #: The confidence level of every interval relsim prints.
 LEVEL = 0.95
@@ -32,7 +35,8 @@ def mean_interval(values, level: float = LEVEL) -> tuple[float, float]:
     spread = float(values.std(ddof=1))
     if spread == 0.0:
         return mean, 0.0
-    low, _ = stats.t.interval(level, n - 1, loc=mean, scale=spread / math.sqrt(n))
+    # scipy.stats.t.interval(level, n - 1, loc=mean, scale=...)'s lower end, as it computes it
+    low = float(stdtrit(n - 1, (1.0 - level) / 2)) * (spread / math.sqrt(n)) + mean
     return mean, float(mean - low)
 
 
@@ -56,8 +60,11 @@ def welch_difference_interval(base, other, level: float = LEVEL) -> tuple[float,
         return diff, math.nan, n
     if base.std(ddof=1) == 0 and other.std(ddof=1) == 0:
         return diff, 0.0, n
-    result = stats.ttest_ind(other, base, equal_var=False)
-    low, _ = result.confidence_interval(level)
+    # Welch-Satterthwaite degrees of freedom and standard error, as scipy's ttest_ind computes
+    # them for equal_var=False; the lower end of its confidence_interval(level)
+    share_other, share_base = other.var(ddof=1) / len(other), base.var(ddof=1) / len(base)
+    df = (share_other + share_base) ** 2 / (share_other ** 2 / (len(other) - 1) + share_base ** 2 / (len(base) - 1))
+    low = float(stdtrit(df, (1.0 - level) / 2)) * math.sqrt(share_other + share_base) + diff
     return diff, float(diff - low), n
 
 
@@ -82,7 +89,7 @@ def fieller_interval(a: float, b: float, var_a: float, var_b: float, cov_ab: flo
     ratio with that confidence, and (NaN, NaN) is returned for the caller to say so."""
     if not all(map(math.isfinite, (a, b, var_a, var_b, cov_ab, df))) or df < 1:
         return math.nan, math.nan
-    t2 = float(stats.t.ppf(0.5 + level / 2, df)) ** 2
+    t2 = float(stdtrit(df, 0.5 + level / 2)) ** 2
     denominator = b * b - t2 * var_b
     if denominator <= 0:
         return math.nan, math.nan
@@ -186,7 +193,7 @@ def relative_difference_interval(base, other, paired: bool, level: float = LEVEL
 
 
 def _half(variance: float, df: float, level: float) -> float:
-    return float(stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(max(variance, 0.0))
+    return float(stdtrit(df, 0.5 + level / 2)) * math.sqrt(max(variance, 0.0))
 
 
 def stays_nonnegative_from(path) -> int | None:

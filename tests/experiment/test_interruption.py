@@ -147,8 +147,9 @@ def random_kills(tmp_path: Path, kills: int, seed: int) -> dict[str, int]:
 
 
 def test_random_kills_leave_no_process_a_consistent_folder_and_resume_bit_identically(tmp_path):
-    counts = random_kills(tmp_path, kills=7, seed=2026)  # 40 more under -m slow
-    assert counts["killed"] >= 3  # at least three landed while the command was computing
+    # a Ctrl-C and a SIGKILL at random moments of each command (40 kills under -m slow)
+    counts = random_kills(tmp_path, kills=4, seed=2026)
+    assert counts["killed"] >= 2  # at least two landed while the command was computing
 
 
 @pytest.mark.slow

@@ -41,6 +41,31 @@ def test_paired_and_welch_intervals_agree_with_scipys_tests():
     assert (diff - half, diff + half) == pytest.approx((ci.low, ci.high))
 
 
+@pytest.mark.parametrize("n_base, n_other", [(2, 2), (3, 7), (10, 10), (40, 25)])
+def test_the_intervals_are_scipy_stats_own_to_the_last_digits_at_every_size_and_level(n_base, n_other):
+    # computed from scipy.special's t quantile (what scipy.stats calls) without importing scipy.stats
+    rng = np.random.default_rng(n_base * 100 + n_other)
+    for level in (0.8, 0.95, 0.99):
+        base, other = rng.normal(5.0, 2.0, n_base), rng.normal(6.0, 0.5, n_other)
+        mean, half = mean_interval(other, level)
+        low, high = stats.t.interval(level, n_other - 1, loc=other.mean(), scale=stats.sem(other))
+        assert (mean - half, mean + half) == pytest.approx((low, high), rel=1e-12)
+        diff, half, _ = welch_difference_interval(base, other, level)
+        ci = stats.ttest_ind(other, base, equal_var=False).confidence_interval(level)
+        assert (diff - half, diff + half) == pytest.approx((ci.low, ci.high), rel=1e-12)
+        if n_base == n_other:
+            diff, half, _ = paired_difference_interval(base, other, level)
+            ci = stats.ttest_rel(other, base).confidence_interval(level)
+            assert (diff - half, diff + half) == pytest.approx((ci.low, ci.high), rel=1e-12)
+
+
+def test_a_welch_interval_with_one_constant_side_takes_the_other_sides_spread():
+    base, other = np.array([3.0, 3.0, 3.0]), np.array([4.0, 6.0, 5.0, 7.0])
+    diff, half, _ = welch_difference_interval(base, other)
+    ci = stats.ttest_ind(other, base, equal_var=False).confidence_interval()
+    assert (diff - half, diff + half) == pytest.approx((ci.low, ci.high), rel=1e-12)
+
+
 # --------------------------------------------------------------------------- ratios and paybacks
 
 
