@@ -252,7 +252,7 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
     # a percentage of a base near zero or below it reads as a wonder ("+5,280%") or means
     # nothing: beyond RELATIVE_LIMIT times the base, or on a base of no profit, say the money;
     # and a base too uncertain to bound the percentage is no base for one either
-    small_base = k.kind == "money" and np.isfinite(relative) and (mean_base <= 0 or abs(relative) > RELATIVE_LIMIT)
+    small_base = k.kind == "money" and (mean_base <= 0 or (np.isfinite(relative) and abs(relative) > RELATIVE_LIMIT))
     bounded = all(np.isfinite(bounds))
     as_percent = k.kind == "money" and np.isfinite(relative) and not small_base and bounded
     if as_percent:

@@ -65,7 +65,9 @@ def advantage_by_point(runs: pd.DataFrame, outcome: str, baseline: str, alternat
     (low, high), with the half-width where the interval is symmetric, and the number of runs.
     Relative to the baseline, the interval is compare's (Fieller's, counting the uncertainty
     of the baseline's own mean: :func:`~sim.stats.intervals.relative_difference_interval`),
-    not symmetric, so its half-width is NaN. Columns: point, mean, half_width, low, high, runs."""
+    not symmetric, so its half-width is NaN; at a point where the baseline's mean is a loss or
+    nothing, mean, low and high are NaN (no base for a percentage, as compare says).
+    Columns: point, mean, half_width, low, high, runs."""
     summary = point_summary(paired_advantage(runs, outcome, baseline, alternative, relative_to_baseline))
     summary["low"] = summary["mean"] - summary["half_width"]
     summary["high"] = summary["mean"] + summary["half_width"]

@@ -171,6 +171,12 @@ def load_analysis(folder: str | Path, outcome: str | None = None, alternative: s
     per_run = per_run.join(values, on="point")
     if alternatives:
         per_point = advantage_by_point(runs, outcome, base, chosen, relative).join(values, on="point")
+        losing = int(per_point["mean"].isna().sum()) if relative else 0
+        if losing:
+            notes.append(f"At {losing} of the {len(per_point)} points {base} loses money or makes none on "
+                         f"{what}: no base for a percentage (as relsim compare says), so those points have no "
+                         f"relative advantage and are left out of what follows; without --relative the "
+                         f"analysis reads the advantage in money at every point.")
     else:
         per_point = point_summary(per_run).join(values, on="point")
         per_point["low"] = per_point["mean"] - per_point["half_width"]
@@ -184,17 +190,19 @@ def load_analysis(folder: str | Path, outcome: str | None = None, alternative: s
                              per_point, target, axis_label=axis, notes=notes)
     analysis.effects = {p: effect_table(per_run, p) for p in parameters}
     _sensitivity(analysis)
-    if len(per_point) >= 4 and per_point["mean"].notna().any():
-        wins = (per_point["mean"] > threshold) if alternatives and above is None \
-            else (per_point["mean"] >= threshold)
+    # the points with a value (a relative advantage has none where the baseline loses)
+    valued = per_point[per_point["mean"].notna()]
+    if len(valued) >= 4:
+        wins = (valued["mean"] > threshold) if alternatives and above is None \
+            else (valued["mean"] >= threshold)
         if wins.all() or not wins.any():
             notes.append(f"Scenario discovery: {target} at {'every' if wins.all() else 'no'} point; "
                          f"there is no region to find.")
         else:
-            analysis.box = prim(per_point[parameters], wins.to_numpy(), threshold=0.8)
+            analysis.box = prim(valued[parameters], wins.to_numpy(), threshold=0.8)
             # a point whose interval reaches across the threshold (or has none) may fall on the
             # other side with other seeds: PRIM's cases are only as firm as their points
-            settled = (per_point["low"] > threshold) | (per_point["high"] < threshold)
+            settled = (valued["low"] > threshold) | (valued["high"] < threshold)
             analysis.unsettled = int((~settled).sum())
     return analysis
 
@@ -231,6 +239,11 @@ def _sensitivity(a: SweepAnalysis) -> None:
     y = a.points["point"].map(means).to_numpy(float)
     missing = int(np.isnan(y).sum())
     what = "Sobol indices" if design["kind"] == "sobol" else "Morris effects"
+    if missing and a.kind == "relative" and a.per_point["runs"].gt(0).all():
+        a.notes.append(f"{what} need a value at every point of the design: {missing} of {len(y)} design rows "
+                       f"have no relative advantage (the baseline loses money there); analyse the advantage in "
+                       f"money (without --relative) for them.")
+        return
     if missing:
         a.notes.append(f"{what} need every point of the design: {missing} of {len(y)} design rows have no "
                        f"result yet; run the sweep to the end (the same command resumes it).")
@@ -349,7 +362,9 @@ def fig_heatmaps(a: SweepAnalysis):
     for ax, (p, q) in zip(axes.flat, pairs):
         table = a.per_run.groupby([q, p])["value"].mean().unstack(p).sort_index(ascending=False)
         values = table.to_numpy(float)
-        diverging = a.manifest.get("alternatives") and np.nanmin(values) < 0 < np.nanmax(values)
+        # every cell empty where a relative advantage has no base anywhere: drawn blank
+        some = bool(np.isfinite(values).any())
+        diverging = a.manifest.get("alternatives") and some and np.nanmin(values) < 0 < np.nanmax(values)
         limit = np.nanmax(np.abs(values)) if diverging else None
         image = ax.imshow(values, aspect="auto", cmap="RdBu" if diverging else "viridis",
                           vmin=-limit if diverging else None, vmax=limit if diverging else None)
@@ -487,7 +502,8 @@ def _discovery_section(a: SweepAnalysis) -> dict[str, Any]:
     if not rows:
         rows = [("no restriction", [_text("the whole space")])]
     return _section("discovery", "Where it holds", paragraphs=[
-        f"Looking for the points where {a.target}. The box below holds {b.cases} of {len(a.per_point)} points; "
+        f"Looking for the points where {a.target}. The box below holds {b.cases} of "
+        f"{int(a.per_point['mean'].notna().sum())} points; "
         f"{b.cases_of_interest} of them are such points. {unsettled_text(a)}"],
         definitions=[("Coverage " + numbers.percent(b.coverage, 0), "share of all such points inside the box"),
                      ("Density " + numbers.percent(b.density, 0), "share of the box's points that are such points"),
@@ -497,7 +513,7 @@ def _discovery_section(a: SweepAnalysis) -> dict[str, Any]:
 
 def unsettled_text(a: SweepAnalysis) -> str:
     """How many points' side of the threshold is settled by their replicates, in words."""
-    n = len(a.per_point)
+    n = int(a.per_point["mean"].notna().sum())  # the points with a value: PRIM's cases
     if not a.unsettled:
         return "Every point's 95% interval is on one side of the threshold."
     replicates = numbers.number(int(a.manifest["replicates"]), "count")

@@ -147,8 +147,8 @@ def ratio_of_differences_interval(base_numerator, other_numerator, base_denomina
 
 def relative_difference_interval(base, other, paired: bool, level: float = LEVEL) -> tuple[float, float, float, int]:
     """(relative, low, high, n): the difference of the means, other - base, over the
-    baseline's mean (:func:`relative`: over its size, so that a gain reads as a gain when the
-    baseline is a loss), with Fieller's interval of that ratio. The baseline's mean is itself
+    baseline's mean (:func:`relative`: NaN, with no interval, where that mean is a loss or 0),
+    with Fieller's interval of that ratio. The baseline's mean is itself
     uncertain, and its uncertainty counts: a "+660%" on a baseline that could be half or one
     and a half of what it is has an interval of several hundred points, not the ±47 points
     that dividing the difference's half-width by the baseline's mean would give. Paired over
@@ -179,7 +179,7 @@ def relative_difference_interval(base, other, paired: bool, level: float = LEVEL
         var_b, var_o = float(b.var(ddof=1)) / len(b), float(o.var(ddof=1)) / len(o)
         var_a, var_m, cov_am, df = var_o + var_b, var_b, -var_b, n - 1
     ratio = relative(a, m)
-    if m == 0.0:
+    if not m > 0.0:  # no percentage of a loss, or of nothing (:func:`relative`)
         return ratio, math.nan, math.nan, n
     if var_m == 0.0:  # the baseline is the same in every run: only the difference is uncertain
         low, high = a - _half(var_a, df, level), a + _half(var_a, df, level)
@@ -221,10 +221,11 @@ def payback_interval(gaps, level: float = LEVEL) -> tuple[int | None, int | None
             stays_nonnegative_from(means - halves))
 
 def relative(value, base_mean):
-    """A difference (or its half-width) relative to the baseline's mean: ``value /
-    |base_mean|``, NaN where the baseline's mean is 0. The one definition of "relative
+    """A difference (or its half-width) relative to the baseline's mean: ``value / base_mean``,
+    NaN where the baseline's mean is 0 or a loss: a loss is no base for a percentage ("+124%"
+    of a loss of 727 reads as a gain of 124% of a profit). The one definition of "relative
     advantage": compare's relative difference and a sweep's paired relative advantage."""
-    base = np.abs(np.asarray(base_mean, float))
+    base = np.asarray(base_mean, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(base > 0, np.asarray(value, float) / np.where(base > 0, base, 1.0), np.nan)
     return float(out) if out.ndim == 0 else out

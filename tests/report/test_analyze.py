@@ -27,6 +27,15 @@ def compare_store(tmp_path_factory):
     return folder / "out"
 
 
+@pytest.fixture(scope="module")
+def profitable_store(tmp_path_factory):
+    """A comparison over five years of the tiny market, where transactional makes a profit at
+    every point (in the first year it loses money: no base for a percentage)."""
+    folder = tmp_path_factory.mktemp("profitable")
+    sweep(write_sweep(folder, COMPARE + '[set]\n"market.steps" = 60\n'), folder / "out", workers=1)
+    return folder / "out"
+
+
 def test_a_comparison_sweep_is_analysed_as_the_paired_advantage_of_the_alternative(compare_store):
     a = load_analysis(compare_store)
     assert a.label.startswith("Advantage of relationship over transactional")
@@ -113,11 +122,13 @@ def test_a_parameter_name_with_html_characters_is_shown_as_text_not_markup(tmp_p
 
 
 @pytest.mark.filterwarnings("ignore:Mean of empty slice")  # the other metrics, left empty here
-def test_the_relative_advantage_at_each_point_is_compare_s_relative_difference(compare_store):
+def test_the_relative_advantage_at_each_point_is_compare_s_relative_difference(profitable_store):
     from sim.experiment.compare import differences
     from sim.experiment.sweep_store import SweepStore
 
+    compare_store = profitable_store
     a = load_analysis(compare_store, relative=True)
+    assert a.per_point["mean"].notna().all()  # every baseline makes a profit: a percentage everywhere
     assert a.kind == "relative" and a.label.startswith("Relative advantage of relationship over transactional")
     runs = SweepStore(compare_store).runs()
     for _, point in a.per_point.iterrows():
@@ -148,7 +159,8 @@ def test_a_relative_advantage_reads_as_percent_and_its_intervals_as_percent_not_
     assert numbers.with_interval(0.25, 0.1, "share") == "25.0% ± 10.0 pts"  # shares keep their points
 
 
-def test_in_a_comparison_above_finds_where_the_alternative_wins_by_at_least_so_much(compare_store, capsys):
+def test_in_a_comparison_above_finds_where_the_alternative_wins_by_at_least_so_much(profitable_store, capsys):
+    compare_store = profitable_store
     relative = load_analysis(compare_store, relative=True).per_point["mean"]
     threshold = float(relative.median())
     a = load_analysis(compare_store, relative=True, above=threshold)
@@ -158,6 +170,29 @@ def test_in_a_comparison_above_finds_where_the_alternative_wins_by_at_least_so_m
     assert a.box is not None and a.box.cases_of_interest == pytest.approx(a.box.coverage * interesting)
     inside = a.box.contains(a.per_point)
     assert a.box.cases_of_interest == int((inside & (relative >= threshold).to_numpy()).sum())
+
+
+def test_a_baseline_that_loses_money_is_no_base_for_a_relative_advantage_as_compare_says(compare_store, capsys):
+    from sim.experiment.sweep_store import SweepStore
+
+    runs = SweepStore(compare_store).runs()
+    base = runs[runs["alternative"] == "transactional"].groupby("point")["cumulative_profit"].mean()
+    losing = set(base[base <= 0].index)
+    assert losing  # the tiny market's first year: transactional loses money at some points
+    a = load_analysis(compare_store, relative=True)
+    per_point = a.per_point.set_index("point")
+    assert per_point.loc[sorted(losing), ["mean", "low", "high"]].isna().all().all()
+    assert per_point.drop(index=sorted(losing))["mean"].notna().all()
+    assert any(f"At {len(losing)} of the {len(per_point)} points transactional loses money" in n for n in a.notes)
+    # compare on the same runs says the same: money, not a percentage of the loss
+    from sim.experiment.compare import METRICS, differences
+
+    point = sorted(losing)[0]
+    at = runs[runs["point"] == point]
+    table = differences(at[["alternative", "replicate", "cumulative_profit"]].assign(
+        **{m: np.nan for m in METRICS if m != "cumulative_profit"}), ["transactional", "relationship"], True)
+    row = table[table["metric"] == "cumulative_profit"].iloc[0]
+    assert np.isnan(row["relative_difference"]) and "is no base for a percentage" in row["sentence"]
 
 
 def test_relative_without_a_comparison_exits_2_saying_what_it_needs(tmp_path, capsys):
