@@ -51,14 +51,14 @@ class Strategy:
 
 
 _TRANSACTIONAL = Strategy(
-    description="Win on price: low markup, heavy acquisition, basic service, no key accounts, "
-                "no adaptations, no retention spend.",
+    description="Win on price: low markup (0.2), heavy acquisition (2 contacts a prospect), basic "
+                "service, no key accounts, no adaptations, no retention spend.",
     markup=0.2, acquisition_contacts=2.0, level="basic", complacency=1.0)
 
 _RELATIONSHIP = Strategy(
-    description="Win on relationships: price premium, retention spend, proactive service, "
-                "key-account managers for the largest customers, adaptations, drops "
-                "unprofitable customers.",
+    description="Win on relationships: price premium (markup 0.35), light acquisition (0.5 "
+                "contacts), retention spend, proactive service, key-account managers for the "
+                "largest customers, adaptations, drops unprofitable customers.",
     markup=0.35, acquisition_contacts=0.5, level="proactive", key_account_managers=2,
     accounts_per_manager=5, retention_spend=0.05, adaptation_investment=0.02,
     drops_unprofitable=True, complacency=0.3, serves_loyal_first=True)
@@ -80,14 +80,15 @@ PRESETS: dict[str, Strategy] = {
     "segmented": dataclasses.replace(
         _RELATIONSHIP, treatment="key_accounts", markup=0.25, acquisition_contacts=1.5,
         description="Relationship treatment (proactive, retention spend, adaptations) for key "
-                    "accounts only; transactional treatment for everyone else."),
+                    "accounts only; transactional treatment for everyone else; markup 0.25, 1.5 "
+                    "contacts a prospect."),
     "key_account_management": dataclasses.replace(
         _RELATIONSHIP, treatment="key_accounts", level="partnership", markup=0.3,
         acquisition_contacts=1.0, key_account_managers=4, accounts_per_manager=5,
         retention_spend=0.2, adaptation_investment=0.03, drops_unprofitable=False,
         description="Key-account management: dedicated managers and partnership-level care "
                     "(joint problem solving, adaptations, retention spend) for the largest "
-                    "accounts only; basic service for the rest."),
+                    "accounts only; basic service for the rest; markup 0.3, 1 contact a prospect."),
     "bargains_then_ripoffs": dataclasses.replace(
         _TRANSACTIONAL, markup=0.5, introductory_discount=0.25, introductory_steps=6,
         description="Klemperer's bargains then rip-offs: a low introductory price (25% off for "

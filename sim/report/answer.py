@@ -9,7 +9,7 @@ Every outcome comes from the registry (:mod:`sim.observe.kpis`), every interval 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -205,6 +205,9 @@ class SpendReturn:
     ratio_high: float = np.nan
     payback_earliest: int | None = None  # 95%: the upper end of the gap's interval stays >= 0
     payback_latest: int | None = None    # 95%: the lower end does (None: not surely by the end)
+    # what else the pair's strategies change that earns or costs money without being
+    # relationship spend ("markup 0.2 -> 0.3"): the extra profit is then not the spend's alone
+    also_changes: list[str] = field(default_factory=list)
 
     @property
     def ratio_defined(self) -> bool:
@@ -228,6 +231,7 @@ def spend_returns(data: ReportData) -> list[SpendReturn]:
     if base in what_ifs:
         return []
     series = data.series.set_index(["group", "replicate", "step"])["cumulative_profit"]
+    differences = strategy_differences(data) if data.kind == "compare" else pd.DataFrame()
     out = []
     for group in [g for g in data.groups[1:] if g not in what_ifs]:
         spend, _, _, _ = pairwise(data, "relationship_spend", base, group)
@@ -242,8 +246,24 @@ def spend_returns(data: ReportData) -> list[SpendReturn]:
         if not _paired(data):
             earliest = latest = None  # runs without shared seeds give no paired gap per run
         out.append(SpendReturn(more, less, spend, spend_half, profit, profit_half, ratio, payback,
-                               payback is not None, low, high, earliest, latest))
+                               payback is not None, low, high, earliest, latest,
+                               _other_levers(differences, less, more)))
     return out
+
+
+#: strategy fields that move profit without being relationship spend: a pair of alternatives
+#: that differ in one of them does not show the return on the spend alone
+PRICE_AND_ACQUISITION = ("markup", "acquisition_contacts", "introductory_discount", "introductory_steps")
+
+
+def _other_levers(differences: pd.DataFrame, less: str, more: str) -> list[str]:
+    """The price and acquisition fields (:data:`PRICE_AND_ACQUISITION`) in which ``more``'s
+    strategy differs from ``less``'s, as "markup 0.2 -> 0.3"."""
+    if differences.empty or less not in differences or more not in differences:
+        return []
+    return [f"{name} {differences.at[name, less]} → {differences.at[name, more]}"
+            for name in PRICE_AND_ACQUISITION
+            if name in differences.index and differences.at[name, less] != differences.at[name, more]]
 
 
 def _spend_ratio(data: ReportData, less: str, more: str) -> tuple[float, float, float]:

@@ -238,7 +238,10 @@ def _spend_section(data: ReportData) -> dict[str, Any] | None:
     rows = []
     steps = int(data.suppliers["step"].max()) + 1
     for r in returns:
-        rows.append((f"{r.more} against {r.less}", [
+        pair = f"{r.more} against {r.less}"
+        if r.also_changes:  # the extra profit is not the spend's alone: said beside the pair
+            pair += f" (also changes {', '.join(r.also_changes)}: not the spend's return alone)"
+        rows.append((pair, [
             _text(money.format_difference(r.extra_spend), numbers.interval(
                 r.extra_spend - r.extra_spend_half, r.extra_spend + r.extra_spend_half, "money")),
             _text(money.format_difference(r.extra_profit), numbers.interval(
@@ -253,6 +256,11 @@ def _spend_section(data: ReportData) -> dict[str, Any] | None:
                               f"under it the {data.unit}s between which that happens with 95% confidence. Profit per "
                               "unit of extra spend: extra profit / extra spend, its 95% interval by Fieller's method "
                               "over the paired runs; it has none when the extra spend cannot be told from zero."
+                              + (" Where a pair also changes price or acquisition (markup, contacts, an "
+                                 "introductory offer), its extra profit comes from those too: the profit per unit "
+                                 "is then what the whole change earns per unit of its relationship spend, not the "
+                                 "spend's own return; an alternative that changes only the relationship levers "
+                                 "measures that." if any(r.also_changes for r in returns) else "")
                               + (f" Left out: {', '.join(sorted(market))}, a change of the market rather than of "
                                  "your own spending (its relationship spend differs only because the market does)."
                                  if market else ""))

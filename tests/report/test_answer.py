@@ -125,6 +125,23 @@ def test_return_on_relationship_spend_is_extra_profit_per_unit_of_extra_spend(fi
             assert gap.iloc[-1] < 0
 
 
+def test_a_return_on_spend_says_when_the_pair_also_changes_price_or_acquisition(five, tmp_path):
+    returns = {r.more: r for r in answer.spend_returns(five)}
+    # relationship against transactional also raises the markup and cuts the prospecting
+    assert returns["relationship"].also_changes == ["markup 0.2 → 0.35", "acquisition_contacts 2 → 0.5"]
+    from sim.report.html import _spend_section
+
+    section = str(_spend_section(five))
+    assert "(also changes markup 0.2 → 0.35, acquisition_contacts 2 → 0.5: not the spend's return alone)" in section
+    # Kotler's rungs hold price and prospecting equal: their extra profit is the service's
+    out = tmp_path / "rungs"
+    sim.compare(load_scenario(B2B), "basic,proactive", replicates=2, focal="Partners", workers=1, out=out,
+                overrides={"market.buyers": 150, "market.steps": 12})
+    rungs = load_report_data(out)
+    assert [r.also_changes for r in answer.spend_returns(rungs)] == [[]]
+    assert "not the spend's return alone" not in str(_spend_section(rungs))
+
+
 def test_the_return_per_unit_of_spend_has_fiellers_interval_over_the_paired_runs(five):
     """At each end of the interval, extra profit - R x extra spend is exactly at the t bound
     over the paired runs: the definition of Fieller's interval, checked from the outcomes."""
