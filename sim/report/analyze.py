@@ -522,12 +522,21 @@ def unsettled_text(a: SweepAnalysis) -> str:
             f"are on is not settled, and other seeds could move them and the box with them.")
 
 
+def _index_cell(value: float, conf: float) -> dict[str, str]:
+    """A Sobol index and its bootstrap interval as estimated, not clipped to [0, 1] as a score
+    cell is: an estimate of -0.08 with an interval of 0.00 to 0.17 would not contain itself,
+    and the console and the figure give the interval unclipped."""
+    return {"value": numbers.number(value, "score"),
+            "ci": numbers.interval(value - conf, value + conf, "score") if np.isfinite(conf) else ""}
+
+
 def _sobol_section(a: SweepAnalysis) -> dict[str, Any]:
-    rows = [(str(r["parameter"]), [cell(r["S1"], r["S1_conf"], "score"), cell(r["ST"], r["ST_conf"], "score")])
+    rows = [(str(r["parameter"]), [_index_cell(r["S1"], r["S1_conf"]), _index_cell(r["ST"], r["ST_conf"])])
             for _, r in a.sobol.iterrows()]
     return _section("sobol-table", "Sobol indices", paragraphs=[a.noise_text], tables=[_plain_table(
         ["Parameter", "First order S1", "Total ST"], rows,
-        note="Shares of the outcome's variance; under each index its 95% bootstrap interval.")])
+        note="Shares of the outcome's variance; under each index its 95% bootstrap interval. An index is "
+             "between 0 and 1: an estimate or an interval beyond them is the estimate's own error.")])
 
 
 def _morris_section(a: SweepAnalysis) -> dict[str, Any]:

@@ -321,3 +321,12 @@ def test_the_discovery_says_how_many_points_are_not_settled_on_either_side_of_it
         assert f"{straddling} of the {len(p)} points have a 95% interval that reaches across" in out
     else:
         assert "Every point's 95% interval is on one side" in out
+
+
+def test_a_sobol_index_s_interval_is_given_as_estimated_so_it_holds_its_estimate():
+    from sim.report.analyze import _index_cell
+
+    # a score cell clips to [0, 1] ("0.00 to 0.17" around -0.08); an index's interval is not
+    cell = _index_cell(-0.08, 0.25)
+    assert cell["value"] == numbers.number(-0.08, "score")
+    assert cell["ci"] == numbers.interval(-0.33, 0.17, "score")
