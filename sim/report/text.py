@@ -124,9 +124,20 @@ def print_comparison(c, out: Path | None) -> None:
     unit = step_unit(c.alternatives[0].scenario) if c.alternatives else "month"
     how = [m["replicates_from"]] if m.get("replicates_from") else []
     how.append("common random numbers" if m["common_random_numbers"] else "independent seeds")
-    print(f"{m['scenario_name']}: {len(c.alternatives)} alternatives for "
-          f"{', '.join(c.focal)} (the supplier varied; every other supplier is unchanged), "
-          f"{m['replicates']} replicates each ({'; '.join(how)}), {m['wall_time_s']} s")
+    sources = {str(a.get("name")): str(a.get("source", "")) for a in m.get("alternatives") or []}
+    what_ifs = [name for name, source in sources.items() if source.startswith("what-if")]
+    as_written = [name for name, source in sources.items() if source == "the scenario as written"]
+    strategies = [name for name in sources if name not in what_ifs and name not in as_written]
+    if what_ifs and not strategies:  # what-ifs of the market: they change it, not one supplier
+        what = (f"the market as written against {len(what_ifs)} what-if(s) of it ({', '.join(what_ifs)}), "
+                f"each a change of the market itself; {', '.join(c.focal)} is the supplier the outcomes are "
+                f"read for")
+    else:
+        what = (f"{len(c.alternatives)} alternatives for {', '.join(c.focal)} (the supplier varied; every other "
+                f"supplier is unchanged" + (f"; {', '.join(what_ifs)}: what-if(s) of the market itself" if what_ifs
+                                            else "") + ")")
+    print(f"{m['scenario_name']}: {what}, {m['replicates']} replicates each ({'; '.join(how)}), "
+          f"{m['wall_time_s']} s")
     if m.get("reused_replicates"):
         print(f"(reused {m['reused_replicates']} finished replicate(s) from {out}; {m.get('compute_time_s')} s of "
               f"simulation in all)")

@@ -358,6 +358,18 @@ def test_compare_says_which_one_supplier_it_varied(tmp_path, capsys):
     assert "alternatives for Partners 1, Partners 2" in capsys.readouterr().out
 
 
+def test_a_comparison_of_market_what_ifs_does_not_say_every_other_supplier_is_unchanged(tmp_path, capsys):
+    # "no entrant" removes a supplier: the header says it is a change of the market itself
+    entrant = SCENARIO.parent / "low_price_entrant.toml"
+    code = main(["compare", str(entrant), "--alternative", "no entrant: events[0].step=never", "--replicates", "2",
+                 "--steps", "6", "--workers", "1", "--set", "market.buyers=150", "--out", str(tmp_path / "c"),
+                 "--no-report"])
+    assert code == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "the market as written against 1 what-if(s) of it (no entrant)" in header
+    assert "every other supplier is unchanged" not in header
+
+
 def test_a_run_that_adds_replicates_says_which_earlier_report_still_shows_the_old_results(tmp_path, capsys):
     out = tmp_path / "out"
     small = ["--set", "market.buyers=200", "--set", "market.steps=12"]
