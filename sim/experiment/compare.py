@@ -273,7 +273,8 @@ def verdict(metric: str, base: str, other: str, mean_base: float, diff: float, h
         # a loss is no base for a percentage; a large multiple reads better as one (what the
         # alternative earns in all, against the baseline's: not the difference's multiple)
         sentence += (f" (whose {numbers.number(mean_base, k.kind)} is no base for a percentage)" if mean_base <= 0
-                     else f" (in all {numbers.number(multiple, 'count', 0 if multiple >= 10 else 1)} times "
+                     else f" ({other}'s {numbers.number(mean_base + diff, k.kind)} is "
+                          f"{numbers.number(multiple, 'count', 0 if multiple >= 10 else 1)} times "
                           f"{base}'s {numbers.number(mean_base, k.kind)})")
     elif k.kind == "money" and np.isfinite(relative) and relative_bounds is not None:
         sentence += (f" ({base}'s own {numbers.number(mean_base, k.kind)} is too uncertain at {n} replicates "

@@ -102,7 +102,10 @@ def with_interval(value, half, kind: str = "count") -> str:
         return text
     if float(half) == 0:
         return text + NO_SPREAD_AFTER_VALUE
-    return f"{text} ± {spread(half, kind, decimals_for(float(value), kind))}"
+    # the mean to the precision its interval allows: "-17 ± 669", not "-16.9 ± 669.1" beside
+    # "9,154 ± 1,327" (a value near 0 alone would ask for decimals its spread makes meaningless)
+    places = min(decimals_for(float(value), kind), decimals_for(float(half), kind))
+    return f"{number(value, kind, places)} ± {spread(half, kind, places)}"
 
 
 def _ends(low: float, high: float, show, decimals: int) -> str:

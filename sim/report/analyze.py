@@ -295,7 +295,7 @@ def noise_text(a: SweepAnalysis) -> str:
 
 
 def _short(name: str) -> str:
-    return name if len(name) <= 38 else "…" + name[-37:]
+    return name if len(name) <= 44 else "…" + name[-43:]
 
 
 def _level_text(level: Any) -> str:

@@ -144,14 +144,15 @@ def test_a_money_difference_many_times_its_base_is_said_in_money_not_as_a_wonder
     sentence, clear, relative, _ = verdict("npv_profit", "transactional", "relationship", 425.0, 22447.0, 1168.0, 20,
                                            relative_bounds=(40.0, 70.0))
     assert sentence == ("relationship earns 22,447 ± 1,168 more net present value of profit than transactional "
-                        "(in all 54 times transactional's 425); the difference is clear at 20 replicates.")
+                        "(relationship's 22,872 is 54 times transactional's 425); the difference is clear at "
+                        "20 replicates.")
     assert clear and relative == pytest.approx(22447 / 425)  # the table keeps the ratio
     # a loss-making baseline: a percentage of it means nothing either
     sentence, _, _, _ = verdict("cumulative_profit", "a", "b", -300.0, 100.0, 50.0, 10, relative_bounds=(0.1, 0.5))
     assert "b earns 100 ± 50 more cumulative profit than a (whose -300 is no base for a percentage)" in sentence
     # a multiple below ten keeps a decimal; it is what b earns in all, not the difference's multiple
     sentence, _, _, _ = verdict("cumulative_profit", "a", "b", 12349.0, 75039.0, 3975.0, 10, relative_bounds=(5, 7))
-    assert "b earns 75,039 ± 3,975 more cumulative profit than a (in all 7.1 times a's 12,349)" in sentence
+    assert "b earns 75,039 ± 3,975 more cumulative profit than a (b's 87,388 is 7.1 times a's 12,349)" in sentence
     # within three times the base, the percentage stays, with its interval as handed in
     sentence, _, _, bounds = verdict("cumulative_profit", "a", "b", 1000.0, 2500.0, 100.0, 10,
                                      relative_bounds=(2.3, 2.7))

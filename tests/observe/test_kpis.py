@@ -72,6 +72,9 @@ def test_step_unit_reads_the_scenario_or_its_stored_dict():
     (0.6234, 0.031, "score", "0.62 ± 0.03"),
     (0.0031, np.nan, "money", "0.0031"),
     (np.nan, 1.0, "money", "–"),
+    # a mean near 0 with a wide interval keeps the interval's precision, not the mean's own
+    (-16.9, 669.1, "money", "-17 ± 669"),
+    (5.5, 0.16, "money", "5.50 ± 0.16"),
 ])
 def test_numbers_read_one_way(value, half, kind, text):
     assert numbers.with_interval(value, half, kind) == text
