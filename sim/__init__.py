@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "RelationshipMarket": "mesa.model", "Buyer": "mesa.agents", "Supplier": "mesa.agents",
     "RunResults": "experiment.run", "load_results": "experiment.run", "run": "experiment.run",
-    "compare": "compare", "Comparison": "experiment.compare",
+    "compare": "compare", "Comparison": "experiment.compare", "load_comparison": "experiment.compare",
     "sweep": "experiment.sweep", "SweepResults": "experiment.sweep", "load_sweep": "config.space",
     "Scenario": "config", "load_scenario": "config", "scenario_from_dict": "config",
     "ScenarioError": "config", "Strategy": "config", "PRESETS": "config", "LEVELS": "config",

@@ -95,8 +95,24 @@ def test_load_results_of_something_else_says_what_it_found(tmp_path):
     with pytest.raises(ScenarioError, match="damaged results manifest"):
         load_results(tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps({"kind": "compare", "alternatives": []}))
-    with pytest.raises(ScenarioError, match="not the manifest of a `relsim run` results folder"):
+    with pytest.raises(ScenarioError, match=r"a `relsim compare` folder: read it with sim.load_comparison\(PATH\)"):
         load_results(tmp_path)
+
+
+def test_load_comparison_gives_back_what_compare_returned_and_wrote(small, tmp_path):
+    out = tmp_path / "cmp"
+    done = sim.compare(small, "transactional,relationship", replicates=2, workers=1, out=out)
+    again = sim.load_comparison(out)
+    assert [a.name for a in again.alternatives] == ["transactional", "relationship"]
+    assert again.focal == done.focal and again.manifest["kind"] == "compare"
+    pd.testing.assert_frame_equal(again.metrics, done.metrics)
+    pd.testing.assert_frame_equal(again.summary, done.summary)
+    pd.testing.assert_frame_equal(again.differences, done.differences)
+    assert again.headline() == done.headline()
+    for name, results in done.results.items():
+        pd.testing.assert_frame_equal(again.results[name].suppliers, results.suppliers)
+    with pytest.raises(ScenarioError, match="not the manifest of a `relsim compare` folder"):
+        sim.load_comparison(out / "alternatives" / "transactional")
 
 
 # --------------------------------------------------------------------------- Mesa agents

@@ -25,7 +25,14 @@ from sim.experiment.executors import process_pool, stop_now
 from sim.experiment.files import atomic_write_parquet, atomic_write_text
 from sim.experiment.guard import local_workers
 from sim.experiment.progress import ProgressOffset
-from sim.experiment.run import RunResults, package_versions, replicates_and_why, run, scenario_digest
+from sim.experiment.run import (
+    RunResults,
+    load_results,
+    package_versions,
+    replicates_and_why,
+    run,
+    scenario_digest,
+)
 from sim.experiment.store import ALTERNATIVES, ResultsFolder, what_differs
 from sim.observe import numbers
 from sim.observe.kpis import DEFAULT_UNIT, KPI, KPIS, OBJECTIVE, long_summary, replicate_outcomes
@@ -349,6 +356,32 @@ class Comparison:
         return d[d["metric"] == metric]["sentence"].tolist()
 
 
+def load_comparison(path: str | Path) -> Comparison:
+    """Read a folder written by ``relsim compare`` (or by :func:`compare` with ``out``): each
+    alternative's results, the per-replicate metrics, and their summaries and differences
+    worked out as compare works them out."""
+    folder = ResultsFolder(path)
+    if not folder.path.is_dir():
+        raise ScenarioError(f"{folder.path}: no such results folder")
+    manifest = folder.read_manifest()
+    if manifest is None:
+        raise ScenarioError(f"{folder.path}: not a results folder (no manifest.json)")
+    if manifest.get("kind") != "compare":
+        raise ScenarioError(f"{folder.manifest_path()}: not the manifest of a `relsim compare` folder; "
+                            f"sim.load_results reads a `relsim run` folder")
+    if manifest.get("status") != "complete" or not (folder.path / "metrics.parquet").exists():
+        raise ScenarioError(f"{folder.path}: the comparison is not finished ({manifest.get('status')}); run the "
+                            f"same `relsim compare` command again to finish it")
+    results = {str(a["name"]): load_results(folder.path / a["folder"]) for a in manifest["alternatives"]}
+    alternatives = [Alternative(str(a["name"]), results[str(a["name"])].scenario, str(a.get("source", "")))
+                    for a in manifest["alternatives"]]
+    metrics = pd.read_parquet(folder.path / "metrics.parquet")
+    names = [a.name for a in alternatives]
+    return Comparison(alternatives, list(manifest.get("focal_suppliers") or []), metrics, summarise(metrics),
+                      differences(metrics, names, paired=bool(manifest.get("common_random_numbers"))),
+                      results, manifest)
+
+
 def folder_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "alternative"
 
@@ -506,4 +539,5 @@ def _without_replicates(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
-__all__ = ["compare", "Comparison", "Alternative", "METRICS", "resolve_alternatives", "Strategy"]
+__all__ = ["compare", "load_comparison", "Comparison", "Alternative", "METRICS", "resolve_alternatives",
+           "Strategy"]

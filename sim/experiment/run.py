@@ -126,7 +126,9 @@ def load_results(path: str | Path) -> RunResults:
         raise ScenarioError(f"{folder.path}: not a results folder (no manifest.json)")
     if "scenario" not in manifest:
         raise ScenarioError(f"{folder.manifest_path()}: not the manifest of a `relsim run` results "
-                            f"folder (it has no scenario; a `relsim compare` folder?)")
+                            f"folder (it has no scenario; "
+                            + ("it is a `relsim compare` folder: read it with sim.load_comparison(PATH)"
+                               if manifest.get("kind") == "compare" else "a `relsim compare` folder?") + ")")
     scenario = scenario_from_dict(manifest["scenario"], f"{folder.path}/manifest.json")
     return RunResults(scenario, manifest=manifest, **{t: folder.read_table(t) for t in TABLES})
 
