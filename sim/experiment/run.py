@@ -171,7 +171,9 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
             overrides["market.seed"] = seed
         if replicates is not None:
             overrides["market.replicates"] = replicates
-        scenario = scenario.with_overrides(overrides, "arguments")
+        # how many replicates and from which seed is how it is run, not what the scenario is:
+        # an error in them names them, but later messages name the scenario as it came
+        scenario = scenario.with_overrides(overrides, "arguments").named(scenario.source)
     count = scenario.market.replicates
     from sim.experiment.capacity import check_fits
 
