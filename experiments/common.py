@@ -14,12 +14,15 @@ from typing import Any
 import numpy as np
 
 from sim.experiment.sweep import SweepResults, sweep
-from sim.observe.numbers import interval, number, plain, with_interval
+from sim.observe.numbers import number, plain, range_of, with_interval
 
 #: the suffix of a headline key that holds the 95% half-width of the key before it
 HALF_WIDTH = "_half_width"
 #: a KEY_low and KEY_high beside KEY: its 95% interval where it is not symmetric (Fieller's)
 LOW, HIGH = "_low", "_high"
+#: what a headline says of a 95% interval with an end missing (Fieller's, where the
+#: denominator's interval reaches zero): the reader is told what is missing, not shown "–"
+NO_BOUNDED_INTERVAL = "no bounded 95% interval"
 
 
 def study_sweep(spec: Path, store: Path, variant: str | None = None, resume: bool = False,
@@ -75,7 +78,10 @@ def _shown(value: Any, kind: str | None) -> str:
     if isinstance(value, bool) or isinstance(value, str) or value is None:
         return "–" if value is None else str(value)
     if isinstance(value, (tuple, list)) and len(value) == 2:
-        return interval(value[0], value[1], kind) if kind else f"{plain(value[0])} to {plain(value[1])}"
+        low, high = value
+        if not all(isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(float(v)) for v in value):
+            return NO_BOUNDED_INTERVAL  # the pairs with an end missing are 95% intervals (Fieller's)
+        return range_of(low, high, kind)
     if isinstance(value, (int, float, np.integer, np.floating)):
         return number(value, kind) if kind else plain(float(value))
     return str(value)
@@ -86,7 +92,9 @@ def headline_lines(headline: Mapping[str, Any], kinds: Mapping[str, str] | None 
     """A study's headline as a reader reads it, one ``key: value`` line per number, written by
     the product's one number formatter: shares and rates as percentages, money with thousands
     separated, an unknown (NaN) as the formatter writes it, a ``KEY_half_width`` beside its
-    ``KEY`` as "value ± half-width", a ``KEY_low`` and ``KEY_high`` as "value (low to high)".
+    ``KEY`` as "value ± half-width", a ``KEY_low`` and ``KEY_high`` as "value (low to high)",
+    a (low, high) pair as "low to high" (the one value where both ends agree; "no bounded 95%
+    interval" where an end is missing).
     ``kinds`` maps key patterns to the formatter's kinds (a
     study's ``HEADLINE_KINDS``); a number of no declared kind is written with 4 significant
     digits (``plain``). The headline itself, what the study returns, is left as it is."""
@@ -106,7 +114,7 @@ def headline_lines(headline: Mapping[str, Any], kinds: Mapping[str, str] | None 
         if key + LOW in headline and key + HIGH in headline:
             low, high = headline[key + LOW], headline[key + HIGH]
             bounded = np.isfinite(float(low)) and np.isfinite(float(high))
-            bounds = f"{_shown(low, kind)} to {_shown(high, kind)}" if bounded else "no bounded 95% interval"
+            bounds = f"{_shown(low, kind)} to {_shown(high, kind)}" if bounded else NO_BOUNDED_INTERVAL
             shown = f"{_shown(value, kind)} ({bounds})"
         elif half is None:
             shown = _shown(value, kind)

@@ -117,7 +117,11 @@ def command(args: argparse.Namespace) -> int:
            "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     print("relsim classroom: open " + " or ".join(addresses(args.host, args.port)) + " in a browser "
           "(Ctrl-C stops the server)", flush=True)
-    server = subprocess.Popen(cmd, env=server_environment(scenario), preexec_fn=_die_with_parent)
+    # The server gets a process group of its own: a terminal's Ctrl-C signals the whole
+    # foreground group, and Solara's command line would answer it with its own "Aborted."
+    # beside ours; this command stops the server (SIGTERM) and says so once.
+    server = subprocess.Popen(cmd, env=server_environment(scenario), preexec_fn=_die_with_parent,
+                              process_group=0)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server too
     try:
         return server.wait()

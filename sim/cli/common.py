@@ -36,16 +36,32 @@ def set_pairs(items: list[str] | None) -> dict:
     return overrides
 
 
+def as_typed(sets: list[str] | None = None, steps: int | None = None) -> str:
+    """The options that changed the scenario file, as the user typed them (``--set
+    market.buyers=300 --steps 12``): how messages about the changed scenario name it."""
+    import shlex
+
+    words = [f"--set {shlex.quote(item)}" for item in sets or []]
+    if steps is not None:
+        words.append(f"--steps {steps}")
+    return " ".join(words)
+
+
 def load(path: str, sets: list[str] | None = None, steps: int | None = None, notes: bool = True):
     """The scenario file with ``--set`` and ``--steps`` applied; its notes (such as events after
-    the end of a shorter run) go to stderr."""
+    the end of a shorter run) go to stderr. Later messages name it as ``FILE with OPTIONS`` in
+    the user's own words (:func:`as_typed`)."""
     from sim.config import load_scenario
 
     scenario = load_scenario(path)
     overrides = set_pairs(sets)
     if steps is not None:
         overrides["market.steps"] = steps
-    scenario = scenario.with_overrides(overrides) if overrides else scenario
+    if overrides:
+        # an error names the key and value it is about (FILE with --set: KEY = VALUE: ...);
+        # everything said of the changed scenario after names it with the options as typed
+        named = f"{scenario.source} with {as_typed(sets, steps)}"
+        scenario = scenario.with_overrides(overrides, "--set" if sets else "--steps").named(named)
     if notes:
         print_notes(scenario)
     return scenario

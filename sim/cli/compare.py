@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import DEFAULT_SCENARIO, note_pages_drawn_earlier, positive_int, print_notes, set_pairs
+from sim.cli.common import DEFAULT_SCENARIO, load, note_pages_drawn_earlier, positive_int, set_pairs
 
 
 def add_parser(sub) -> None:
@@ -49,20 +49,19 @@ def add_parser(sub) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    from sim.config import load_scenario
     from sim.experiment.compare import compare
     from sim.experiment.progress import Progress
 
-    scenario = load_scenario(args.scenario)
+    # loaded with the options applied, so messages name them as typed; compare() applies them
+    # again (to scenario-file alternatives too), which changes nothing here
+    scenario = load(args.scenario, args.set, args.steps)
     overrides = set_pairs(args.set)
     if args.steps is not None:
         overrides["market.steps"] = args.steps
-    print_notes(scenario.with_overrides(overrides) if overrides else scenario)
     out = Path(args.out) if args.out else Path("results") / f"compare-{Path(args.scenario).stem}"
     from sim.experiment.run import replicates_and_why
 
-    replicates = replicates_and_why(scenario.with_overrides(overrides) if overrides else scenario,
-                                    args.replicates, comparison=True)[0]
+    replicates = replicates_and_why(scenario, args.replicates, comparison=True)[0]
     bar = Progress(replicates, "replicates")
     try:
         alternatives = args.alternatives or (None if args.what_ifs else "transactional,relationship")

@@ -38,7 +38,7 @@ def add_parser(sub) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from sim.config.space import load_sweep
-    from sim.experiment.sweep import dask_client, dask_local_cluster, points_text, sweep
+    from sim.experiment.sweep import dask_client, dask_local_cluster, runs_per_point, runs_text, sweep
 
     load_sweep(args.spec, args.variant)  # a bad file fails here, before any cluster starts
     client = cluster = None
@@ -65,12 +65,16 @@ def command(args: argparse.Namespace) -> int:
     if before.get("status") == "interrupted":  # what the store held: say what became of it
         how = "its writer was killed" if before.get("writer_killed") else "stopped before it finished"
         print(f"resumed the sweep in {results.path}, interrupted earlier ({how}; no process held the folder)")
+    # counted in runs, as runs.parquet's rows and the progress bar count them: a comparison's
+    # point and replicate is one run per alternative (the manifest counts points x replicates)
+    alternatives = m.get("alternatives") or []
+    per = runs_per_point(alternatives)
     if reused:
-        ran = m["points"] * m["replicates"] - reused
-        print(f"reused {reused} finished run(s)" + (f"; ran {ran} more" if ran else " (nothing left to run)"))
-    points = points_text(m["points"], m.get("design_rows") or m["points"], m["design"]["kind"])
-    print(f"sweep: {points} x {m['replicates']} replicate(s) in {results.path} "
-          f"({m['wall_time_s']:.1f} s)")
+        ran = (m["points"] * m["replicates"] - reused) * per
+        print(f"reused {reused * per} finished run(s)" + (f"; ran {ran} more" if ran else " (nothing left to run)"))
+    size = runs_text(m["points"], m.get("design_rows") or m["points"], m["design"]["kind"], m["replicates"],
+                     alternatives)
+    print(f"sweep: {size} in {results.path} ({m['wall_time_s']:.1f} s)")
     if results.failed:
         print(f"warning: {results.failed} run(s) failed; their errors are in the 'error' column of "
               f"{results.path}/runs.parquet", file=sys.stderr)

@@ -75,12 +75,9 @@ def _check_sweep(path: str, sets: list[str] | None) -> list[str]:
 
 
 def _sweep_summary(spec) -> str:
-    from sim.experiment.sweep import check_sweep, points_text
-    from sim.observe.numbers import number
+    from sim.experiment.sweep import check_sweep, runs_text
 
     points = check_sweep(spec)
-    distinct = int(points["point"].nunique())
-    alternatives = f", {len(spec.alternatives)} alternatives compared at each" if spec.alternatives else ""
-    return (f"sweep {spec.name!r}: {points_text(distinct, len(points), spec.design.kind)} x "
-            f"{spec.replicates} replicate(s) = {number(distinct * spec.replicates)} runs, "
-            f"{spec.design.kind} design over {len(spec.names)} parameter(s){alternatives}")
+    size = runs_text(int(points["point"].nunique()), len(points), spec.design.kind, spec.replicates,
+                     spec.alternatives)
+    return f"sweep {spec.name!r}: {size}, {spec.design.kind} design over {len(spec.names)} parameter(s)"

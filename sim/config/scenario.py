@@ -85,6 +85,13 @@ class Scenario:
                          for e in out["events"]]
         return out
 
+    def named(self, source: str) -> Scenario:
+        """The same scenario under another name in messages (``FILE with --set KEY=VALUE``),
+        its notes said under that name."""
+        renamed = dataclasses.replace(self, source=source)
+        renamed.notes = events_after_the_run(renamed)
+        return renamed
+
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
         """A copy with dotted-key overrides applied (``buyers.switching_cost``-style keys are
         resolved by :func:`apply_overrides`)."""
@@ -350,7 +357,10 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str =
     data["strategies"] = {k: v for k, v in data["strategies"].items()
                           if not (k in PRESETS and v.get("based_on") == k and len(v) == 1)}
     try:
-        return scenario_from_dict(data, described)
+        changed = scenario_from_dict(data, described)
+        # overrides that change nothing (the same --set applied again by a function given the
+        # scenario it made) leave its name as it was, rather than naming the options twice
+        return scenario if changed.to_dict() == scenario.to_dict() else changed
     except ScenarioError as exc:
         written = [_as_typed(line, described, typed) for line in exc.messages]
         raise ScenarioError(list(dict.fromkeys(written))) from None

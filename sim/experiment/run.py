@@ -26,7 +26,8 @@ from sim.experiment.store import CORE_TABLES, TABLES, ResultsFolder, fewer_repli
 from sim.observe.summary import summarise_by_strategy
 
 __all__ = ["TABLES", "CORE_TABLES", "COMPARE_REPLICATES", "ResultsFolder", "RunResults", "load_results",
-           "replicate_seeds", "replicates_and_why", "run", "run_replicate", "scenario_digest"]
+           "replicate_seeds", "replicates_and_why", "results_depend_on", "run", "run_replicate",
+           "scenario_digest"]
 
 #: replicates per alternative of a comparison whose scenario leaves ``market.replicates`` at 1:
 #: a comparison is its confidence intervals, and one replicate gives none
@@ -93,13 +94,34 @@ class RunResults:
         return summarise_by_strategy(self.suppliers, self.scenario.market.discount_rate, self.relationships)
 
 
+def results_depend_on(resolved: dict[str, Any]) -> dict[str, Any]:
+    """What a replicate's results depend on, of a resolved scenario (:meth:`Scenario.to_dict`,
+    as a manifest keeps it): all of it but the number of replicates (a finished run can be
+    extended with more), the [strategies] no supplier uses and each strategy's description.
+    No phase can give a supplier a strategy it does not start with (imitation copies a rival
+    supplier's arrays; an entrant is one of the [[suppliers]], with its own strategy), so
+    defining one more strategy changes no result; nor do a description's words."""
+    out = {**resolved}
+    if isinstance(out.get("market"), dict):
+        out["market"] = {k: v for k, v in out["market"].items() if k != "replicates"}
+    suppliers = out.get("suppliers") if isinstance(out.get("suppliers"), list) else []
+    used = {s.get("strategy") for s in suppliers if isinstance(s, dict)}
+    if isinstance(out.get("strategies"), dict):
+        out["strategies"] = {name: ({k: v for k, v in body.items() if k != "description"}
+                                    if isinstance(body, dict) else body)
+                             for name, body in out["strategies"].items() if name in used}
+    return out
+
+
 def scenario_digest(scenario: Scenario) -> str:
-    """Fingerprint of what a replicate's results depend on: the scenario and root seed, but
-    not the number of replicates, so a finished run can be extended with more."""
-    resolved = scenario.to_dict()
-    resolved["market"].pop("replicates", None)
-    text = json.dumps(resolved, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """Fingerprint of what a replicate's results depend on (:func:`results_depend_on`): the
+    scenario and root seed, but not the number of replicates, so a finished run can be
+    extended with more."""
+    return _digest(results_depend_on(scenario.to_dict()))
+
+
+def _digest(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def package_versions() -> dict[str, str]:
@@ -151,7 +173,9 @@ def run(scenario: Scenario, *, seed: int | None = None, replicates: int | None =
             overrides["market.seed"] = seed
         if replicates is not None:
             overrides["market.replicates"] = replicates
-        scenario = scenario.with_overrides(overrides, "arguments")
+        # how many replicates and from which seed is how it is run, not what the scenario is:
+        # an error in them names them, but later messages name the scenario as it came
+        scenario = scenario.with_overrides(overrides, "arguments").named(scenario.source)
     count = scenario.market.replicates
     from sim.experiment.capacity import check_fits
 
@@ -185,13 +209,15 @@ def _prepare_folder(folder: ResultsFolder, scenario: Scenario, overwrite: bool) 
     if "scenario" not in previous:
         raise ScenarioError(f"{folder.path}: its manifest.json does not say which scenario ran; choose "
                             f"another --out, or pass --overwrite to replace its results")
-    digest = scenario_digest(scenario)
-    if previous.get("scenario_sha256") != digest:
+    # a folder written before the fingerprint left out unused strategies and descriptions
+    # (by an earlier relsim) has the whole scenario's digest: its replicates are as good to reuse
+    whole = scenario.to_dict()
+    whole["market"].pop("replicates", None)
+    if previous.get("scenario_sha256") not in (scenario_digest(scenario), _digest(whole)):
         old = previous.get("scenario") if isinstance(previous.get("scenario"), dict) else {}
         new = scenario.to_dict()
-        for d in (old, new):
-            d.get("market", {}).pop("replicates", None) if isinstance(d.get("market"), dict) else None
-        what = what_differs(old, new) or ["the program version that wrote it"]
+        what = (what_differs(results_depend_on(old), results_depend_on(new))
+                or ["the program version that wrote it"])
         raise ScenarioError(f"{folder.path}: holds results of a different scenario, which cannot be "
                             f"reused or extended ({'; '.join(what)}); choose another --out, or pass "
                             f"--overwrite to replace them")

@@ -16,7 +16,7 @@ import queue
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +38,7 @@ from sim.experiment.designs import design_points, point_overrides, point_values,
 from sim.experiment.executors import process_pool, stop_now
 from sim.experiment.guard import require_main_guard
 from sim.experiment.run import RunResults, package_versions, run_replicate
-from sim.experiment.sweep_store import SweepStore
+from sim.experiment.sweep_store import SweepStore, runs_per_point
 from sim.experiment.sweep_tables import advantage_by_point, point_means
 
 #: times a run is submitted again after its worker was lost, before it is recorded as lost
@@ -181,6 +181,21 @@ def check_sweep(spec: SweepSpec) -> pd.DataFrame:
                              where=f"{spec.source}: compare.alternatives = {show(alternatives)}")
     check_outcomes(spec)
     return design_points(spec)
+
+
+def runs_text(distinct: int, rows: int, kind: str, replicates: int, alternatives: Sequence[str]) -> str:
+    """A sweep's size as ``relsim validate`` and the sweep's own output say it, counting what
+    is run: "9 point(s) x 2 replicate(s) x 2 alternatives = 36 runs (the 2 alternatives on the
+    same seed)", the runs ``relsim analyze`` reads as 18 paired differences."""
+    from sim.observe.numbers import number
+
+    text = f"{points_text(distinct, rows, kind)} x {replicates} replicate(s)"
+    if alternatives:
+        text += f" x {len(alternatives)} alternatives"
+    text += f" = {number(distinct * replicates * runs_per_point(alternatives))} runs"
+    if alternatives:
+        text += f" (the {len(alternatives)} alternatives on the same seed)"
+    return text
 
 
 def points_text(distinct: int, rows: int, kind: str) -> str:
@@ -375,7 +390,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, executor: Executor |
     total = int(points["point"].nunique()) * spec.replicates
     wanted = set(points["point"])
     already = sum(1 for p, r in done if p in wanted and r < spec.replicates)
-    bar, report = _progress(progress, total, already, spec.name)
+    bar, report = _progress(progress, total, already, spec.name, runs_per_point(spec.alternatives))
     own = None
     started = time.perf_counter()
     state = {"failed": 0, "outcomes": [], "not_outcomes": _NOT_OUTCOMES | set(spec.names) | set(spec.derived)}
@@ -414,9 +429,12 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path, *, executor: Executor |
     return SweepResults(store.path, manifest)
 
 
-def _progress(progress, total: int, already: int, name: str):
+def _progress(progress, total: int, already: int, name: str, per: int = 1):
+    """The bar (or the caller's ``(done, total)``) counts runs, as runs.parquet's rows do: a
+    task of a comparison sweep (a point and replicate) is ``per`` runs, one per alternative."""
+    total, already = total * per, already * per
     if callable(progress):
-        return None, lambda done: progress(done, total)
+        return None, lambda done: progress(done * per, total)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     if not show:
         return None, None
@@ -426,7 +444,7 @@ def _progress(progress, total: int, already: int, name: str):
     tty = sys.stderr.isatty()
     bar = tqdm(total=total, initial=already, unit="run", desc=name, smoothing=0.05, dynamic_ncols=True,
                mininterval=0.5 if tty else 30.0)
-    return bar, lambda done: bar.update(done - bar.n)
+    return bar, lambda done: bar.update(done * per - bar.n)
 
 
 class _Batch:

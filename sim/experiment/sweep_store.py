@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,14 @@ from sim.experiment.files import (
 from sim.experiment.store import LOCK_NAME, MANIFEST, ResultsStore, damaged_file, fewer_replicates, what_differs
 
 RUNS = "runs"
+
+
+def runs_per_point(alternatives: Sequence[str]) -> int:
+    """Runs a sweep makes at each point and replicate: one per alternative of a comparison
+    (each a row of runs.parquet, all on the same seed), else one."""
+    return max(1, len(alternatives))
+
+
 SERIES_TABLES = ("market", "suppliers", "segments", "events")
 #: the manifest of sweeps written before the sweep folder became a results folder
 LEGACY_MANIFEST = "sweep.json"
@@ -158,7 +167,8 @@ class SweepStore(ResultsStore):
             how = (f"--replicates {asked}" if manifest.get("replicates_from") == "--replicates"
                    else f"sweep.replicates = {asked} in {manifest['source']}"
                    + (f" (variant {manifest['variant']})" if manifest.get("variant") else ""))
-            raise fewer_replicates(self.path, f"{held} replicates of this sweep ({len(finished)} finished "
+            runs = len(finished) * runs_per_point(previous.get("alternatives") or [])
+            raise fewer_replicates(self.path, f"{held} replicates of this sweep ({runs} finished "
                                    f"runs)", held, asked, how, "sweep")
 
     def _clean_after_killed_writer(self) -> None:

@@ -130,6 +130,25 @@ def interval(low, high, kind: str = "count") -> str:
     return _ends(low, high, lambda v, places: number(v, kind, places), decimals)
 
 
+def range_of(low, high, kind: str | None = None) -> str:
+    """A range that a line states on its own (a study's headline: the fewest to the most over
+    its runs): "35.0% to 39.0%", "1.045 to 1.057" (no kind: significant digits, as many as
+    tell the ends apart); the one value where both ends are the same ("1.057": "1.057 to
+    1.057", or :func:`interval`'s "no spread across runs" beside no value, would hide it);
+    "–" when an end is missing."""
+    if not (_finite(low) and _finite(high)):
+        return "–"
+    low, high = float(low), float(high)
+    if low == high:
+        return number(low, kind) if kind else plain(low)
+    if kind:
+        return interval(low, high, kind)
+    digits = 4
+    while digits < 8 and plain(low, digits) == plain(high, digits):
+        digits += 1
+    return f"{plain(low, digits)} to {plain(high, digits)}"
+
+
 def difference_range(low, high, kind: str = "count") -> str:
     """The interval of a difference: "-17.5 to 17.8 pts" for rates and shares (points, not
     percent), "99 to 244" for money, "10.0% to 32.0%" for a relative change; "no spread

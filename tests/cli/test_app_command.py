@@ -1,4 +1,5 @@
-"""``relsim app``: bad input gets one clear message and exit code 2, before any server starts."""
+"""``relsim app``: bad input gets one clear message and exit code 2, before any server starts;
+Ctrl-C stops the server with one line."""
 
 from __future__ import annotations
 
@@ -87,3 +88,43 @@ def test_without_lessons_or_a_scenario_it_says_where_it_looked(capsys, tmp_path,
     assert main(["app"]) == 2
     err = capsys.readouterr().err
     assert f"{tmp_path / 'classroom'}: no lessons here" in err and "relsim app SCENARIO" in err
+
+
+def test_ctrl_c_stops_the_server_with_one_line(tmp_path):
+    """A terminal's Ctrl-C signals its whole foreground process group: the server must not
+    hear it too (Solara's command line then prints "Aborted!" beside relsim's own line)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from support import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "app.log"
+    with open(log, "w") as out:  # a file, not a pipe nobody reads while the server runs
+        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--port", str(port)], cwd=ROOT,
+                                stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        assert proc.wait(timeout=30) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    printed = log.read_text().splitlines()
+    assert printed[0].startswith("relsim classroom: open http://127.0.0.1:")
+    said = [line for line in printed[1:] if line.strip() and not line.startswith("Solara server is starting")]
+    assert said == ["interrupted"], printed

@@ -400,3 +400,26 @@ def test_a_strategy_with_profit_but_a_negative_present_value_is_explained(finish
             "losses come early") in printed
     assert "note: relationship's" not in printed
     assert "market.discount_rate = " in printed
+
+
+def test_messages_name_the_file_and_the_options_as_typed_once(tmp_path, capsys, monkeypatch):
+    import sim.experiment.capacity as capacity
+
+    entrant = ROOT / "scenarios" / "low_price_entrant.toml"
+    # the note about an event past the end names the options as typed (--steps is not --set)
+    code = main(["run", str(entrant), "--steps", "12", "--set", "market.buyers=200", "--replicates", "1",
+                 "--workers", "1", "--out", str(tmp_path / "short")])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert f"note: {entrant} with --set market.buyers=200 --steps 12: events[0] (supplier_entry" in err
+    code = main(["run", str(entrant), "--steps", "12", "--replicates", "1", "--workers", "1",
+                 "--out", str(tmp_path / "steps")])
+    assert code == 0 and f"note: {entrant} with --steps 12: events[0]" in capsys.readouterr().err
+    # a market too large for the machine: --replicates and --seed (how it is run) add no second "with"
+    monkeypatch.setattr(capacity, "available_bytes", lambda: 1 * 2**20)
+    for command in ("run", "compare"):
+        code = main([command, str(entrant), "--set", "market.buyers=5000", "--replicates", "2", "--seed", "3",
+                     "--out", str(tmp_path / command)])
+        err = capsys.readouterr().err
+        assert code == 2 and f"error: {entrant} with --set market.buyers=5000: this market needs about" in err, err
+        assert err.count(" with ") == 1, err

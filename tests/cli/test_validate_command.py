@@ -23,8 +23,8 @@ def test_the_example_sweep_files_validate_with_their_size_and_design(capsys, nam
     assert code == 0 and err == ""
     assert out.startswith(f"{path}: ok — sweep ")
     if name == "relationship_advantage.toml":
-        assert ("25 point(s) x 10 replicate(s) = 250 runs, grid design over 2 parameter(s), 2 alternatives "
-                "compared at each") in out
+        assert ("25 point(s) x 10 replicate(s) x 2 alternatives = 500 runs (the 2 alternatives on the same "
+                "seed), grid design over 2 parameter(s)") in out
     else:  # 20 trajectories of 5 parameters: 120 rows, some of them points already visited
         assert "120 trajectory points (" in out and "morris design over 5 parameter(s)" in out
 

@@ -168,6 +168,32 @@ def test_a_different_scenario_is_refused_saying_what_differs(tmp_path, scenario_
     assert "suppliers[Us].markup: (absent) here, 0.4 now" in err
 
 
+def test_a_strategy_no_supplier_uses_and_descriptions_leave_a_run_folder_reusable(tmp_path, scenario_file, capsys):
+    out = tmp_path / "kam"
+    argv = ["run", str(scenario_file), "--out", str(out), "--workers", "1"]
+    ours = SCENARIO.replace('strategy = "relationship"', 'strategy = "ours"') + """
+[strategies.ours]
+based_on = "relationship"
+description = "Our own words for it"
+"""
+    scenario_file.write_text(ours)
+    assert relsim(capsys, *argv)[0] == 0
+    # new words for the strategy "Us" uses, and one more strategy that no supplier uses
+    scenario_file.write_text(ours.replace("Our own words for it", "Other words") + """
+[strategies.kam_same_price]
+based_on = "key_account_management"
+markup = 0.2
+""")
+    code, stdout, err = relsim(capsys, *argv)
+    assert code == 0, err
+    assert f"reused 2 finished replicates from {out} (nothing left to run)" in stdout
+    # a field of a strategy a supplier does use still counts, and the refusal lists only it
+    scenario_file.write_text(scenario_file.read_text().replace('description = "Other words"', "markup = 0.4"))
+    code, _, err = relsim(capsys, *argv)
+    assert code == 2 and "strategies.ours.markup: 0.35 here, 0.4 now" in err
+    assert "kam_same_price" not in err and "description" not in err
+
+
 def test_a_comparison_refusal_says_which_alternatives_differ_and_more_replicates_extend(
         tmp_path, scenario_file, capsys):
     out = tmp_path / "cmp"

@@ -215,6 +215,28 @@ def test_a_comparison_sweep_runs_every_alternative_with_the_same_seed(tmp_path):
     assert runs.groupby("alternative")["cumulative_profit"].mean().nunique() == 2
 
 
+def test_a_comparison_sweep_counts_its_runs_as_runs_parquet_holds_them_everywhere(tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec_path = write_sweep(tmp_path, GRID + '[compare]\nalternatives = ["transactional", "relationship"]\n')
+    size = "6 point(s) x 2 replicate(s) x 2 alternatives = 24 runs (the 2 alternatives on the same seed)"
+    assert main(["validate", str(spec_path)]) == 0
+    assert f"sweep 'tiny grid': {size}, grid design over 2 parameter(s)" in capsys.readouterr().out
+    seen = []
+    out = tmp_path / "out"
+    runs = sweep(spec_path, out, workers=1, progress=lambda done, total: seen.append((done, total))).runs
+    assert len(runs) == 24 and seen[-1] == (24, 24) and seen[0] == (2, 24)
+    args = ["sweep", str(spec_path), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main(args + ["--replicates", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "reused 24 finished run(s); ran 12 more" in printed
+    assert f"sweep: 6 point(s) x 3 replicate(s) x 2 alternatives = 36 runs (the 2 alternatives on the same " \
+           f"seed) in {out}" in printed
+    assert len(SweepStore(out).runs()) == 36
+    assert main(args + ["--replicates", "1"]) == 2
+    assert "holds 3 replicates of this sweep (36 finished runs)" in capsys.readouterr().err
+
+
 def test_a_misspelt_alternative_of_a_sweep_file_names_the_file_and_its_key_and_runs_nothing(tmp_path, capsys):
     from sim.cli.main import main
 

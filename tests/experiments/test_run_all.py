@@ -58,3 +58,14 @@ def test_an_interval_that_is_not_symmetric_is_written_with_its_value_as_low_to_h
                             "advantage_at_zero_high": -0.4161, "gain": 0.05, "gain_low": float("nan"),
                             "gain_high": float("nan")}, {"advantage_at_*": "relative", "gain": "relative"})
     assert lines == ["advantage_at_zero: -53.1% (-65.5% to -41.6%)", "gain: 5.0% (no bounded 95% interval)"]
+
+
+def test_a_range_over_runs_whose_ends_agree_reads_as_its_value_and_a_missing_end_says_so():
+    lines = headline_lines({"loyalty_concentration": (0.9258, 0.9258), "exits_per_run": (3, 3),
+                            "suppliers_per_buyer": (1.05712, 1.05738), "share": (0.35, 0.39),
+                            "share_intervals": {"all four": (float("nan"), float("nan"))}},
+                           {"loyalty_concentration": "score", "share*": "share"})
+    assert lines == ["loyalty_concentration: 0.93", "exits_per_run: 3",
+                     # the digits that tell the ends apart, never "1.057 to 1.057"
+                     "suppliers_per_buyer: 1.0571 to 1.0574", "share: 35.0% to 39.0%",
+                     "share_intervals:", "  all four: no bounded 95% interval"]
