@@ -27,9 +27,11 @@ from sim.experiment.guard import local_workers
 from sim.experiment.progress import ProgressOffset
 from sim.experiment.run import (
     RunResults,
+    digest_matches,
     load_results,
     package_versions,
     replicates_and_why,
+    results_depend_on,
     run,
     scenario_digest,
 )
@@ -506,14 +508,12 @@ def _prepare_compare_folder(folder: ResultsFolder, manifest: dict[str, Any], ove
             differ.append(f"alternatives: {','.join(map(str, old_names))} here, {','.join(new_names)} now")
         else:
             for old, new in zip(previous["alternatives"], manifest["alternatives"]):
-                if old.get("scenario_sha256") != new["scenario_sha256"]:
+                after = next(a.scenario for a in alts if a.name == new["name"])
+                # the rule run folders follow (an older relsim's whole-scenario digest included)
+                if not digest_matches(old.get("scenario_sha256"), after):
                     before = ResultsFolder(folder.path / old.get("folder", "")).read_manifest() or {}
-                    after = next(a.scenario for a in alts if a.name == new["name"])
                     old_scenario = before.get("scenario") if isinstance(before.get("scenario"), dict) else {}
-                    old_market = old_scenario.get("market") or {}
-                    old_scenario = {**old_scenario,
-                                    "market": {k: v for k, v in old_market.items() if k != "replicates"}}
-                    lines = what_differs(old_scenario, _without_replicates(after))
+                    lines = what_differs(results_depend_on(old_scenario), results_depend_on(after.to_dict()))
                     differ.append(f"alternative {new['name']}: " + ("; ".join(lines) or "its scenario"))
         for key, label in (("root_seed", "root seed"), ("common_random_numbers", "common random numbers"),
                            ("focal_suppliers", "focal suppliers")):
@@ -531,12 +531,6 @@ def _prepare_compare_folder(folder: ResultsFolder, manifest: dict[str, Any], ove
                                 f"to reuse them (more extends the comparison), pass --overwrite to "
                                 f"start again, or choose another --out")
     folder.write_manifest(manifest)
-
-
-def _without_replicates(scenario: Scenario) -> dict[str, Any]:
-    data = scenario.to_dict()
-    data["market"].pop("replicates", None)
-    return data
 
 
 __all__ = ["compare", "load_comparison", "Comparison", "Alternative", "METRICS", "resolve_alternatives",

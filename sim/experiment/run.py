@@ -26,7 +26,7 @@ from sim.experiment.store import CORE_TABLES, TABLES, ResultsFolder, fewer_repli
 from sim.observe.summary import summarise_by_strategy
 
 __all__ = ["TABLES", "CORE_TABLES", "COMPARE_REPLICATES", "ResultsFolder", "RunResults", "load_results",
-           "replicate_seeds", "replicates_and_why", "results_depend_on", "run", "run_replicate",
+           "replicate_seeds", "replicates_and_why", "results_depend_on", "digest_matches", "run", "run_replicate",
            "scenario_digest"]
 
 #: replicates per alternative of a comparison whose scenario leaves ``market.replicates`` at 1:
@@ -124,6 +124,16 @@ def _digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def digest_matches(stored: str | None, scenario: Scenario) -> bool:
+    """Whether a folder's recorded fingerprint ``stored`` is ``scenario``'s: today's
+    (:func:`scenario_digest`), or the whole scenario's that relsim recorded before the
+    fingerprint left out unused strategies and descriptions (those replicates are as good to
+    reuse). Run folders and each alternative of a comparison are matched by this one rule."""
+    whole = scenario.to_dict()
+    whole["market"].pop("replicates", None)
+    return stored in (scenario_digest(scenario), _digest(whole))
+
+
 def package_versions() -> dict[str, str]:
     """The versions a manifest records. Mesa's is read from its installed metadata: a headless
     run never imports Mesa, and importing it only to read its version took over a second of
@@ -209,11 +219,7 @@ def _prepare_folder(folder: ResultsFolder, scenario: Scenario, overwrite: bool) 
     if "scenario" not in previous:
         raise ScenarioError(f"{folder.path}: its manifest.json does not say which scenario ran; choose "
                             f"another --out, or pass --overwrite to replace its results")
-    # a folder written before the fingerprint left out unused strategies and descriptions
-    # (by an earlier relsim) has the whole scenario's digest: its replicates are as good to reuse
-    whole = scenario.to_dict()
-    whole["market"].pop("replicates", None)
-    if previous.get("scenario_sha256") not in (scenario_digest(scenario), _digest(whole)):
+    if not digest_matches(previous.get("scenario_sha256"), scenario):
         old = previous.get("scenario") if isinstance(previous.get("scenario"), dict) else {}
         new = scenario.to_dict()
         what = (what_differs(results_depend_on(old), results_depend_on(new))

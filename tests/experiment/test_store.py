@@ -209,6 +209,32 @@ def test_a_comparison_refusal_says_which_alternatives_differ_and_more_replicates
     assert code == 2 and "holds 3 replicates per alternative" in err
 
 
+def test_a_comparison_folder_follows_the_run_folders_rule_for_unused_strategies_and_older_digests(
+        tmp_path, scenario_file, capsys):
+    import hashlib
+
+    out = tmp_path / "cmp"
+    argv = ["compare", str(scenario_file), "--out", str(out), "--workers", "1", "--no-report", "--replicates", "2"]
+    assert relsim(capsys, *argv)[0] == 0
+    # one more strategy no supplier uses: the comparison is reused, and a real difference is
+    # listed without the unused strategy's fields
+    scenario_file.write_text(SCENARIO + '\n[strategies.spare]\nbased_on = "key_account_management"\n')
+    code, stdout, err = relsim(capsys, *argv)
+    assert code == 0 and "reused 4 finished replicates" in stdout, err
+    code, _, err = relsim(capsys, *argv, "--steps", "8")
+    assert code == 2 and "alternative transactional: market.steps: 10 here, 8 now" in err and "spare" not in err
+    # a folder an older relsim wrote, with the whole scenario's digest, is reused too
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for alt in manifest["alternatives"]:
+        whole = json.loads((out / alt["folder"] / "manifest.json").read_text())["scenario"]
+        whole["market"].pop("replicates", None)
+        alt["scenario_sha256"] = hashlib.sha256(json.dumps(whole, sort_keys=True, default=str).encode()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    code, stdout, err = relsim(capsys, *argv)
+    assert code == 0 and "reused 4 finished replicates" in stdout, err
+
+
 def test_a_replicate_missing_a_table_is_recomputed_not_trusted(tmp_path, scenario_file):
     out = tmp_path / "partial"
     first = run(load_scenario(scenario_file), out=out, workers=1)
