@@ -426,6 +426,13 @@ def compare(scenario: Scenario, alternatives: str | list[Alternative] = "transac
         "objective": objective, "discount_rate": scenario.market.discount_rate,
         "versions": package_versions(), "status": "running", "wall_time_s": None,
     }
+    # a comparison that cannot fit is refused before its folder is made or touched (its first
+    # run would refuse it anyway, after leaving a manifest that blocks the next command there)
+    from sim.experiment.capacity import check_fits
+
+    for alt in alts:
+        check_fits(alt.scenario.with_overrides({"market.replicates": replicates}, "arguments").named(
+            alt.scenario.source), min(workers or os.cpu_count() or 1, replicates))
     if out_path is None:
         return _compare(alts, focal_names, manifest, None, replicates, root, workers,
                         common_random_numbers, progress, overwrite, executor)

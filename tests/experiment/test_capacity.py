@@ -36,6 +36,18 @@ def test_run_refuses_before_it_starts(tmp_path, monkeypatch):
     assert not (tmp_path / "never").exists()
 
 
+def test_compare_refuses_before_it_makes_its_folder_so_the_next_command_there_is_free(tmp_path, monkeypatch):
+    import sim.experiment.capacity as capacity
+    from sim.experiment.compare import compare
+
+    scenario = small_scenario([{"name": "Us"}, {"name": "Them", "strategy": "transactional"}], buyers=5000)
+    with monkeypatch.context() as patch:
+        patch.setattr(capacity, "available_bytes", lambda: 1 * 2**20)  # a 1 MiB machine
+        with pytest.raises(ScenarioError, match="this machine has 0.0 GiB available"):
+            compare(scenario, "transactional,relationship", replicates=2, workers=1, out=tmp_path / "cmp")
+    assert not (tmp_path / "cmp").exists()  # no manifest left to refuse the next comparison
+
+
 def test_this_machine_reports_its_memory():
     assert available_bytes() > 2**20
 
