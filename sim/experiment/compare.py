@@ -30,6 +30,7 @@ from sim.experiment.run import (
     digest_matches,
     load_results,
     package_versions,
+    read_results_manifest,
     replicates_and_why,
     results_depend_on,
     run,
@@ -362,12 +363,7 @@ def load_comparison(path: str | Path) -> Comparison:
     """Read a folder written by ``relsim compare`` (or by :func:`compare` with ``out``): each
     alternative's results, the per-replicate metrics, and their summaries and differences
     worked out as compare works them out."""
-    folder = ResultsFolder(path)
-    if not folder.path.is_dir():
-        raise ScenarioError(f"{folder.path}: no such results folder")
-    manifest = folder.read_manifest()
-    if manifest is None:
-        raise ScenarioError(f"{folder.path}: not a results folder (no manifest.json)")
+    folder, manifest = read_results_manifest(path)
     if manifest.get("kind") != "compare":
         raise ScenarioError(f"{folder.manifest_path()}: not the manifest of a `relsim compare` folder; "
                             f"sim.load_results reads a `relsim run` folder")

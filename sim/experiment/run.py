@@ -26,8 +26,8 @@ from sim.experiment.store import CORE_TABLES, TABLES, ResultsFolder, fewer_repli
 from sim.observe.summary import summarise_by_strategy
 
 __all__ = ["TABLES", "CORE_TABLES", "COMPARE_REPLICATES", "ResultsFolder", "RunResults", "load_results",
-           "replicate_seeds", "replicates_and_why", "results_depend_on", "digest_matches", "run", "run_replicate",
-           "scenario_digest"]
+           "replicate_seeds", "read_results_manifest", "replicates_and_why", "results_depend_on",
+           "digest_matches", "run", "run_replicate", "scenario_digest"]
 
 #: replicates per alternative of a comparison whose scenario leaves ``market.replicates`` at 1:
 #: a comparison is its confidence intervals, and one replicate gives none
@@ -146,16 +146,23 @@ def package_versions() -> dict[str, str]:
             "pandas": pd.__version__, "python": platform.python_version()}
 
 
-def load_results(path: str | Path) -> RunResults:
-    """Read a results folder written by ``relsim run`` (or by :func:`run`)."""
-    from sim.config import scenario_from_dict
-
+def read_results_manifest(path: str | Path) -> tuple[ResultsFolder, dict[str, Any]]:
+    """The results folder at ``path`` and its manifest, for a reader (:func:`load_results`,
+    :func:`~sim.experiment.compare.load_comparison`); a clear error when there is none."""
     folder = ResultsFolder(path)
     if not folder.path.is_dir():
         raise ScenarioError(f"{folder.path}: no such results folder")
     manifest = folder.read_manifest()
     if manifest is None:
         raise ScenarioError(f"{folder.path}: not a results folder (no manifest.json)")
+    return folder, manifest
+
+
+def load_results(path: str | Path) -> RunResults:
+    """Read a results folder written by ``relsim run`` (or by :func:`run`)."""
+    from sim.config import scenario_from_dict
+
+    folder, manifest = read_results_manifest(path)
     if "scenario" not in manifest:
         raise ScenarioError(f"{folder.manifest_path()}: not the manifest of a `relsim run` results "
                             f"folder (it has no scenario; "
