@@ -76,6 +76,16 @@ def print_summary(results, out: Path | None) -> None:
         print(f"(± is the half-width of the 95% confidence interval across replicates; {legend})")
     else:
         print(f"(one replicate: no intervals; use --replicates N; {legend})")
+    # the rows are strategies: say whose, so a focal supplier and a rival (or an entrant) that
+    # play the same strategy are not taken for one
+    members: dict[str, list[str]] = {}
+    for row in scenario.supplier_table():
+        members.setdefault(str(row["strategy_name"]), []).append(str(row["name"]))
+    shown = [str(s) for s in summary["strategy"]]  # the table's order, then any it has no row for
+    order = [s for s in shown if s in members] + [s for s in members if s not in shown]
+    whose = "; ".join(f"{strategy}: {', '.join(members[strategy])}" for strategy in order)
+    print(f"suppliers, by the strategy each starts with: {whose} (per supplier and step: the results' "
+          f"suppliers table, sim.load_results(FOLDER).suppliers)")
     for _, row in summary.iterrows():
         if row["npv_profit"] < 0 < row["cumulative_profit"]:
             print(f"note: {row['strategy']}'s net present value is below 0 while its cumulative profit is above: "

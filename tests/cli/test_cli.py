@@ -102,6 +102,9 @@ def test_run_exits_0_and_prints_the_summary_the_results_folder_holds(finished_ru
             k = KPIS[name]
             assert row[k.heading()] == k.format(summary.loc[strategy, name], summary.loc[strategy, f"{name}_ci95"])
         assert row["suppliers"] == "2"
+    # the rows are strategies: the summary says whose
+    assert ("suppliers, by the strategy each starts with: transactional: PriceLine 1, PriceLine 2; relationship: "
+            "Partners 1, Partners 2") in proc.stdout
     assert proc.stdout.splitlines()[0].startswith("B2B market with key accounts: 300 buyers, 4 suppliers, "
                                                   "6 steps, 2 replicate(s) (--replicates), root seed 20241,")
     assert f"results: {out}/" in proc.stdout
