@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import sys
@@ -76,11 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--buyers", type=int, default=100_000)
     parser.add_argument("--suppliers", type=int, default=20)
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--json", action="store_true", help="print the CPU seconds per phase as one "
+                        "JSON line instead (what phase_ab.py reads)")
     parser.add_argument("--cprofile", type=int, metavar="TOP", help="profile the run with cProfile "
                         "and print the TOP functions by their own time instead")
     args = parser.parse_args(argv)
-    print(f"{args.buyers:,} buyers x {args.suppliers} suppliers x {args.steps} steps; "
-          f"1-minute load {os.getloadavg()[0]:.1f}")
+    if not args.json:
+        print(f"{args.buyers:,} buyers x {args.suppliers} suppliers x {args.steps} steps; "
+              f"1-minute load {os.getloadavg()[0]:.1f}")
     if args.cprofile:
         from sim.observe.market import ObservedMarket
 
@@ -90,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.cprofile)
         return 0
     totals = time_phases(args.buyers, args.suppliers, args.steps)
+    if args.json:
+        print(json.dumps(totals))
+        return 0
     whole = totals.pop("step (all)")
     for name, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<10} {seconds:7.2f} CPU-s  {100 * seconds / whole:5.1f}%")

@@ -19,6 +19,7 @@ Save the reference from the code before a change (e.g. ``git archive HEAD sim | 
 
     .venv/bin/python benchmarks/same_results.py save /tmp/relsim_ref
     .venv/bin/python benchmarks/same_results.py check /tmp/relsim_ref
+    .venv/bin/python benchmarks/same_results.py digest tests/engine/results_digest.json
 
 A reference saved before retention stopped counting customers dropped on purpose as lost
 (issue 11) is checked with ``--redefined-retention``: the recorder's new columns are allowed,
@@ -159,9 +160,39 @@ def compare(name: str, ref: dict, new: dict, redefined_retention: bool = False) 
     return problems
 
 
+#: the cases whose digests tests/engine/test_results_unchanged.py checks (the fast ones)
+DIGEST_CASES = ("everything_2000", "twenty_suppliers_3000", "switched_off_1500",
+                "more_switched_off_1500", "no_stages_1500")
+
+
+def digest(result: dict) -> dict[str, str]:
+    """A SHA-256 of each part of a case's results (frames with their index and column names,
+    strategy changes, final pair arrays with their dtypes): equal digests, equal results."""
+    import hashlib
+
+    out = {}
+    for frame in FRAMES:
+        data = result[frame]
+        h = hashlib.sha256(repr((list(data.columns), [str(t) for t in data.dtypes])).encode())
+        h.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+        out[frame] = h.hexdigest()
+    out["strategy_changes"] = hashlib.sha256(repr(result["strategy_changes"]).encode()).hexdigest()
+    for name, value in result["pairs"].items():
+        out[f"pairs.{name}"] = hashlib.sha256(str(value.dtype).encode() + value.tobytes()).hexdigest()
+    return out
+
+
+def digests(names=DIGEST_CASES) -> dict[str, dict[str, str]]:
+    """The digests of the named cases, run through the headless engine."""
+    every = cases()
+    return {name: digest(run_case(every[name], headless=True)) for name in names}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("save", "check"))
+    parser.add_argument("action", choices=("save", "check", "digest"),
+                        help="digest: write the digests of the fast cases to FOLDER (a .json file), "
+                             "the reference of tests/engine/test_results_unchanged.py")
     parser.add_argument("folder", type=Path)
     parser.add_argument("--only", nargs="*", help="case names to run")
     parser.add_argument("--redefined-retention", action="store_true",
@@ -169,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
                              "dropped on purpose as lost: new columns are allowed, and retention, churn and "
                              "lifetime value may differ at steps with drops only")
     args = parser.parse_args(argv)
+    if args.action == "digest":
+        import json
+
+        args.folder.write_text(json.dumps(digests(), indent=1, sort_keys=True) + "\n")
+        print(f"wrote the digests of {len(DIGEST_CASES)} cases to {args.folder}")
+        return 0
     args.folder.mkdir(parents=True, exist_ok=True)
     failed = False
     for name, make in cases().items():

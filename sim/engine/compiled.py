@@ -1,0 +1,43 @@
+"""Compiled loops for the engine's per-order passes (numba).
+
+A step's per-order phases (delivery, service, learning, stages, economics) each read and
+write a handful of buyer x supplier pair arrays at the ~100,000 pairs that ordered. As numpy
+that is one gather and one scatter per array and phase, plus a temporary array for every
+intermediate value; a gather at one pair in twenty touches most cache lines of the array,
+so it costs about what a pass over the whole array costs. A compiled loop over the orders
+reads each order's values once, keeps the intermediate values in registers and writes the
+results back in the same pass: measured at 100k x 20, a read-modify-write of ten float32
+pair arrays at the orders took 2.4 ms as one loop against 5.4 ms as numpy
+(benchmarks/RESULTS.md, "2026-12-02 (second session)").
+
+The kernels give exactly the numbers the numpy they replaced gave
+(``tests/engine/test_results_unchanged.py`` pins every result of four markets;
+``benchmarks/same_results.py`` checks seven). The rules that keep them exact:
+
+- Only ``+ - * /``, comparisons, ``min``/``max`` and casts: IEEE arithmetic, the same in
+  both. numpy's ``exp``, ``expm1`` and ``log`` are its own vectorised implementations, which
+  differ from the C library's (what numba calls) in the last bit on a few percent of
+  inputs, so transcendental functions are worked out in numpy before or after a kernel.
+- The same precision at every operation. numpy (NEP 50) keeps a float32 array float32 when
+  it meets a Python float (``0.5 * trust32`` is float32), while numba promotes to float64:
+  write ``np.float32(0.5) * t`` where numpy computed in float32, and ``np.float64(t)`` where
+  it converted (``astype(float)``). A value cast to float32 before a scatter
+  (``.astype(np.float32)``) is ``np.float32(value)``: the same rounding.
+- The same order of additions: a running sum in the order numpy's ``bincount`` adds is the
+  same number; numpy's pairwise ``sum`` is not reproduced.
+- No random draws: each phase draws its numbers from its own numpy stream, as before, and
+  hands them to the kernel.
+- No ``fastmath`` (it lets LLVM reorder and fuse operations).
+
+Kernels are compiled on first use and cached next to their module (``cache=True``): a
+machine compiles each once, later processes load it. ``nogil``: sweep workers on threads
+(Dask) run them in parallel.
+"""
+
+from __future__ import annotations
+
+import numba
+
+#: The decorator of every engine kernel: compiled ahead of the first call's types, cached on
+#: disk, without the GIL, without bounds checks (the indices come from the engine itself).
+jit = numba.njit(cache=True, nogil=True, boundscheck=False)
