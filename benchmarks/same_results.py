@@ -6,7 +6,8 @@ supplier, events, relationships), the strategy changes and the final pair arrays
 compares each with ``pandas.testing.assert_frame_equal``
 (exact: ``check_exact=True``) and ``numpy.array_equal``.
 
-The cases: the default scenario at 3000 buyers; a 2000-buyer market with every mechanism
+The cases: the default scenario at 3000 buyers; a 2000-buyer market whose price suppliers offer
+introductory prices (bargains then rip-offs); a 2000-buyer market with every mechanism
 on (supplier learning included), binding capacities, segmented, partnership and accountable
 suppliers and one of each scheduled event (entry, exit, price, quality, demand shock,
 switching-cost change); the benchmark's 20-supplier configuration (and a larger one with
@@ -100,6 +101,11 @@ def cases() -> dict:
                 "adaptations", "service_recovery", "escalation", "complacency", "key_accounts",
                 "expectation_adaptation", "distance_breakup", "customer_dropping",
                 "switching_costs", "asymmetric_trust")}}),
+        # introductory prices (Klemperer's bargains then rip-offs) change what every phase
+        # charges and weighs; supplier learning lets others copy the strategy
+        "introductory_2000": lambda: default_with({
+            "market.buyers": 2000, "market.steps": 60, "suppliers[PriceLine].strategy": "bargains_then_ripoffs",
+            "mechanisms.supplier_learning": True}),
         "no_stages_1500": lambda: default_with({
             "market.buyers": 1500, "market.steps": 60, "mechanisms.stage_progression": False,
             "suppliers[Partners].capacity": 150.0}),
@@ -161,7 +167,7 @@ def compare(name: str, ref: dict, new: dict, redefined_retention: bool = False) 
 
 
 #: the cases whose digests tests/engine/test_results_unchanged.py checks (the fast ones)
-DIGEST_CASES = ("everything_2000", "twenty_suppliers_3000", "switched_off_1500",
+DIGEST_CASES = ("everything_2000", "twenty_suppliers_3000", "introductory_2000", "switched_off_1500",
                 "more_switched_off_1500", "no_stages_1500")
 
 
