@@ -10,6 +10,7 @@ import numpy as np
 
 from sim.config import Scenario, ScenarioError, Segment
 from sim.config.strategies import LEVELS
+from sim.engine import compiled
 from sim.engine.eventlog import EventLog
 from sim.engine.phases import awareness, choice, delivery, economics, events, imitation, learning, service, stages
 from sim.engine.state import MarketState
@@ -36,6 +37,7 @@ class MarketEngine:
     drawn from it, so the same scenario and generator state give identical results."""
 
     def __init__(self, scenario: Scenario, rng: np.random.Generator):
+        compiled.ensure_ready()  # numba's runtime started here, not in the first step
         self.scenario = scenario
         self.rng = rng
         table = scenario.supplier_table()

@@ -1,0 +1,47 @@
+"""The compiled kernels' runtime (sim/engine/compiled.py): started when an engine is built,
+and a note on stderr where this installation's kernels are not compiled yet."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sim.engine import compiled
+
+PROBE = """
+import sys
+from sim.engine import compiled
+compiled._step_a_small_market = lambda: print("stepped the small market", file=sys.stderr)
+print(compiled.ensure_ready(), compiled.ensure_ready())
+"""
+
+
+def _probe(cache_dir) -> subprocess.CompletedProcess:
+    env = {"NUMBA_CACHE_DIR": str(cache_dir), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_an_empty_cache_is_announced_and_compiled_once_then_found(tmp_path):
+    first = _probe(tmp_path)
+    assert first.returncode == 0, first.stderr
+    # the first call compiled, the second in the same process does nothing
+    assert first.stdout.split() == ["True", "False"]
+    assert compiled.COMPILING_NOTE in first.stderr
+    assert "stepped the small market" in first.stderr
+    second = _probe(tmp_path)  # a later process finds the kernels compiled
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.split() == ["False", "False"]
+    assert compiled.COMPILING_NOTE not in second.stderr and "stepped" not in second.stderr
+
+
+def test_building_an_engine_starts_the_runtime(monkeypatch):
+    import numpy as np
+    from support import small_scenario
+
+    from sim.engine.market import MarketEngine, market_generator
+
+    calls = []
+    monkeypatch.setattr(compiled, "ensure_ready", lambda: calls.append(1))
+    MarketEngine(small_scenario([{"name": "A", "strategy": "transactional"}], buyers=20),
+                 market_generator(np.random.SeedSequence(0)))
+    assert calls == [1]
