@@ -9,9 +9,12 @@ import numpy as np
 
 from sim.config import Scenario
 from sim.config.strategies import PROACTIVE
-from sim.engine.pricing import offer_prices, order_price
+from sim.engine.compiled import jit
+from sim.engine.pricing import introductory_pricing, offer_prices, order_price
 from sim.engine.state import MarketState, Stage
 from sim.engine.tick import Tick
+
+EARLY, FINAL = int(Stage.EARLY), int(Stage.FINAL)
 
 
 def price_rise(state: MarketState, buyers: np.ndarray, suppliers: np.ndarray,
@@ -44,28 +47,61 @@ def search_probability(state: MarketState, scenario: Scenario, buyers: np.ndarra
     Commitment keeps a buyer from looking around only as far as the buyer weighs the
     relationship at all (relational orientation rho: a purely transactional buyer is not
     held by commitment). h = 1 - final_stage_habit in the final stage (institutionalised
-    habit: the buyer no longer looks around on its own), 1 otherwise."""
+    habit: the buyer no longer looks around on its own), 1 otherwise.
+
+    Worked out for every buyer in one compiled pass (``_search_probability``), the price
+    rise (:func:`price_rise`) included."""
     if not scenario.mechanisms.habitual_rebuying:
         return np.ones(len(buyers))
     b = scenario.behaviour
-    habit = np.where(np.take(state.stage.ravel(), flat) == Stage.FINAL, 1.0 - b.final_stage_habit, 1.0)
-    urge = (state.search_propensity[buyers] * habit
-            + b.search_from_dissatisfaction * state.dissatisfaction[buyers]
-            + b.search_from_escalation * np.take(state.escalation.ravel(), flat)
-            + b.search_when_contacted * state.contacted[buyers])
-    if scenario.mechanisms.price_rise_search and b.search_from_price_rise:
-        urge = urge + (b.search_from_price_rise * state.price_sensitivity[buyers]
-                       * price_rise(state, buyers, state.current[buyers], flat))
-    held = state.relational_orientation[buyers] * np.take(state.commitment.ravel(), flat)
-    return np.clip(urge, 0.0, 1.0) * (1.0 - held)
+    price_rise_weight = (b.search_from_price_rise
+                         if scenario.mechanisms.price_rise_search and b.search_from_price_rise else 0.0)
+    intro = introductory_pricing(state)
+    return _search_probability(
+        buyers, flat, state.current, state.stage.ravel(), state.escalation.ravel(),
+        state.commitment.ravel(), state.price_paid.ravel(), state.start_step.ravel(),
+        state.search_propensity, state.dissatisfaction, state.contacted, state.price_sensitivity,
+        state.relational_orientation, state.price, state.introductory_discount,
+        state.introductory_steps, intro, state.step, 1.0 - b.final_stage_habit,
+        b.search_from_dissatisfaction, b.search_from_escalation, b.search_when_contacted,
+        price_rise_weight)
 
 
-def _across(values: np.ndarray, n_suppliers: int) -> np.ndarray:
-    """Each buyer's value repeated along its row of suppliers, as a contiguous block. An
-    element-wise operation with it gives exactly what broadcasting the column ``values[:,
-    None]`` gives, several times faster: numpy runs a broadcast column as one short inner
-    loop per row (of only S suppliers)."""
-    return np.repeat(values, n_suppliers).reshape(len(values), n_suppliers)
+@jit
+def _search_probability(buyers, flat, current, stage, escalation, commitment, price_paid, start_step,
+                        search_propensity, dissatisfaction, contacted, price_sensitivity,
+                        relational_orientation, price, introductory_discount, introductory_steps,
+                        intro_pricing, step, final_habit, from_dissatisfaction, from_escalation,
+                        when_contacted, price_rise_weight):
+    """:func:`search_probability`'s formula for each buyer, the numbers numpy gave: the urge's
+    terms added left to right in float64 (escalation and the contact flag promoted), the
+    price rise as :func:`price_rise` and ``order_price`` work it out (the float32 last price
+    promoted exactly; no rise below 1e-6), commitment promoted from float32."""
+    p = np.empty(len(buyers))
+    for k in range(len(buyers)):
+        i = buyers[k]
+        f = flat[k]
+        habit = final_habit if stage[f] == FINAL else 1.0
+        urge = (search_propensity[i] * habit + from_dissatisfaction * dissatisfaction[i]
+                + from_escalation * np.float64(escalation[f]) + when_contacted * np.float64(contacted[i]))
+        if price_rise_weight != 0.0:
+            j = current[i]
+            now = price[j]
+            if intro_pricing:
+                live = stage[f] >= EARLY and stage[f] <= FINAL
+                tenure = step - np.int64(start_step[f])
+                offered = (not live) or tenure < introductory_steps[j]
+                now = now * (1.0 - introductory_discount[j] * np.float64(offered))
+            last = np.float64(price_paid[f])
+            rise = 0.0
+            if last > 0 and now > last:
+                rise = (now - last) / last
+                if rise < 1e-6:
+                    rise = 0.0
+            urge = urge + price_rise_weight * price_sensitivity[i] * rise
+        held = relational_orientation[i] * np.float64(commitment[f])
+        p[k] = min(max(urge, 0.0), 1.0) * (1.0 - held)
+    return p
 
 
 def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
@@ -76,51 +112,107 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
     the buyer (an introductory price to a prospect). With ``price_premium`` a buyer feels only
     (1 - a*rho*C) of its current supplier's price (a = premium_acceptance, C its commitment):
     committed customers accept a premium. ``switching_costs=False`` leaves the switching term
-    out (how the offers compare in themselves)."""
-    b = scenario.behaviour
-    S = state.n_suppliers
-    price = offer_prices(state, buyers)
-    # Every buyer-level factor is spread across its row (``_across``) before it multiplies a
-    # block: the same products as broadcasting a column, without numpy's loop over rows of
-    # only S values. np.take of whole rows: the same values as fancy indexing, gathered
-    # faster; each gathered block is scaled in place and added.
-    u = _across(-state.price_sensitivity[buyers].astype(np.float32), S)
-    u *= price if price.flags.c_contiguous else np.tile(price[:1], (len(buyers), 1))
-    term = np.take(state.expectation, buyers, axis=0)
-    term *= _across(state.quality_sensitivity[buyers].astype(np.float32), S)
-    u += term
-    # the buyer feels how far its current supplier's offer has fallen behind its drifted
-    # needs; the gap is not learnt into what it expects of the offer, so it is gone from the
-    # buyer's view once someone closes it
-    current = state.current[buyers]
-    has = np.flatnonzero(current >= 0)
-    at = buyers[has] * S + current[has]
-    u.ravel()[has * S + current[has]] -= (state.quality_sensitivity[buyers[has]]
-                                          * np.take(state.drift_gap.ravel(), at)).astype(np.float32)
-    rho = state.relational_orientation[buyers].astype(np.float32)
-    if b.trust_weight:
-        term = np.take(state.trust, buyers, axis=0)
-        term *= _across(rho * b.trust_weight, S)
-        u += term
-    if b.preference_weight:
-        term = np.take(state.preference, buyers, axis=0)
-        term *= _across(rho * b.preference_weight, S)
-        u += term
-    if switching_costs and scenario.mechanisms.switching_costs:
-        cost = np.zeros(len(buyers), np.float32)
-        cost[has] = (state.switching_cost[buyers[has]] * state.switching_cost_scale
-                     + state.adaptation.ravel()[buyers[has] * S + current[has]])
-        u -= _across(cost, S)
-        u.ravel()[has * S + current[has]] += cost[has]  # staying costs nothing
-    if scenario.mechanisms.price_premium and b.premium_acceptance:
-        current = state.current[buyers]
-        has = np.flatnonzero(current >= 0)
-        pair = buyers[has] * S + current[has]
-        relief = (b.premium_acceptance * state.relational_orientation[buyers[has]]
-                  * np.take(state.commitment.ravel(), pair) * state.price_sensitivity[buyers[has]]
-                  * price[has, current[has]])
-        u.ravel()[has * S + current[has]] += relief.astype(np.float32)
+    out (how the offers compare in themselves).
+
+    The buyer feels how far its current supplier's offer has fallen behind its drifted needs;
+    the gap is not learnt into what it expects of the offer, so it is gone from the buyer's
+    view once someone closes it. Float32, worked out row by row in one compiled pass
+    (``_utility``)."""
+    b, mech = scenario.behaviour, scenario.mechanisms
+    return _utility(
+        buyers, state.current, state.price.astype(np.float32), introductory_pricing(state),
+        state.introductory_discount.astype(np.float32), state.introductory_steps, state.step,
+        state.stage, state.start_step, state.price_sensitivity, state.quality_sensitivity,
+        state.relational_orientation, state.expectation, state.drift_gap, state.trust,
+        state.preference, state.adaptation, state.commitment, state.switching_cost,
+        float(state.switching_cost_scale), b.trust_weight, b.preference_weight,
+        bool(switching_costs and mech.switching_costs),
+        b.premium_acceptance if mech.price_premium else 0.0)
+
+
+@jit
+def _utility(buyers, current, price, intro_pricing, discount, introductory_steps, step, stage,
+             start_step, price_sensitivity, quality_sensitivity, relational_orientation,
+             expectation, drift_gap, trust, preference, adaptation, commitment, switching_cost,
+             switching_cost_scale, trust_weight, preference_weight, with_switching_costs,
+             premium_acceptance):
+    """:func:`utility`'s terms for each (buyer, supplier), in the precision and order the
+    numpy version used: float32 products and sums of the price, expectation, trust and
+    preference terms (the buyer's factors rounded to float32 first); the drift gap, the
+    switching cost (subtracted from every supplier, then added back at the current one) and
+    the premium relief worked out in float64 and rounded to float32, each applied in turn.
+    A row's suppliers are worked out in a loop without branches (which the compiler
+    vectorises), and the current supplier's entry again with its own terms in their order."""
+    n, n_suppliers = len(buyers), stage.shape[1]
+    u = np.empty((n, n_suppliers), np.float32)
+    offered = np.empty(n_suppliers, np.float32)
+    one = np.float32(1.0)
+    tw = trust_weight != 0.0
+    pw = preference_weight != 0.0
+    for r in range(n):
+        i = buyers[r]
+        j_now = current[i]
+        minus_ps = np.float32(-price_sensitivity[i])
+        qs = np.float32(quality_sensitivity[i])
+        rho = np.float32(relational_orientation[i])
+        rho_trust = rho * np.float32(trust_weight)
+        rho_preference = rho * np.float32(preference_weight)
+        cost = np.float32(0.0)
+        if with_switching_costs and j_now >= 0:
+            cost = np.float32(switching_cost[i] * switching_cost_scale + np.float64(adaptation[i, j_now]))
+        if intro_pricing:
+            for j in range(n_suppliers):
+                live = stage[i, j] >= EARLY and stage[i, j] <= FINAL
+                intro = (not live) or step - np.int64(start_step[i, j]) < introductory_steps[j]
+                offered[j] = price[j] * (one - discount[j] * np.float32(intro))
+        else:
+            offered[:] = price
+        row = u[r]
+        for j in range(n_suppliers):
+            row[j] = minus_ps * offered[j] + expectation[i, j] * qs
+        if tw:
+            for j in range(n_suppliers):
+                row[j] = row[j] + trust[i, j] * rho_trust
+        if pw:
+            for j in range(n_suppliers):
+                row[j] = row[j] + preference[i, j] * rho_preference
+        if with_switching_costs:
+            for j in range(n_suppliers):
+                row[j] = row[j] - cost
+        if j_now >= 0:
+            j = j_now
+            v = minus_ps * offered[j] + expectation[i, j] * qs
+            v = v - np.float32(quality_sensitivity[i] * np.float64(drift_gap[i, j]))
+            if tw:
+                v = v + trust[i, j] * rho_trust
+            if pw:
+                v = v + preference[i, j] * rho_preference
+            if with_switching_costs:
+                v = (v - cost) + cost  # staying costs nothing
+            if premium_acceptance != 0.0:
+                v = v + np.float32(premium_acceptance * relational_orientation[i]
+                                   * np.float64(commitment[i, j]) * price_sensitivity[i]
+                                   * np.float64(offered[j]))
+            row[j] = v
     return u
+
+
+@jit
+def _pick(score, gumbel, available, intensity):
+    """Each row's choice by Gumbel-max: argmax over the available suppliers of
+    intensity*U + Gumbel (float32, as numpy's in-place ``score *= intensity; score +=
+    gumbel`` gave it; the first of equal maxima, as np.argmax), -1 where none is available."""
+    n, n_suppliers = score.shape
+    picked = np.full(n, -1, np.int64)
+    for r in range(n):
+        best = -np.inf
+        for j in range(n_suppliers):
+            if available[r, j]:
+                v = score[r, j] * intensity + gumbel[r, j]
+                if picked[r] < 0 or v > best:
+                    best = v
+                    picked[r] = j
+    return picked
 
 
 def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
@@ -159,12 +251,7 @@ def choose(state: MarketState, scenario: Scenario, rng: np.random.Generator, tic
         gumbel += np.float32(1e-12)
         np.log(gumbel, out=gumbel)
         np.negative(gumbel, out=gumbel)
-        score *= np.float32(scenario.behaviour.choice_intensity)
-        score += gumbel
-        score[~available] = -np.inf  # the same as np.copyto(..., where=), a third of the time
-        picked = np.argmax(score, axis=1)
-        none = ~available.any(axis=1)
-        picked[none] = -1
+        picked = _pick(score, gumbel, available, np.float32(scenario.behaviour.choice_intensity))
         choice[searchers] = picked
     tick.searched = len(searchers)
     tick.searchers = searchers
