@@ -1,7 +1,7 @@
 """Guard for performance work: the model's results must not change.
 
-``save DIR`` runs a few fixed-seed cases and stores their four result frames (market,
-supplier, events, relationships), the strategy changes and the final pair arrays under DIR;
+``save DIR`` runs a few fixed-seed cases and stores their five result frames (market,
+supplier, segment, events, relationships), the strategy changes and the final pair arrays under DIR;
 ``check DIR`` runs them again, through the Mesa model and through the headless engine, and
 compares each with ``pandas.testing.assert_frame_equal``
 (exact: ``check_exact=True``) and ``numpy.array_equal``.
@@ -41,7 +41,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "b2b_key_accounts.toml"
-FRAMES = ("market_frame", "supplier_frame", "events_frame", "relationships_frame")
+FRAMES = ("market_frame", "supplier_frame", "segment_frame", "events_frame", "relationships_frame")
 PAIR_ARRAYS = ("stage", "barred", "trust", "commitment", "preference", "loyalty", "adaptation",
                "escalation", "start_step", "orders", "expectation", "net_value", "last_problem",
                "drift_gap")

@@ -1,5 +1,6 @@
-"""The engine's results are pinned: five fixed-seed markets (every mechanism and event on;
-twenty suppliers with supplier learning; mechanisms switched off in three ways) give exactly
+"""The engine's results are pinned: six fixed-seed markets (every mechanism and event on;
+twenty suppliers with supplier learning; introductory prices; mechanisms switched off in
+three ways) give exactly
 the results recorded in ``results_digest.json``.
 
 Performance work on the engine (compiled kernels, sim/engine/compiled.py) must not change
