@@ -298,33 +298,77 @@ def wallet_split(state: MarketState, scenario: Scenario, rows: np.ndarray) -> tu
     keeps several sources hedges), and commitment and proactive offers draw it only as far as the buyer
     weighs the relationship (rho): a purely transactional buyer splits by price and quality."""
     b, mech = scenario.behaviour, scenario.mechanisms
-    stage = np.take(state.stage, rows, axis=0)
-    live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL) & state.active[None, :]
-    wallet = np.where(live, np.take(state.wallet, rows, axis=0), np.float32(0))
-    if b.wallet_growth_rate:
-        logit = utility(state, scenario, rows, switching_costs=False)
-        logit *= np.float32(b.wallet_intensity)
-        rho = state.relational_orientation[rows].astype(np.float32)
-        if mech.growing_purchases and b.wallet_commitment_weight:
-            logit += (np.float32(b.wallet_commitment_weight) * rho)[:, None] * np.take(state.commitment, rows, axis=0)
-        if b.wallet_share_gain:
-            # proactive offers reach every customer, or a segmented supplier's key accounts only
-            offers = np.broadcast_to((state.level >= PROACTIVE) & ~state.key_accounts_only,
-                                     live.shape).copy()
-            keyed = np.flatnonzero(state.key_account[rows] & (state.current[rows] >= 0))
-            main = state.current[rows[keyed]]
-            offers[keyed, main] |= state.level[main] >= PROACTIVE
-            logit += (np.float32(b.wallet_share_gain) * rho)[:, None] * offers
-        np.copyto(logit, -np.inf, where=~live)
-        top = logit.max(axis=1, keepdims=True)
-        np.copyto(top, 0, where=~np.isfinite(top))
-        pull = np.exp(logit - top)
-        total = pull.sum(axis=1, keepdims=True)
-        target = np.divide(pull, total, out=np.zeros_like(pull), where=total > 0)
-        wallet += np.float32(b.wallet_growth_rate) * (target - wallet)
+    grows = bool(b.wallet_growth_rate)
+    u = utility(state, scenario, rows, switching_costs=False) if grows else np.zeros((0, 0), np.float32)
+    live, wallet, shifted = _wallet_logits(
+        rows, state.stage, state.active, state.wallet, u, grows, np.float32(b.wallet_intensity),
+        state.relational_orientation, bool(mech.growing_purchases and b.wallet_commitment_weight),
+        np.float32(b.wallet_commitment_weight), state.commitment, bool(b.wallet_share_gain),
+        np.float32(b.wallet_share_gain), (state.level >= PROACTIVE) & ~state.key_accounts_only,
+        state.level >= PROACTIVE, state.key_account, state.current)
+    if grows:
+        # exp and the row sums in numpy (its float32 exp is not the C library's, and its row
+        # sums are pairwise), the step toward the target in a compiled pass
+        pull = np.exp(shifted)
+        _toward_target(wallet, pull, pull.sum(axis=1), np.float32(b.wallet_growth_rate))
     total = wallet.sum(axis=1, keepdims=True)
     np.divide(wallet, total, out=wallet, where=total > 0)
     return live, wallet
+
+
+@jit
+def _wallet_logits(rows, stage, active, wallet_pairs, u, grows, intensity, relational_orientation,
+                   with_commitment, commitment_weight, commitment, with_offers, offer_gain,
+                   offers_everyone, proactive, key_account, current):
+    """:func:`wallet_split`'s live pairs, current shares (0 off the live pairs) and, where the
+    split grows, the logits less each row's largest (-inf off the live pairs; nothing is
+    subtracted in a row with no live pair), all float32 as numpy's in-place steps gave them:
+    beta_W*U, plus (w_C*rho)*C, plus (g*rho)*[proactive offers], each rounded in turn."""
+    n, n_suppliers = len(rows), stage.shape[1]
+    live = np.empty((n, n_suppliers), np.bool_)
+    wallet = np.empty((n, n_suppliers), np.float32)
+    shifted = np.empty((n, n_suppliers) if grows else (0, 0), np.float32)
+    minus_inf = np.float32(-np.inf)
+    for r in range(n):
+        i = rows[r]
+        for j in range(n_suppliers):
+            s = stage[i, j]
+            live[r, j] = s >= EARLY and s <= FINAL and active[j]
+            wallet[r, j] = wallet_pairs[i, j] if live[r, j] else np.float32(0.0)
+        if not grows:
+            continue
+        rho = np.float32(relational_orientation[i])
+        pull_commitment = commitment_weight * rho
+        pull_offers = offer_gain * rho
+        main = current[i] if key_account[i] else -1
+        top = minus_inf
+        for j in range(n_suppliers):
+            v = u[r, j] * intensity
+            if with_commitment:
+                v = v + pull_commitment * commitment[i, j]
+            if with_offers:
+                offered = offers_everyone[j] or (j == main and proactive[j])
+                v = v + pull_offers * np.float32(offered)
+            if not live[r, j]:
+                v = minus_inf
+            shifted[r, j] = v
+            top = max(top, v)
+        if not np.isfinite(top):
+            top = np.float32(0.0)
+        for j in range(n_suppliers):
+            shifted[r, j] = shifted[r, j] - top
+    return live, wallet, shifted
+
+
+@jit
+def _toward_target(wallet, pull, total, growth_rate):
+    """W <- W + growth_rate * (target - W), target = pull / its row's ``total`` (0 in a row
+    whose total is 0), in place, float32 as numpy's steps gave it."""
+    n, n_suppliers = wallet.shape
+    for r in range(n):
+        for j in range(n_suppliers):
+            target = pull[r, j] / total[r] if total[r] > 0 else np.float32(0.0)
+            wallet[r, j] = wallet[r, j] + growth_rate * (target - wallet[r, j])
 
 
 def consolidate(state: MarketState, scenario: Scenario, tick: Tick, multi: np.ndarray,
@@ -337,10 +381,7 @@ def consolidate(state: MarketState, scenario: Scenario, tick: Tick, multi: np.nd
     floor = scenario.behaviour.consolidation_share
     if not floor:
         return
-    sliver = live & (wallet < np.float32(floor)) & (live.sum(axis=1) > 1)[:, None]
-    # a buyer keeps at least its largest supplier, whatever the shares
-    sliver[np.arange(len(multi)), np.argmax(np.where(live, wallet, -1), axis=1)] = False
-    r, c = np.nonzero(sliver)
+    r, c = _slivers(live, wallet, np.float32(floor))
     if len(r) == 0:
         return
     wallet[r, c] = 0
@@ -348,6 +389,35 @@ def consolidate(state: MarketState, scenario: Scenario, tick: Tick, multi: np.nd
     np.divide(wallet, total, out=wallet, where=total > 0)
     live[r, c] = False
     tick.consolidated = multi[r] * state.n_suppliers + c
+
+
+@jit
+def _slivers(live, wallet, floor):
+    """:func:`consolidate`'s slivers, as (rows, columns) in row-major order: live shares
+    below ``floor`` in rows with more than one live supplier, a row's largest live share (the
+    first of equal ones, as np.argmax) kept whatever it is."""
+    n, n_suppliers = wallet.shape
+    count = 0
+    rows = np.empty(n * n_suppliers, np.int64)
+    cols = np.empty(n * n_suppliers, np.int64)
+    for r in range(n):
+        lives = 0
+        keep = 0
+        best = np.float32(-1.0)
+        for j in range(n_suppliers):
+            lives += live[r, j]
+            value = wallet[r, j] if live[r, j] else np.float32(-1.0)
+            if j == 0 or value > best:
+                best = value
+                keep = j
+        if lives <= 1:
+            continue
+        for j in range(n_suppliers):
+            if live[r, j] and wallet[r, j] < floor and j != keep:
+                rows[count] = r
+                cols[count] = j
+                count += 1
+    return rows[:count], cols[:count]
 
 
 def _portfolio_orders(state: MarketState, scenario: Scenario, tick: Tick, multi: np.ndarray,
