@@ -37,22 +37,48 @@ def word_of_mouth_terms(state: MarketState, scenario: Scenario) -> tuple[np.ndar
     untroubled customer recommends its supplier (+referral propensity / K), one in an
     escalating conflict warns against it (-referral propensity / K). The terms come in
     (listener, peer) order, the order in which :func:`word_of_mouth` adds them up."""
-    S = state.n_suppliers
-    K = state.peers.shape[1]
     b = scenario.behaviour
-    buyers, flat = state.current_flat()
-    voice = np.zeros(state.n_buyers)
-    committed = np.take(state.commitment.ravel(), flat) >= b.advocacy_commitment
-    escalation = np.take(state.escalation.ravel(), flat)
-    sign = np.where(committed & (escalation == 0) & (state.dissatisfaction[buyers] == 0), 1.0, 0.0)
-    sign = np.where(escalation >= b.warning_escalation, -1.0, sign)
-    voice[buyers] = sign * state.referral_propensity[buyers]
-    # only the peers who speak: a gather of flags over N x K, not of values (np.take over
-    # the flat peer list: the same elements as fancy indexing, gathered faster)
-    peers = state.peers.ravel()
-    speaking = np.flatnonzero(np.take(voice != 0, peers))
-    speaker = np.take(peers, speaking)
-    return (speaking // K) * S + np.take(state.current, speaker), np.take(voice, speaker) / K
+    return _word_of_mouth_terms(state.current, state.commitment.ravel(), state.escalation.ravel(),
+                                state.dissatisfaction, state.referral_propensity, state.peers,
+                                np.float32(b.advocacy_commitment), int(b.warning_escalation),
+                                state.n_suppliers)
+
+
+@jit
+def _word_of_mouth_terms(current, commitment, escalation, dissatisfaction, referral_propensity,
+                         peers, advocacy_commitment, warning_escalation, n_suppliers):
+    """:func:`word_of_mouth_terms` in two compiled passes: each buyer's voice (+/- its
+    referral propensity, 0 if silent; commitment compared in float32, as numpy compared the
+    float32 array with the threshold), then its peers' voices in (listener, peer) order,
+    weighted by 1/K."""
+    n_buyers, n_peers = peers.shape
+    voice = np.zeros(n_buyers)
+    for i in range(n_buyers):
+        j = current[i]
+        if j < 0:
+            continue
+        f = i * n_suppliers + j
+        sign = 0.0
+        if commitment[f] >= advocacy_commitment and escalation[f] == 0 and dissatisfaction[i] == 0:
+            sign = 1.0
+        if escalation[f] >= warning_escalation:
+            sign = -1.0
+        voice[i] = sign * referral_propensity[i]
+    count = 0
+    for i in range(n_buyers):
+        for k in range(n_peers):
+            count += voice[peers[i, k]] != 0
+    pairs = np.empty(count, np.int64)
+    weights = np.empty(count)
+    count = 0
+    for i in range(n_buyers):
+        for k in range(n_peers):
+            speaker = peers[i, k]
+            if voice[speaker] != 0:
+                pairs[count] = i * n_suppliers + current[speaker]
+                weights[count] = voice[speaker] / n_peers
+                count += 1
+    return pairs, weights
 
 
 def sum_by_pair(pairs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
