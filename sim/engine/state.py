@@ -12,6 +12,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from sim.engine.compiled import jit
+
 PAIR_FLOAT = np.float32  # pair arrays dominate memory: 1M buyers x 20 suppliers = 20M pairs
 
 
@@ -216,19 +218,39 @@ class MarketState:
         """(live relationships per supplier, per buyer, the multi-sourcing buyers, their rows of
         live pairs) without a pass over all N x S pairs: a single-sourcing buyer's only live
         relationship is the one with ``current``, so only multi-sourcing rows are scanned."""
-        S = self.n_suppliers
-        single = self.max_suppliers <= 1
-        has = single & (self.current >= 0)
-        per_buyer = has.astype(np.int64)
-        # counted in one pass over the buyers, the others in an extra bin dropped after
-        per_supplier = np.bincount(np.where(has, self.current, S), minlength=S + 1)[:S]
-        multi = np.flatnonzero(~single)
-        stage = np.take(self.stage, multi, axis=0)
-        live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
-        if len(multi):
-            per_buyer[multi] = live.sum(axis=1)
-            per_supplier = per_supplier + live.sum(axis=0)
-        return per_supplier, per_buyer, multi, live
+        return _live_by_row(self.stage, self.current, self.max_suppliers, int(Stage.EARLY), int(Stage.FINAL))
 
     def nbytes(self) -> int:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+
+@jit
+def _live_by_row(stage, current, max_suppliers, early, final):
+    """:meth:`MarketState.live_by_row` in one compiled pass over the buyers: a
+    single-sourcing buyer counts its current supplier, a multi-sourcing one its row of stages."""
+    n_buyers, n_suppliers = stage.shape
+    per_supplier = np.zeros(n_suppliers, np.int64)
+    per_buyer = np.zeros(n_buyers, np.int64)
+    n_multi = 0
+    for i in range(n_buyers):
+        n_multi += max_suppliers[i] > 1
+    multi = np.empty(n_multi, np.int64)
+    live = np.empty((n_multi, n_suppliers), np.bool_)
+    k = 0
+    for i in range(n_buyers):
+        if max_suppliers[i] <= 1:
+            j = current[i]
+            if j >= 0:
+                per_buyer[i] = 1
+                per_supplier[j] += 1
+        else:
+            multi[k] = i
+            count = 0
+            for j in range(n_suppliers):
+                is_live = stage[i, j] >= early and stage[i, j] <= final
+                live[k, j] = is_live
+                count += is_live
+                per_supplier[j] += is_live
+            per_buyer[i] = count
+            k += 1
+    return per_supplier, per_buyer, multi, live

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.engine.compiled import jit
 from sim.engine.eventlog import EventLog
 from sim.engine.phases.economics import ACCOUNTS
 from sim.engine.state import ACTIVE_STAGES, Cause, MarketState, Positioning, Stage
@@ -50,6 +51,83 @@ def loyalty_concentration(loyalty: np.ndarray) -> float:
     return float(np.mean(squares[some] / (total * total)))
 
 
+@jit
+def _tally_buyers(current, previous, demand, segment, key_account, stage, trust, commitment,
+                  n_suppliers, n_segments, n_stages):
+    """One pass over the buyers for the per-supplier and per-(supplier, segment) counts: the
+    numbers ``np.bincount`` gave over each selection (a float64 sum adds its terms in buyer
+    order, as bincount does), and the current relationships' stage, trust and commitment
+    (``stage``, ``trust``, ``commitment`` are the flat pair arrays).
+
+    Returns (buyers with a current supplier, their stage, trust, commitment; per supplier:
+    customers at the start, retained, demand at the start, demand retained, customers now,
+    sum of their trust, of their commitment, key accounts, single-sourcing customers; per
+    supplier x stage: customers now; per supplier x segment: at the start, retained, now)."""
+    n = len(current)
+    count = 0
+    for i in range(n):
+        count += current[i] >= 0
+    buyers = np.empty(count, np.int64)
+    stages = np.empty(count, np.int64)
+    trusts = np.empty(count, np.float32)
+    commitments = np.empty(count, np.float32)
+    had = np.zeros(n_suppliers, np.int64)
+    retained = np.zeros(n_suppliers, np.int64)
+    demand_had = np.zeros(n_suppliers)
+    demand_retained = np.zeros(n_suppliers)
+    customers = np.zeros(n_suppliers, np.int64)
+    trust_sum = np.zeros(n_suppliers)
+    commitment_sum = np.zeros(n_suppliers)
+    key_accounts = np.zeros(n_suppliers, np.int64)
+    pair_stage = np.zeros(n_suppliers * n_stages, np.int64)
+    cell_had = np.zeros(n_suppliers * n_segments, np.int64)
+    cell_retained = np.zeros(n_suppliers * n_segments, np.int64)
+    cell_now = np.zeros(n_suppliers * n_segments, np.int64)
+    k = 0
+    for i in range(n):
+        j = current[i]
+        was = previous[i]
+        if was >= 0:
+            had[was] += 1
+            demand_had[was] += demand[i]
+            cell_had[was * n_segments + segment[i]] += 1
+            if j == was:
+                retained[was] += 1
+                demand_retained[was] += demand[i]
+                cell_retained[was * n_segments + segment[i]] += 1
+        if j >= 0:
+            f = i * n_suppliers + j
+            buyers[k] = i
+            stages[k] = stage[f]
+            trusts[k] = trust[f]
+            commitments[k] = commitment[f]
+            k += 1
+            customers[j] += 1
+            trust_sum[j] += np.float64(trust[f])
+            commitment_sum[j] += np.float64(commitment[f])
+            pair_stage[j * n_stages + stage[f]] += 1
+            key_accounts[j] += key_account[i]
+            cell_now[j * n_segments + segment[i]] += 1
+    return (buyers, stages, trusts, commitments, had, retained, demand_had, demand_retained,
+            customers, trust_sum, commitment_sum, key_accounts, pair_stage, cell_had,
+            cell_retained, cell_now)
+
+
+@jit
+def _tally_orders(codes, opening, price, volume, n_cells):
+    """Per (supplier, segment) cell of each served order: new customers, revenue (price x
+    volume in float64) and volume, summed in order as ``np.bincount`` sums."""
+    new = np.zeros(n_cells, np.int64)
+    revenue = np.zeros(n_cells)
+    volumes = np.zeros(n_cells)
+    for k in range(len(codes)):
+        c = codes[k]
+        new[c] += opening[k]
+        revenue[c] += price[k] * volume[k]
+        volumes[c] += volume[k]
+    return new, revenue, volumes
+
+
 class Recorder:
     """Collects one market row and one row per supplier each step."""
 
@@ -64,19 +142,22 @@ class Recorder:
         self.segment_rows: list[dict[str, np.ndarray]] = []
 
     def record(self, state: MarketState, tick: Tick) -> None:
-        S = state.n_suppliers
-        buyers, flat = state.current_flat()
-        suppliers = state.current[buyers]
-        stage = np.take(state.stage.ravel(), flat)
-        trust = np.take(state.trust.ravel(), flat)
-        commitment = np.take(state.commitment.ravel(), flat)
+        S, G = state.n_suppliers, len(self.segment_names)
         previous = tick.previous_current
         had = previous >= 0
         kept = had & (state.current == previous)
+        # the counts by supplier and by supplier and segment, in one compiled pass over the buyers
+        (buyers, stage, trust, commitment, had_customers, retained, demand_had, demand_retained,
+         count, trust_sum, commitment_sum, key_accounts, pair_stage, cell_had, cell_retained,
+         cell_now) = _tally_buyers(state.current, previous, state.demand, state.segment, state.key_account,
+                                   state.stage.ravel(), state.trust.ravel(), state.commitment.ravel(),
+                                   S, G, len(Stage))
+        suppliers = state.current[buyers]
+        pair_stage = pair_stage.reshape(S, len(Stage))
         accounts = tick.supplier_accounts
         row = {"step": tick.step, "buyers_with_supplier": len(buyers)}
         row["no_supplier"] = state.n_buyers - len(buyers)
-        stage_counts = np.bincount(stage, minlength=len(Stage))
+        stage_counts = pair_stage.sum(axis=0)
         for s in ACTIVE_STAGES:
             row[s.label.replace("-", "_")] = int(stage_counts[s])
         row["mean_trust"] = float(trust.mean()) if len(buyers) else float("nan")
@@ -121,8 +202,6 @@ class Recorder:
         total_volume = accounts["volume"].sum()
         per["market_share"] = accounts["volume"] / total_volume if total_volume else np.zeros(S)
         per["cumulative_profit"] = state.cumulative_profit.copy()
-        had_customers = np.bincount(previous[had], minlength=S)
-        retained = np.bincount(previous[kept], minlength=S)
         per["customers_at_start"] = had_customers
         per["new_customers"] = (tick.new_by_supplier if tick.new_by_supplier is not None
                                 else np.zeros(S, np.int64))
@@ -133,19 +212,16 @@ class Recorder:
         per["dropped_customers"] = dropped_customers
         # the same counts with each customer weighed by its demand (units a step): retention by
         # customer size, where a key account counts for what it buys and not as one small firm
-        demand = state.demand
-        per["demand_at_start"] = np.bincount(previous[had], demand[had], S)
-        per["demand_retained"] = np.bincount(previous[kept], demand[kept], S)
-        per["demand_dropped"] = np.bincount(dropped_suppliers, demand[dropped_buyers], S)
-        count = np.bincount(suppliers, minlength=S)
+        per["demand_at_start"] = demand_had
+        per["demand_retained"] = demand_retained
+        per["demand_dropped"] = np.bincount(dropped_suppliers, state.demand[dropped_buyers], S)
         per["retention_rate"] = retention(retained, had_customers, dropped_customers)
         with np.errstate(invalid="ignore", divide="ignore"):
-            per["mean_trust"] = np.bincount(suppliers, trust, S) / count
-            per["mean_commitment"] = np.bincount(suppliers, commitment, S) / count
-        pair_stage = np.bincount(suppliers * len(Stage) + stage, minlength=S * len(Stage)).reshape(S, len(Stage))
+            per["mean_trust"] = trust_sum / count
+            per["mean_commitment"] = commitment_sum / count
         for s in ACTIVE_STAGES:
             per[s.label.replace("-", "_")] = pair_stage[:, s]
-        per["key_accounts"] = np.bincount(suppliers[state.key_account[buyers]], minlength=S)
+        per["key_accounts"] = key_accounts
         # mean share of its customers' wallets (over every live relationship, main or not)
         # a single-sourcing buyer's one live relationship has all of its wallet
         single = (state.max_suppliers <= 1) & (state.current >= 0)
@@ -160,21 +236,17 @@ class Recorder:
         per["customer_lifetime_value"] = lifetime_value(margin, accounts["customers"], per["retention_rate"],
                                                         self.discount_rate)
         self.supplier_rows.append(per)
-        self._record_segments(state, tick, buyers, suppliers, previous, had, kept, dropped_buyers,
+        self._record_segments(state, tick, cell_had, cell_retained, cell_now, dropped_buyers,
                               dropped_suppliers)
 
-    def _record_segments(self, state: MarketState, tick: Tick, buyers: np.ndarray, suppliers: np.ndarray,
-                         previous: np.ndarray, had: np.ndarray, kept: np.ndarray, dropped_buyers: np.ndarray,
-                         dropped_suppliers: np.ndarray) -> None:
+    def _record_segments(self, state: MarketState, tick: Tick, at_start: np.ndarray, retained: np.ndarray,
+                         at_end: np.ndarray, dropped_buyers: np.ndarray, dropped_suppliers: np.ndarray) -> None:
         """One row per supplier and buyer segment: the supplier's counts split by the segment
-        of each customer (segments are few, so this is a handful of bincounts over S x G cells)."""
+        of each customer (``at_start``, ``retained`` and ``at_end`` per supplier x segment cell,
+        from :func:`_tally_buyers`; the orders' cells tallied by :func:`_tally_orders`)."""
         S, G = state.n_suppliers, len(self.segment_names)
         segment = state.segment
         cells = S * G
-        # each (supplier, segment) cell's code, worked out once per population and reused
-        start_code = previous * G + segment  # negative (never counted) for buyers without one
-        at_start = np.bincount(start_code[had], minlength=cells)
-        retained = np.bincount(start_code[kept], minlength=cells)
         dropped = np.bincount(dropped_suppliers * G + segment[dropped_buyers], minlength=cells)
         order_buyers, order_suppliers, _ = tick.served_orders(S)
         order_code = order_suppliers * G + segment[order_buyers]
@@ -182,14 +254,12 @@ class Recorder:
         opening = tick.opening if served.all() else tick.opening[served]
         price = tick.price if served.all() else tick.price[served]
         volume = tick.volume if served.all() else tick.volume[served]
+        new, revenue, volumes = _tally_orders(order_code, opening, price, volume, cells)
         per = {"step": np.full(cells, tick.step), "supplier_id": np.repeat(np.arange(S), G),
                "strategy_id": np.repeat(state.strategy_id, G), "segment_id": np.tile(np.arange(G), S),
                "customers_at_start": at_start, "retained": retained,
                "left_customers": at_start - retained - dropped, "dropped_customers": dropped,
-               "new_customers": np.bincount(order_code[opening], minlength=cells),
-               "customers_at_end": np.bincount(suppliers * G + segment[buyers], minlength=cells),
-               "revenue": np.bincount(order_code, price * volume, minlength=cells),
-               "volume": np.bincount(order_code, volume, minlength=cells)}
+               "new_customers": new, "customers_at_end": at_end, "revenue": revenue, "volume": volumes}
         per["retention_rate"] = retention(retained, at_start, dropped)
         self.segment_rows.append(per)
 
