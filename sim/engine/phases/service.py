@@ -30,32 +30,6 @@ def _steps_since(step, then):
 
 
 @jit
-def rescue_escalated(escalation, last_problem, drift_gap, f, level, key_account, lucky,
-                     warning_escalation, escalation_exit_level):
-    """The key-client loss cycle (seed 003): repeated problems (escalation 1), open
-    dissatisfaction (``warning_escalation``, 2: the client's staff warn others and monitor
-    failures), pressure to change supplier, an ultimatum (one level below
-    ``escalation_exit_level``), then arbitration and exit. A supplier catches the client in
-    time only if it hears it: an attentive one (accountable level and above, or a
-    key-account manager) sees the open dissatisfaction on its follow-up, a reactive one
-    hears only the ultimatum, a basic one nothing. Caught, the dispute is settled with
-    ``escalation_rescue_probability`` (the ``lucky`` orders): escalation back to 0, the
-    problem record and the unnoticed drift that caused it cleared. Works on the pair at flat
-    index ``f`` (the pair arrays raveled); returns whether it was settled."""
-    e = np.int64(escalation[f])
-    if level >= ACCOUNTABLE or key_account:
-        hears = e >= warning_escalation
-    else:
-        hears = level >= REACTIVE and e >= escalation_exit_level - 1
-    if hears and lucky:
-        escalation[f] = 0
-        last_problem[f] = -10_000
-        drift_gap[f] = 0.0
-        return True
-    return False
-
-
-@jit
 def _serve_orders(buyers, suppliers, flat, performance, problem, key_account, draws, step,
                   supplier_level, key_accounts_only, complaint_propensity,
                   expectation, complained, escalation, last_problem, drift_gap, dissatisfaction,
@@ -123,9 +97,28 @@ def _serve_orders(buyers, suppliers, flat, performance, problem, key_account, dr
                 calm = np.int64(_steps_since(step, last_problem[f]))
                 if calm > 0 and calm % calm_steps_to_ease == 0:
                     escalation[f] -= 1
-            lucky = escalation[f] > 0 and draws[4, b] < escalation_rescue_probability
-            counts[5] += rescue_escalated(escalation, last_problem, drift_gap, f, lvl, ka, lucky,
-                                          warning_escalation, escalation_exit_level)
+            # The key-client loss cycle (seed 003): repeated problems (escalation 1), open
+            # dissatisfaction (``warning_escalation``, 2: the client's staff warn others and
+            # monitor failures), pressure to change supplier, an ultimatum (one level below
+            # ``escalation_exit_level``), then arbitration and exit. A supplier catches the
+            # client in time only if it hears it: an attentive one (accountable level and
+            # above, or a key-account manager) sees the open dissatisfaction on its
+            # follow-up, a reactive one hears only the ultimatum, a basic one nothing.
+            # Caught, the dispute is settled with ``escalation_rescue_probability`` (the
+            # lucky orders): escalation back to 0, the problem record and the unnoticed
+            # drift that caused it cleared. (Written out here: a jit function called per
+            # order with the arrays is not inlined, and the call costs.)
+            e = np.int64(escalation[f])
+            if e > 0 and draws[4, b] < escalation_rescue_probability:
+                if lvl >= ACCOUNTABLE or ka:
+                    hears = e >= warning_escalation
+                else:
+                    hears = lvl >= REACTIVE and e >= escalation_exit_level - 1
+                if hears:
+                    escalation[f] = 0
+                    last_problem[f] = -10_000
+                    drift_gap[f] = 0.0
+                    counts[5] += 1
         dissatisfaction[b] = _maximum(dissatisfaction[b], dis)
         if expectation_adaptation:
             # Expectations learn what the supplier's offer delivers; the unnoticed drift of
