@@ -72,8 +72,9 @@ def _account_orders(order_suppliers, order_volume, order_price, served, main, op
         if (adaptations and treated[j] and invest > 0 and st >= Stage.DEVELOPMENT
                 and st <= Stage.FINAL):
             stock = adaptation[f]
-            # float32 comparisons and subtraction: numpy's, with the stock in float32
-            if commitment[f] >= adaptation_commitment and stock < adaptation_ceiling:
+            # float32 comparisons and subtraction: numpy's, with the stock in float32; the
+            # commitment is read only below the ceiling (most stocks reach it early)
+            if stock < adaptation_ceiling and commitment[f] >= adaptation_commitment:
                 joint = joint_investment_factor if supplier_level[s] == PARTNERSHIP else 1.0
                 room = np.float64(adaptation_ceiling - stock)
                 wanted = invest * joint
