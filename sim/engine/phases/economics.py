@@ -86,8 +86,6 @@ def _account_orders(order_suppliers, order_volume, order_price, served, main, op
         # the recent value a supplier reviews is the main supplier's (``current``)
         if main[k]:
             recent_value[b] = (1 - value_memory) * recent_value[b] + value_memory * net
-        # setting up an account is paid once per buyer and supplier (new_account)
-        opened = opening[k] and orders[f] == 1
         sums[_VOLUME, s] += volume
         sums[_REVENUE, s] += revenue
         sums[_COST_OF_GOODS, s] += cost_of_goods
@@ -95,7 +93,11 @@ def _account_orders(order_suppliers, order_volume, order_price, served, main, op
         sums[_RETENTION, s] += retention
         sums[_ADAPTATION, s] += spend
         sums[_LATE, s] += late_cost
-        sums[_NEW, s] += cost_per_new_customer * demand[b] * np.float64(opened)
+        # setting up an account is paid once per buyer and supplier (new_accounts); the
+        # orders that open none add cost x demand x 0 = +0.0, which changes no sum (a sum
+        # of finite terms from +0.0 is never -0.0), so they skip the two reads
+        if opening[k] and orders[f] == 1:
+            sums[_NEW, s] += cost_per_new_customer * demand[b]
         # revenue forgone on introductory offers (already out of revenue)
         sums[_INTRODUCTORY, s] += (list_price[s] - price) * volume
         sums[_SURPLUS, s] += buyer_payoff[j] * volume
