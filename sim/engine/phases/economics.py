@@ -93,9 +93,12 @@ def _account_orders(order_suppliers, order_volume, order_price, served, main, op
         sums[_RETENTION, s] += retention
         sums[_ADAPTATION, s] += spend
         sums[_LATE, s] += late_cost
-        # setting up an account is paid once per buyer and supplier (new_accounts); the
-        # orders that open none add cost x demand x 0 = +0.0, which changes no sum (a sum
-        # of finite terms from +0.0 is never -0.0), so they skip the two reads
+        # New accounts: an order opens an account the buyer never had with the supplier on
+        # its first order (the stages phase has counted it). Setting up an account (sales
+        # time, qualification, onboarding) is paid once per buyer and supplier; a former
+        # customer won back re-orders on the account it has. The orders that open none
+        # added cost x demand x 0 = +0.0, which changes no sum (a sum of finite terms from
+        # +0.0 is never -0.0), so they skip the two reads.
         if opening[k] and orders[f] == 1:
             sums[_NEW, s] += cost_per_new_customer * demand[b]
         # revenue forgone on introductory offers (already out of revenue)
@@ -103,17 +106,6 @@ def _account_orders(order_suppliers, order_volume, order_price, served, main, op
         sums[_SURPLUS, s] += buyer_payoff[j] * volume
         customers[s] += 1
         j += 1
-
-
-def new_accounts(state: MarketState, tick: Tick, flat: np.ndarray) -> np.ndarray:
-    """Per served order (pairs at ``flat``): whether it opened an account the buyer never had
-    with the supplier, its first order (the stages phase has counted it). Setting up an
-    account (sales time, qualification, onboarding) is paid once per buyer and supplier; a
-    former customer won back re-orders on the account it has. (``account``'s kernel applies
-    the same rule order by order.)"""
-    served = tick.served
-    opening = tick.opening[served] if not served.all() else tick.opening
-    return opening & (np.take(state.orders.ravel(), flat) == 1)
 
 
 def account(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
