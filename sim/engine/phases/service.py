@@ -7,36 +7,132 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import Scenario
-from sim.config.strategies import ACCOUNTABLE, PARTNERSHIP, PROACTIVE, REACTIVE
-from sim.engine.phases.delivery import treatment_level
-from sim.engine.state import PAIR_FLOAT, MarketState
+from sim.config.strategies import ACCOUNTABLE, BASIC, PARTNERSHIP, PROACTIVE, REACTIVE
+from sim.engine.compiled import jit
+from sim.engine.state import MarketState
 from sim.engine.tick import Tick
 
+#: positions of the event counters in the kernel's ``counts``, in the order they are counted
+_COUNTERS = ("complaints", "silent_dissatisfied", "recovered", "recovered_silent", "escalations",
+             "rescued")
 
-def rescue_escalated(state: MarketState, scenario: Scenario, tick: Tick, flat: np.ndarray,
-                     level: np.ndarray, key_account: np.ndarray, lucky: np.ndarray,
-                     escalation: np.ndarray | None = None) -> None:
-    """The key-client loss cycle (seed 003): repeated problems (escalation 1), open
-    dissatisfaction (``warning_escalation``, 2: the client's staff warn others and monitor
-    failures), pressure to change supplier, an ultimatum (one level below
-    ``escalation_exit_level``), then arbitration and exit. A supplier catches the client in
-    time only if it hears it: an attentive one (accountable level and above, or a
-    key-account manager) sees the open dissatisfaction on its follow-up, a reactive one
-    hears only the ultimatum, a basic one nothing. Caught, the dispute is settled with
-    ``escalation_rescue_probability`` (the ``lucky`` orders): escalation back to 0, the
-    problem record and the unnoticed drift that caused it cleared. ``escalation``, the
-    pairs' escalation now, may be handed in by a caller that has it."""
-    b = scenario.behaviour
-    if escalation is None:
-        escalation = np.take(state.escalation.ravel(), flat)
-    hears = np.where((level >= ACCOUNTABLE) | key_account,
-                     escalation >= b.warning_escalation,
-                     (level >= REACTIVE) & (escalation >= b.escalation_exit_level - 1))
-    settled = flat[hears & lucky]
-    state.escalation.ravel()[settled] = 0
-    state.last_problem.ravel()[settled] = -10_000
-    state.drift_gap.ravel()[settled] = 0.0
-    tick.count("rescued", len(settled))
+
+@jit
+def _maximum(a, b):
+    """np.maximum's choice: the first unless the second is larger (a NaN first stays)."""
+    return a if (a >= b or a != a) else b
+
+
+@jit
+def _steps_since(step, then):
+    """``step - then`` as numpy works it out for a Python int and an int16 array: in int16."""
+    return np.int16(step - np.int64(then))
+
+
+@jit
+def _serve_orders(buyers, suppliers, flat, performance, problem, key_account, draws, step,
+                  supplier_level, key_accounts_only, complaint_propensity,
+                  expectation, complained, escalation, last_problem, drift_gap, dissatisfaction,
+                  tolerance_zone, disconfirmation_scale, followup_detection, recovery_probability,
+                  partnership_recovery_probability, recovery_evidence, escalation_window,
+                  calm_steps_to_ease, warning_escalation, escalation_exit_level,
+                  escalation_rescue_probability, expectation_rate, drift_notice_probability,
+                  service_recovery, escalating, expectation_adaptation, complacency,
+                  evidence, level, treated, contact, counts):
+    """The whole phase for each served order, one pass: disconfirmation, the treatment
+    level (delivery.treatment_level's rule), complaint and recovery, the escalation ladder,
+    its easing and the rescue, the buyer's dissatisfaction (its worst delivery), the
+    expectation update and noticed drift. Fuses what numpy did as a gather and a scatter
+    per pair array and a temporary per intermediate value; each order's pair is its own
+    (each served pair appears once in ``flat``), so doing every step for one order before
+    the next gives what whole-vector steps gave. The draws are numpy's, handed in."""
+    # a multi-sourcing buyer is as dissatisfied as its worst delivery this step
+    for i in range(len(buyers)):
+        dissatisfaction[buyers[i]] = 0.0
+    for i in range(len(buyers)):
+        b, s, f = buyers[i], suppliers[i], flat[i]
+        perf = performance[i]
+        ka = key_account[i]
+        e0 = np.float64(expectation[f])
+        shortfall = e0 - perf
+        dis = _maximum(0.0, shortfall - tolerance_zone)
+        ev = min(max(disconfirmation_scale * (tolerance_zone - shortfall), -1.0), 1.0)
+        # delivery.treatment_level: a segmented supplier treats only its key accounts
+        t = (not key_accounts_only[s]) or ka
+        lvl = supplier_level[s] if t else np.int64(BASIC)
+        unhappy = problem[i] or dis > 0
+        recovered = False
+        if service_recovery:
+            voiced = unhappy and draws[0, b] < complaint_propensity[b]
+            silent = unhappy and not voiced
+            found_silent = silent and lvl >= ACCOUNTABLE and draws[1, b] < followup_detection
+            known = (voiced and lvl >= REACTIVE) or found_silent
+            if known:
+                p = partnership_recovery_probability if lvl == PARTNERSHIP else recovery_probability
+                recovered = draws[2, b] < p
+            if recovered:
+                ev = _maximum(ev, recovery_evidence)
+                dis = 0.0
+            if voiced:
+                complained[f] = True
+                counts[0] += 1
+            counts[1] += silent
+            counts[2] += recovered
+            counts[3] += recovered and found_silent
+        if escalating:
+            # only problems and recoveries move the escalation ladder
+            unresolved = problem[i] and not recovered
+            if unresolved or recovered:
+                esc = np.int64(escalation[f])
+                if unresolved and _steps_since(step, last_problem[f]) <= escalation_window:
+                    esc += 1
+                    counts[4] += 1
+                if recovered and esc > 0:
+                    esc -= 1
+                escalation[f] = np.int8(min(esc, 127))
+                if unresolved:
+                    last_problem[f] = np.int16(step)
+            # tension eases by one level for every calm spell without a problem
+            if escalation[f] > 0:
+                calm = np.int64(_steps_since(step, last_problem[f]))
+                if calm > 0 and calm % calm_steps_to_ease == 0:
+                    escalation[f] -= 1
+            # The key-client loss cycle (seed 003): repeated problems (escalation 1), open
+            # dissatisfaction (``warning_escalation``, 2: the client's staff warn others and
+            # monitor failures), pressure to change supplier, an ultimatum (one level below
+            # ``escalation_exit_level``), then arbitration and exit. A supplier catches the
+            # client in time only if it hears it: an attentive one (accountable level and
+            # above, or a key-account manager) sees the open dissatisfaction on its
+            # follow-up, a reactive one hears only the ultimatum, a basic one nothing.
+            # Caught, the dispute is settled with ``escalation_rescue_probability`` (the
+            # lucky orders): escalation back to 0, the problem record and the unnoticed
+            # drift that caused it cleared. (Written out here: a jit function called per
+            # order with the arrays is not inlined, and the call costs.)
+            e = np.int64(escalation[f])
+            if e > 0 and draws[4, b] < escalation_rescue_probability:
+                if lvl >= ACCOUNTABLE or ka:
+                    hears = e >= warning_escalation
+                else:
+                    hears = lvl >= REACTIVE and e >= escalation_exit_level - 1
+                if hears:
+                    escalation[f] = 0
+                    last_problem[f] = -10_000
+                    drift_gap[f] = 0.0
+                    counts[5] += 1
+        dissatisfaction[b] = _maximum(dissatisfaction[b], dis)
+        if expectation_adaptation:
+            # Expectations learn what the supplier's offer delivers; the unnoticed drift of
+            # the buyer's needs is a shortfall against those needs, felt as dissatisfaction
+            # and lost trust, not a lower standard the buyer comes to accept.
+            offer = perf + np.float64(drift_gap[f])
+            expectation[f] = np.float32(e0 + expectation_rate * (offer - e0))
+        attentive = lvl >= PROACTIVE or ka
+        if complacency and attentive and draws[3, b] < drift_notice_probability:
+            drift_gap[f] = 0.0
+        evidence[i] = ev
+        level[i] = lvl
+        treated[i] = t
+        contact[i] = lvl >= ACCOUNTABLE or ka
 
 
 def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
@@ -49,81 +145,35 @@ def serve(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick
     nothing; reactive ones resolve voiced complaints; accountable ones also find silent
     dissatisfaction by follow-up; proactive ones also notice drifting needs and offer
     improvements; partnership solves problems jointly (higher recovery probability).
-    Escalation eases one level after each ``calm_steps_to_ease`` steps without a problem."""
+    Escalation eases one level after each ``calm_steps_to_ease`` steps without a problem.
+
+    Each chance is a per-buyer draw (one row of ``draws`` per use: 0 complaint, 1 follow-up,
+    2 recovery, 3 drift noticed, 4 rescue), so a buyer meets the same luck in every
+    alternative of a comparison; each use reads its row only where it matters."""
     b, mech = scenario.behaviour, scenario.mechanisms
     buyers, suppliers, flat = tick.served_orders(state.n_suppliers)
-    perf = tick.performance
-    expectation = np.take(state.expectation.ravel(), flat).astype(float)
-    shortfall = expectation - perf
-    dissatisfaction = np.maximum(0.0, shortfall - b.tolerance_zone)
-    evidence = np.clip(b.disconfirmation_scale * (b.tolerance_zone - shortfall), -1.0, 1.0)
-    level, treated = treatment_level(state, buyers, suppliers, tick.key_account)
-    unhappy = tick.problem | (dissatisfaction > 0)
-    recovered = np.zeros(len(flat), bool)
-    # per-buyer draws (one row per use), so a buyer meets the same luck in every
-    # alternative of a comparison; each use reads its row only where it matters
+    M = len(flat)
     draws = rng.random((5, state.n_buyers))
-
-    def chance(use: int, where: np.ndarray, p) -> np.ndarray:
-        """Whether the draws of ``use`` fall below ``p`` (a number, or a function giving
-        it for the orders at the positions it is handed) for the orders flagged in ``where``."""
-        hit = np.zeros(len(flat), bool)
-        at = np.flatnonzero(where)
-        hit[at] = draws[use, buyers[at]] < (p(at) if callable(p) else p)
-        return hit
-
-    if mech.service_recovery:
-        voiced = chance(0, unhappy, lambda at: state.complaint_propensity[buyers[at]])
-        silent = unhappy & ~voiced
-        found_silent = chance(1, silent & (level >= ACCOUNTABLE), b.followup_detection)
-        known = (voiced & (level >= REACTIVE)) | found_silent
-        recovered = chance(2, known, lambda at: np.where(
-            level[at] == PARTNERSHIP, b.partnership_recovery_probability, b.recovery_probability))
-        evidence[recovered] = np.maximum(evidence[recovered], b.recovery_evidence)
-        dissatisfaction[recovered] = 0.0
-        state.complained.ravel()[flat[voiced]] = True
-        tick.count("complaints", voiced.sum())
-        tick.count("silent_dissatisfied", silent.sum())
-        tick.count("recovered", recovered.sum())
-        tick.count("recovered_silent", (recovered & found_silent).sum())
-    if mech.escalation:
-        # only problems and recoveries move the escalation ladder
-        unresolved = tick.problem & ~recovered
-        moved = np.flatnonzero(unresolved | recovered)
-        at = flat[moved]
-        escalation = np.take(state.escalation.ravel(), at).astype(np.int16)
-        repeated = unresolved[moved] & (tick.step - np.take(state.last_problem.ravel(), at) <= b.escalation_window)
-        escalation += repeated
-        escalation -= recovered[moved] & (escalation > 0)
-        state.escalation.ravel()[at] = np.minimum(escalation, 127)
-        state.last_problem.ravel()[flat[unresolved]] = tick.step
-        tick.count("escalations", repeated.sum())
-        # tension eases by one level for every calm spell without a problem; the served
-        # pairs' escalation is gathered once and kept in step with the write (each served
-        # pair appears once in ``flat``), not gathered again for the rescue
-        escalation = np.take(state.escalation.ravel(), flat)
-        tense = np.flatnonzero(escalation > 0)
-        calm = tick.step - state.last_problem.ravel()[flat[tense]]
-        cooling = tense[(calm > 0) & (calm % b.calm_steps_to_ease == 0)]
-        state.escalation.ravel()[flat[cooling]] -= 1
-        escalation[cooling] -= 1
-        rescue_escalated(state, scenario, tick, flat, level, tick.key_account,
-                         chance(4, escalation > 0, b.escalation_rescue_probability), escalation)
-    # a multi-sourcing buyer is as dissatisfied as its worst delivery this step
-    state.dissatisfaction[buyers] = 0.0
-    np.maximum.at(state.dissatisfaction, buyers, dissatisfaction)
-    if mech.expectation_adaptation:
-        # Expectations learn what the supplier's offer delivers; the unnoticed drift of the
-        # buyer's needs is a shortfall against those needs, felt as dissatisfaction and lost
-        # trust, not a lower standard the buyer comes to accept.
-        offer = perf + np.take(state.drift_gap.ravel(), flat)
-        # cast before the scatter: the same rounding, 3x faster than fancy assignment's own
-        state.expectation.ravel()[flat] = (expectation + b.expectation_rate * (offer - expectation)).astype(PAIR_FLOAT)
-    attentive = (level >= PROACTIVE) | tick.key_account
-    if mech.complacency:
-        noticed = chance(3, attentive, b.drift_notice_probability)
-        state.drift_gap.ravel()[flat[noticed]] = 0.0
+    evidence = np.empty(M)
+    level = np.empty(M, np.int64)
+    treated = np.empty(M, bool)
+    contact = np.empty(M, bool)
+    counts = np.zeros(len(_COUNTERS), np.int64)
+    _serve_orders(buyers, suppliers, flat, tick.performance, tick.problem, tick.key_account, draws,
+                  tick.step, state.level, state.key_accounts_only, state.complaint_propensity,
+                  state.expectation.ravel(), state.complained.ravel(), state.escalation.ravel(),
+                  state.last_problem.ravel(), state.drift_gap.ravel(), state.dissatisfaction,
+                  b.tolerance_zone, b.disconfirmation_scale, b.followup_detection,
+                  b.recovery_probability, b.partnership_recovery_probability, b.recovery_evidence,
+                  b.escalation_window, b.calm_steps_to_ease, b.warning_escalation,
+                  b.escalation_exit_level, b.escalation_rescue_probability, b.expectation_rate,
+                  b.drift_notice_probability, mech.service_recovery, mech.escalation,
+                  mech.expectation_adaptation, mech.complacency,
+                  evidence, level, treated, contact, counts)
+    counted = (_COUNTERS[:4] if mech.service_recovery else ()) + (_COUNTERS[4:] if mech.escalation else ())
+    for name in counted:
+        tick.count(name, counts[_COUNTERS.index(name)])
     tick.evidence = evidence
-    tick.contact = (level >= ACCOUNTABLE) | tick.key_account
+    tick.contact = contact
     tick.treated = treated
     tick.level = level
