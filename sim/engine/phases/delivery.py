@@ -8,8 +8,74 @@ import numpy as np
 
 from sim.config import Scenario
 from sim.config.strategies import BASIC
+from sim.engine.compiled import jit
 from sim.engine.state import MarketState
 from sim.engine.tick import Tick
+
+
+@jit
+def _worse(values, a, b):
+    """Entry ``a`` ranks after entry ``b``: a smaller value, or the same value and later."""
+    return values[a] < values[b] or (values[a] == values[b] and a > b)
+
+
+@jit
+def _largest_per_supplier(suppliers, values, slots, n_suppliers):
+    """``largest_per_supplier`` in one pass over the entries: each supplier keeps its best
+    ``slots`` entries so far in a heap whose root is the one ranked last (``_worse``). An
+    entry comes after every entry already held, so it takes a full heap's place only with a
+    value above the root's; a tie at the cut-off stays with the earlier entry. Suppliers
+    with no more entries than slots keep them all (their heap never fills)."""
+    n = len(suppliers)
+    count = np.zeros(n_suppliers, np.int64)
+    for i in range(n):
+        count[suppliers[i]] += 1
+    capacity = np.zeros(n_suppliers, np.int64)
+    start = np.zeros(n_suppliers + 1, np.int64)
+    for s in range(n_suppliers):
+        if slots[s] > 0:
+            capacity[s] = count[s] if slots[s] >= count[s] else int(slots[s])
+        start[s + 1] = start[s] + capacity[s]
+    heap = np.empty(start[n_suppliers], np.int64)
+    size = np.zeros(n_suppliers, np.int64)
+    # the value to beat once a heap is full (its root's): one comparison per entry, which
+    # mostly fails, instead of a branch on the supplier's slots the order of buyers scrambles
+    bar = np.full(n_suppliers, np.inf)
+    for i in range(n):
+        s = suppliers[i]
+        if not (values[i] > bar[s] or size[s] < capacity[s]):
+            continue
+        h = start[s]
+        k = capacity[s]
+        if size[s] < k:  # room: the entry goes in, and up past better-ranked parents
+            j = size[s]
+            size[s] += 1
+            heap[h + j] = i
+            while j > 0:
+                parent = (j - 1) // 2
+                if not _worse(values, heap[h + j], heap[h + parent]):
+                    break
+                heap[h + j], heap[h + parent] = heap[h + parent], heap[h + j]
+                j = parent
+        else:  # it replaces the last-ranked, which sinks to its place
+            heap[h] = i
+            j = 0
+            while True:
+                child = 2 * j + 1
+                if child >= k:
+                    break
+                if child + 1 < k and _worse(values, heap[h + child + 1], heap[h + child]):
+                    child += 1
+                if not _worse(values, heap[h + child], heap[h + j]):
+                    break
+                heap[h + j], heap[h + child] = heap[h + child], heap[h + j]
+                j = child
+        if size[s] == k:
+            bar[s] = values[heap[h]]
+    chosen = np.zeros(n, np.bool_)
+    for j in range(len(heap)):
+        chosen[heap[j]] = True
+    return chosen
 
 
 def largest_per_supplier(suppliers: np.ndarray, values: np.ndarray, slots: np.ndarray,
@@ -19,30 +85,11 @@ def largest_per_supplier(suppliers: np.ndarray, values: np.ndarray, slots: np.nd
     ``np.lexsort((-values, suppliers))`` order.
 
     Only the top few of each supplier matter (tens of key accounts among up to millions of
-    orders), so instead of sorting every entry by value, each supplier with more entries than
-    slots finds its ``slots``-th largest value with ``np.partition`` (linear time) and takes
-    the entries above it plus, in their order, as many entries equal to it as slots remain.
-    Suppliers with no more entries than slots take them all. The loop runs over crowded
-    suppliers only, at most ``len(values) / min(slots)`` of them."""
-    count = np.bincount(suppliers, minlength=n_suppliers)
-    chosen = ((slots > 0) & (slots >= count))[suppliers]
-    crowded = np.flatnonzero((count > slots) & (slots > 0))
-    if len(crowded) == 0:
-        return chosen
-    # entries grouped by supplier, each group in the entries' own order (a stable radix sort
-    # of the small supplier numbers)
-    order = np.argsort(suppliers.astype(np.int16 if n_suppliers < 2**15 else np.int64), kind="stable")
-    starts = np.concatenate(([0], np.cumsum(count)))
-    for s in crowded:
-        group = order[starts[s]:starts[s + 1]]
-        v = values[group]
-        k = int(slots[s])
-        kth = np.partition(v, len(v) - k)[len(v) - k]  # the k-th largest value
-        above = v > kth
-        ties = np.flatnonzero(v == kth)[:k - int(above.sum())]
-        chosen[group[above]] = True
-        chosen[group[ties]] = True
-    return chosen
+    orders), so instead of sorting every entry by value, a compiled pass keeps each
+    supplier's best ``slots`` entries so far in a small heap (``_largest_per_supplier``):
+    linear in the entries, times the logarithm of the slots for the few entries that get in.
+    Suppliers with no more entries than slots take them all."""
+    return _largest_per_supplier(suppliers, values, slots, n_suppliers)
 
 
 def assign_key_accounts(state: MarketState, scenario: Scenario, tick: Tick) -> None:
@@ -52,13 +99,14 @@ def assign_key_accounts(state: MarketState, scenario: Scenario, tick: Tick) -> N
     account of several suppliers) and ``key_account`` (of the buyer's main supplier)."""
     state.key_account[:] = False
     buyers, suppliers, _ = tick.served_orders(state.n_suppliers)
-    tick.key_account = np.zeros(len(buyers), bool)
     if not scenario.mechanisms.key_accounts or not np.any(state.key_account_managers):
+        tick.key_account = np.zeros(len(buyers), bool)
         return
     slots = state.key_account_managers * state.accounts_per_manager
-    volume = tick.volume[tick.served] if not tick.served.all() else tick.volume
+    every = tick.served.all()
+    volume = tick.volume if every else tick.volume[tick.served]
     tick.key_account = largest_per_supplier(suppliers, volume, slots, state.n_suppliers)
-    main = tick.main[tick.served] if not tick.served.all() else tick.main
+    main = tick.main if every else tick.main[tick.served]
     state.key_account[buyers[tick.key_account & main]] = True
 
 
@@ -71,6 +119,39 @@ def treatment_level(state: MarketState, buyers: np.ndarray, suppliers: np.ndarra
     return np.where(treated, state.level[suppliers], BASIC), treated
 
 
+@jit
+def _performance(buyers, suppliers, flat, main, key_account, buyer_noise, other_noise, quality, quality_noise,
+                 adaptation, drift_gap, key_account_benefit, adaptation_benefit, problem_threshold):
+    """Each served order's performance, whether it is a problem, and how many are, in the
+    precision numpy worked in: float64 but for adaptation_benefit x adaptation, a float32
+    product (``adaptation_benefit`` is float32) promoted to float64 exactly. An order with the
+    buyer's main supplier takes the buyer's draw, the others take ``other_noise`` in turn.
+    Fuses the gathers of quality, adaptation, drift gap and the draws, the whole-vector
+    operations and their temporaries."""
+    n = len(flat)
+    performance = np.empty(n)
+    problem = np.empty(n, np.bool_)
+    problems = 0
+    other = 0
+    for i in range(n):
+        s = suppliers[i]
+        f = flat[i]
+        if main[i]:
+            noise = buyer_noise[buyers[i]]
+        else:
+            noise = other_noise[other]
+            other += 1
+        p = quality[s] + key_account_benefit * (1.0 if key_account[i] else 0.0)
+        p = p + np.float64(adaptation_benefit * adaptation[f])
+        p = p - np.float64(drift_gap[f])
+        p = p + quality_noise[s] * noise
+        performance[i] = p
+        problem[i] = p < problem_threshold
+        if problem[i]:
+            problems += 1
+    return performance, problem, problems
+
+
 def deliver(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick) -> None:
     """Reads quality, key accounts, adaptations and drift gaps of the served orders; writes
     ``tick.performance`` and ``tick.problem`` (aligned with the served orders)."""
@@ -79,15 +160,15 @@ def deliver(state: MarketState, scenario: Scenario, rng: np.random.Generator, ti
     buyers, suppliers, flat = tick.served_orders(state.n_suppliers)
     # one draw per buyer for its main supplier's delivery (common random numbers across
     # alternatives), and one per order for a multi-sourcing buyer's other suppliers
-    noise = rng.standard_normal(state.n_buyers)[buyers]
+    buyer_noise = rng.standard_normal(state.n_buyers)
     main = tick.main[tick.served] if not tick.served.all() else tick.main
+    other_noise = buyer_noise[:0]
     if not main.all():
-        noise[~main] = rng.standard_normal(int((~main).sum()))
-    performance = (state.quality[suppliers]
-                   + b.key_account_benefit * tick.key_account
-                   + b.adaptation_benefit * np.take(state.adaptation.ravel(), flat)
-                   - np.take(state.drift_gap.ravel(), flat)
-                   + state.quality_noise[suppliers] * noise)
-    tick.performance = performance
-    tick.problem = performance < b.problem_threshold
-    tick.count("problems", tick.problem.sum())
+        other_noise = rng.standard_normal(len(main) - np.count_nonzero(main))
+    # performance = quality + key_account_benefit*[key account] + adaptation_benefit*adaptation
+    #               - drift gap + quality noise*noise
+    tick.performance, tick.problem, problems = _performance(
+        buyers, suppliers, flat, main, tick.key_account, buyer_noise, other_noise, state.quality,
+        state.quality_noise, state.adaptation.ravel(), state.drift_gap.ravel(), float(b.key_account_benefit),
+        np.float32(b.adaptation_benefit), float(b.problem_threshold))
+    tick.count("problems", problems)
