@@ -44,6 +44,7 @@ its first step, and compiles every kernel at once, with a note, where the cache 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import numba
 import numpy as np
@@ -66,14 +67,15 @@ def _start(values):
     return values.sum()
 
 
-def ensure_ready() -> bool:
+def ensure_ready(compile_all: Callable[[], None]) -> bool:
     """Make the compiled kernels ready in this process; returns True if they had to be
     compiled (an empty cache: a new installation, or a changed kernel).
 
     The first call starts numba's runtime and loads a kernel (about 0.3-0.5 s; nothing after).
-    Where the cache was empty, it says so on stderr and steps a small market with every
-    mechanism on, which compiles every kernel a step uses, so that the first real step does
-    not stall on compiling without a word. Called when an engine is built."""
+    Where the cache was empty, it says so on stderr and calls ``compile_all`` (the engine
+    steps a small market with every mechanism on: every kernel a step uses is compiled at
+    once), so that the first real step does not stall on compiling without a word. Called
+    when an engine is built."""
     global _ready
     if _ready:
         return False
@@ -82,30 +84,5 @@ def ensure_ready() -> bool:
     if not _start.stats.cache_misses:
         return False
     print(COMPILING_NOTE, file=sys.stderr, flush=True)
-    _step_a_small_market()
+    compile_all()
     return True
-
-
-def _step_a_small_market() -> None:
-    """A few steps of a 300-buyer market whose every mechanism is on, with single- and
-    multi-sourcing segments, key accounts, introductory prices and limited capacity: the
-    kernels each phase calls, compiled for the types every market passes."""
-    from sim.config import scenario_from_dict
-    from sim.engine.market import MarketEngine, market_generator
-    from sim.observe.recorder import Recorder
-
-    scenario = scenario_from_dict({
-        "market": {"buyers": 300, "steps": 4, "seed": 1},
-        "segments": [{"name": "small firms", "share": 0.8},
-                     {"name": "key accounts", "share": 0.2, "max_suppliers": 3}],
-        "suppliers": [{"name": "Price", "strategy": "transactional", "capacity": 60.0},
-                      {"name": "Bargain", "strategy": "bargains_then_ripoffs"},
-                      {"name": "Partner", "strategy": "relationship"},
-                      {"name": "Keyed", "strategy": "key_account_management"}],
-        "mechanisms": {"supplier_learning": True},
-    }, "<relsim's compile step>")
-    engine = MarketEngine(scenario, market_generator(1))
-    recorder = Recorder(engine.supplier_names, engine.strategy_names,
-                        segment_names=engine.segment_names)
-    for _ in range(scenario.market.steps):
-        recorder.record(engine.state, engine.step())

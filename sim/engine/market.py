@@ -37,7 +37,7 @@ class MarketEngine:
     drawn from it, so the same scenario and generator state give identical results."""
 
     def __init__(self, scenario: Scenario, rng: np.random.Generator):
-        compiled.ensure_ready()  # numba's runtime started here, not in the first step
+        compiled.ensure_ready(compile_kernels)  # numba's runtime started here, not in the first step
         self.scenario = scenario
         self.rng = rng
         table = scenario.supplier_table()
@@ -159,6 +159,29 @@ class MarketEngine:
         check_finite(state, scenario.source)
         state.step += 1
         return tick
+
+
+def compile_kernels() -> None:
+    """A few steps of a 300-buyer market whose every mechanism is on, with single- and
+    multi-sourcing segments, key accounts, introductory prices and limited capacity: the
+    kernels each phase calls, compiled for the types every market passes (what
+    :func:`sim.engine.compiled.ensure_ready` runs where none are compiled yet; the recorder's
+    two compile at its first step)."""
+    from sim.config import scenario_from_dict
+
+    scenario = scenario_from_dict({
+        "market": {"buyers": 300, "steps": 4, "seed": 1},
+        "segments": [{"name": "small firms", "share": 0.8},
+                     {"name": "key accounts", "share": 0.2, "max_suppliers": 3}],
+        "suppliers": [{"name": "Price", "strategy": "transactional", "capacity": 60.0},
+                      {"name": "Bargain", "strategy": "bargains_then_ripoffs"},
+                      {"name": "Partner", "strategy": "relationship"},
+                      {"name": "Keyed", "strategy": "key_account_management"}],
+        "mechanisms": {"supplier_learning": True},
+    }, "<relsim's compile step>")
+    engine = MarketEngine(scenario, market_generator(1))
+    for _ in range(scenario.market.steps):
+        engine.step()
 
 
 #: what :func:`check_finite` checks each step: the quantities every result is computed from

@@ -11,8 +11,8 @@ from sim.engine import compiled
 PROBE = """
 import sys
 from sim.engine import compiled
-compiled._step_a_small_market = lambda: print("stepped the small market", file=sys.stderr)
-print(compiled.ensure_ready(), compiled.ensure_ready())
+stepped = lambda: print("stepped the small market", file=sys.stderr)
+print(compiled.ensure_ready(stepped), compiled.ensure_ready(stepped))
 """
 
 
@@ -41,7 +41,9 @@ def test_building_an_engine_starts_the_runtime(monkeypatch):
     from sim.engine.market import MarketEngine, market_generator
 
     calls = []
-    monkeypatch.setattr(compiled, "ensure_ready", lambda: calls.append(1))
+    monkeypatch.setattr(compiled, "ensure_ready", lambda compile_all: calls.append(compile_all))
     MarketEngine(small_scenario([{"name": "A", "strategy": "transactional"}], buyers=20),
                  market_generator(np.random.SeedSequence(0)))
-    assert calls == [1]
+    from sim.engine.market import compile_kernels
+
+    assert calls == [compile_kernels]
