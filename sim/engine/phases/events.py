@@ -6,10 +6,53 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import Event, Scenario
+from sim.engine.compiled import jit
 from sim.engine.eventlog import EventLog
 from sim.engine.phases.awareness import become_aware, make_everyone_aware
 from sim.engine.state import Cause, MarketState, Stage
 from sim.engine.tick import Tick
+
+
+@jit
+def _end_pairs(stage, adaptation, escalation, drift_gap, commitment, last_problem, barred, wallet,
+               current, key_account, max_suppliers, flat, n_suppliers, bar):
+    """end_relationships's per-pair part in two passes over ``flat``: the pairs' buyers,
+    suppliers and stages before the end (all read first, as numpy's gathers did, so a pair
+    listed twice logs its old stage twice), then the clears of stage, adaptation, escalation,
+    drift gap, commitment, problem record, wallet (and the bar), the freed buyers' current
+    supplier and key account, and the list of the multi-sourcing buyers (with repeats, in
+    order). Fuses a divmod, a gather, eight scatters and the masks of the numpy version."""
+    n = len(flat)
+    buyers = np.empty(n, np.int64)
+    suppliers = np.empty(n, np.int64)
+    old = np.empty(n, np.int8)
+    for i in range(n):
+        f = flat[i]
+        b = f // n_suppliers
+        buyers[i] = b
+        suppliers[i] = f - b * n_suppliers
+        old[i] = stage[f]
+    multi = np.empty(n, np.int64)
+    n_multi = 0
+    for i in range(n):
+        f = flat[i]
+        stage[f] = 6  # ended
+        adaptation[f] = 0
+        escalation[f] = 0
+        drift_gap[f] = 0
+        commitment[f] = 0
+        last_problem[f] = -10_000
+        if bar:
+            barred[f] = True
+        wallet[f] = 0
+        b = buyers[i]
+        if current[b] == suppliers[i]:
+            current[b] = -1
+            key_account[b] = False
+        if max_suppliers[b] > 1:
+            multi[n_multi] = b
+            n_multi += 1
+    return buyers, suppliers, old, multi[:n_multi]
 
 
 def end_relationships(state: MarketState, flat: np.ndarray, cause: Cause, log: EventLog,
@@ -19,23 +62,14 @@ def end_relationships(state: MarketState, flat: np.ndarray, cause: Cause, log: E
     if len(flat) == 0:
         return
     S = state.n_suppliers
-    buyers, suppliers = np.divmod(flat, S)
-    log.record(step, buyers, suppliers, state.stage.ravel()[flat], Stage.ENDED, cause)
-    state.stage.ravel()[flat] = Stage.ENDED
-    state.adaptation.ravel()[flat] = 0
-    state.escalation.ravel()[flat] = 0
-    state.drift_gap.ravel()[flat] = 0
-    state.commitment.ravel()[flat] = 0
-    state.last_problem.ravel()[flat] = -10_000  # a won-back customer starts with a clean record
-    if bar:
-        state.barred.ravel()[flat] = True
-    state.wallet.ravel()[flat] = 0
-    was_current = state.current[buyers] == suppliers
-    state.current[buyers[was_current]] = -1
-    state.key_account[buyers[was_current]] = False
+    buyers, suppliers, old, multi = _end_pairs(
+        state.stage.ravel(), state.adaptation.ravel(), state.escalation.ravel(), state.drift_gap.ravel(),
+        state.commitment.ravel(), state.last_problem.ravel(), state.barred.ravel(), state.wallet.ravel(),
+        state.current, state.key_account, state.max_suppliers, np.asarray(flat, np.int64), S, bar)
+    log.record(step, buyers, suppliers, old, Stage.ENDED, cause)
     # a multi-sourcing buyer splits its demand among the suppliers it still has; the largest
     # of them becomes its main supplier
-    multi = np.unique(buyers[state.max_suppliers[buyers] > 1])
+    multi = np.unique(multi)
     if len(multi):
         stage = np.take(state.stage, multi, axis=0)
         live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import Scenario
-from sim.config.strategies import ACCOUNTABLE
+from sim.config.strategies import ACCOUNTABLE, BASIC
+from sim.engine.compiled import jit
 from sim.engine.eventlog import EventLog
 from sim.engine.phases.choice import utility
 from sim.engine.phases.delivery import treatment_level
 from sim.engine.phases.events import end_relationships
-from sim.engine.phases.learning import cultural_distance
 from sim.engine.state import PAIR_FLOAT, Cause, MarketState, Stage
 from sim.engine.tick import Tick
 
@@ -57,6 +57,89 @@ def invests_in_relationship(state: MarketState, buyers: np.ndarray, suppliers: n
                           | (state.adaptation_investment[suppliers] > 0))))
 
 
+# The kernels' loops are written without branches where they read the pair arrays: every
+# order's values are loaded and the tests combined with & and |, and a list grows by
+# writing each order at its end and advancing the end by the test (0 or 1). A load behind a
+# branch that the processor cannot predict waits for the branch, so the cache misses of a
+# sparse gather come one after the other instead of together (measured: a loop testing
+# commitment only at the development orders took 0.5 ms, reading it at every order 0.1 ms).
+
+
+@jit
+def _replaced_pairs(stage, complained, opening, replaces):
+    """The live relationships the opening orders replace (``replaces``, in order) and how many
+    of them never complained: fuses the masks, gathers and the count of open_and_switch's
+    switched-away pairs into one read-only pass over the orders."""
+    n = len(opening)
+    left = np.empty(n, np.int64)
+    k = 0
+    silent = 0
+    for i in range(n):
+        r = replaces[i]
+        p = r if r >= 0 else 0  # pair 0 stands in for none: read, never kept
+        st = stage[p]
+        take = opening[i] & (r >= 0) & (st >= 2) & (st <= 5)  # early .. final
+        left[k] = p
+        k += take
+        silent += take & (not complained[p])
+    return left[:k], silent
+
+
+@jit
+def _open_orders(stage, orders, start_step, stage_start, complained, escalation, drift_gap,
+                 recent_value, current, buyers, suppliers, flat, opening, main, step, n_suppliers):
+    """Two passes for open_and_switch. Over every served order: the pair counts one more order
+    (capped at 32,000), a main order's buyer takes the supplier as ``current``, an opening
+    order is listed with whether it is the pair's first order. Over the opening orders: the
+    pair's old stage is kept for the log (first orders and win-backs apart, in order), it
+    moves to the early stage, its clocks start, its complaint, escalation and drift are
+    cleared, a main order's buyer's recent value is reset, and the supplier counts a new
+    customer. Fuses two gathers and eight scatters of the numpy version, its masks and the
+    bincount of new customers per supplier. Each served pair appears once among the orders,
+    so updating it in place gives what gathering all first gave."""
+    n = len(flat)
+    opened = np.empty(n, np.int64)
+    was_first = np.empty(n, np.bool_)
+    k = 0
+    for i in range(n):
+        f = flat[i]
+        o = orders[f]
+        orders[f] = min(o + 1, 32_000)
+        if main[i]:  # nearly every order: predicted
+            current[buyers[i]] = suppliers[i]
+        opened[k] = i
+        was_first[k] = o == 0
+        k += opening[i]
+    first = np.empty(k, np.int64)
+    first_old = np.empty(k, np.int8)
+    won = np.empty(k, np.int64)
+    won_old = np.empty(k, np.int8)
+    n_first = 0
+    n_won = 0
+    new_by_supplier = np.zeros(n_suppliers, np.int64)
+    for j in range(k):
+        i = opened[j]
+        f = flat[i]
+        st = stage[f]
+        stage[f] = 2  # early
+        start_step[f] = step
+        stage_start[f] = step
+        complained[f] = False
+        escalation[f] = 0
+        drift_gap[f] = 0
+        new_by_supplier[suppliers[i]] += 1
+        if main[i]:
+            recent_value[buyers[i]] = 0.0
+        is_first = was_first[j]
+        first[n_first] = i
+        first_old[n_first] = st
+        n_first += is_first
+        won[n_won] = i
+        won_old[n_won] = st
+        n_won += not is_first
+    return first[:n_first], first_old[:n_first], won[:n_won], won_old[:n_won], new_by_supplier
+
+
 def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: EventLog) -> None:
     """Served orders: an order that opens a relationship (first order, or won back) moves it
     to the early stage and ends the relationship it replaces (switched away: a
@@ -69,11 +152,9 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     opening = tick.opening[served] if not served.all() else tick.opening
     replaces = tick.replaces[served] if not served.all() else tick.replaces
     main = tick.main[served] if not served.all() else tick.main
-    left = replaces[opening & (replaces >= 0)]
-    stage = np.take(state.stage.ravel(), left)
-    left = left[(stage >= Stage.EARLY) & (stage <= Stage.FINAL)]
+    left, silent = _replaced_pairs(state.stage.ravel(), state.complained.ravel(), opening, replaces)
     # seed 002: most customers who leave never said a word
-    tick.count("silent_leavers", int((~np.take(state.complained.ravel(), left)).sum()))
+    tick.count("silent_leavers", silent)
     end_relationships(state, left, Cause.SWITCHED_AWAY, log, step)
     # supplier-base consolidation (choice): the slivers a multi-sourcing buyer stopped buying
     consolidated = tick.consolidated
@@ -81,26 +162,86 @@ def open_and_switch(state: MarketState, scenario: Scenario, tick: Tick, log: Eve
     consolidated = consolidated[(stage >= Stage.EARLY) & (stage <= Stage.FINAL)]
     tick.count("silent_leavers", int((~np.take(state.complained.ravel(), consolidated)).sum()))
     end_relationships(state, consolidated, Cause.SWITCHED_AWAY, log, step)
-    new_buyers, new_suppliers = buyers[opening], suppliers[opening]
-    flat = all_flat[opening]
-    stage = np.take(state.stage.ravel(), flat)
-    first = np.take(state.orders.ravel(), flat) == 0
-    log.record(step, new_buyers[first], new_suppliers[first], stage[first], Stage.EARLY,
-               Cause.FIRST_ORDER)
-    log.record(step, new_buyers[~first], new_suppliers[~first], stage[~first], Stage.EARLY,
-               Cause.WON_BACK)
-    state.stage.ravel()[flat] = Stage.EARLY
-    state.start_step.ravel()[flat] = step
-    state.stage_start.ravel()[flat] = step
-    state.complained.ravel()[flat] = False
-    state.escalation.ravel()[flat] = 0
-    state.drift_gap.ravel()[flat] = 0
-    state.recent_value[buyers[opening & main]] = 0.0
-    state.current[buyers[main]] = suppliers[main]
-    state.orders.ravel()[all_flat] = np.minimum(np.take(state.orders.ravel(), all_flat) + 1, 32_000)
-    tick.count("new_customers", opening.sum())
-    tick.new_by_supplier = np.bincount(new_suppliers, minlength=S)
+    first, first_old, won, won_old, new_by_supplier = _open_orders(
+        state.stage.ravel(), state.orders.ravel(), state.start_step.ravel(), state.stage_start.ravel(),
+        state.complained.ravel(), state.escalation.ravel(), state.drift_gap.ravel(), state.recent_value,
+        state.current, buyers, suppliers, all_flat, opening, main, step, S)
+    log.record(step, buyers[first], suppliers[first], first_old, Stage.EARLY, Cause.FIRST_ORDER)
+    log.record(step, buyers[won], suppliers[won], won_old, Stage.EARLY, Cause.WON_BACK)
+    tick.count("new_customers", len(first) + len(won))
+    tick.new_by_supplier = new_by_supplier
     tick.count("switches", len(left) + len(consolidated))
+
+
+@jit
+def _classify(stage, trust, orders, commitment, adaptation, stage_start, buyers, suppliers, flat,
+              key_account, progression, development_trust, development_orders, needs_investment,
+              key_accounts_only, level, retention_spend, adaptation_investment, long_term_commitment,
+              adaptations, settled_market, step, final_tenure, breakup, draws, rho, cultural_position,
+              supplier_position, distance_breakup):
+    """One read-only pass over the served orders for progress: which relationships are still
+    live (``still``), which early ones reach development (trust, orders and, where needed,
+    the supplier's investment: invests_in_relationship and treatment_level inlined), which
+    development ones reach long-term (commitment, adaptations), which long-term ones are
+    candidates for the final stage (tenure; their close alternatives are counted after, in
+    numpy) and which early ones that stay early break up over cultural distance (the draw
+    handed in; the distance is learning.cultural_distance inlined). Fuses the gathers of
+    stage, trust, orders, commitment, adaptation and stage_start and the masks of each test;
+    the lists keep the orders' order, as the numpy masks did. Thresholds on float32 pair
+    arrays come as float32 (numpy compares a float32 array with a Python float in float32)."""
+    n = len(flat)
+    still = np.empty(n, np.bool_)
+    # the orders by stage, so that each test reads only its own pair arrays, at its own orders
+    early = np.empty(n, np.int64)
+    developing = np.empty(n, np.int64)
+    long_term_now = np.empty(n, np.int64)
+    n_early = n_developing = n_long_term_now = 0
+    for i in range(n):
+        st = stage[flat[i]]
+        still[i] = (st >= 2) & (st <= 5)  # not ended this step: early .. final
+        early[n_early] = i
+        n_early += st == 2
+        developing[n_developing] = i
+        n_developing += st == 3
+        long_term_now[n_long_term_now] = i
+        n_long_term_now += st == 4
+    dev = np.empty(n_early, np.int64)
+    breaks = np.empty(n_early, np.int64)
+    n_dev = n_breaks = 0
+    for j in range(n_early):
+        i = early[j]
+        f = flat[i]
+        s = suppliers[i]
+        to_dev = progression & (trust[f] >= development_trust) & (orders[f] >= development_orders)
+        if needs_investment:
+            ka = key_account[i]
+            treated = (not key_accounts_only[s]) | ka
+            lev = level[s] if treated else BASIC
+            to_dev &= ((lev >= ACCOUNTABLE) | ka
+                       | (treated & ((retention_spend[s] > 0) | (adaptation_investment[s] > 0))))
+        dev[n_dev] = i
+        n_dev += to_dev
+        if breakup:
+            b = buyers[i]
+            breaks[n_breaks] = i
+            n_breaks += (not to_dev) & (
+                draws[b] < distance_breakup * rho[b] * abs(cultural_position[b] - supplier_position[s]))
+    long_term = np.empty(n_developing, np.int64)
+    n_long = 0
+    if progression:
+        for j in range(n_developing):
+            i = developing[j]
+            f = flat[i]
+            long_term[n_long] = i
+            n_long += (commitment[f] >= long_term_commitment) & ((not adaptations) | (adaptation[f] > 0))
+    final = np.empty(n_long_term_now, np.int64)
+    n_final = 0
+    if progression and settled_market:
+        for j in range(n_long_term_now):
+            i = long_term_now[j]
+            final[n_final] = i
+            n_final += step - stage_start[flat[i]] >= final_tenure
+    return still, dev[:n_dev], long_term[:n_long], final[:n_final], breaks[:n_breaks]
 
 
 def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, tick: Tick,
@@ -111,61 +252,82 @@ def progress(state: MarketState, scenario: Scenario, rng: np.random.Generator, t
     S, step = state.n_suppliers, tick.step
     buyers, suppliers, flat = tick.served_orders(S)
     key_account = tick.key_account  # per served order
-    stage = np.take(state.stage.ravel(), flat)
-    still = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)  # not ended this step
-    if not still.all():
-        buyers, suppliers, flat = buyers[still], suppliers[still], flat[still]
-        key_account, stage = key_account[still], stage[still]
+    # the phase's only draws (one per buyer, for the distance break-ups), drawn before the
+    # tests that they follow in the model: nothing else in the phase draws from ``rng``
+    draws = rng.random(state.n_buyers) if mech.distance_breakup else np.zeros(0)
+    # long-term -> final: long enough in the long-term stage, no newcomer fresh in the
+    # market (seed 004), and few close alternatives in the buyer's own view
+    settled_market = step - state.last_entry_step >= b.final_tenure
+    still, to_development, to_long_term, to_final, breaks = _classify(
+        state.stage.ravel(), state.trust.ravel(), state.orders.ravel(), state.commitment.ravel(),
+        state.adaptation.ravel(), state.stage_start.ravel(), buyers, suppliers, flat, key_account,
+        mech.stage_progression, np.float32(b.development_trust), b.development_orders,
+        b.development_needs_investment, state.key_accounts_only, state.level, state.retention_spend,
+        state.adaptation_investment, np.float32(b.long_term_commitment), mech.adaptations,
+        settled_market, step, b.final_tenure, mech.distance_breakup, draws,
+        state.relational_orientation, state.cultural_position, state.supplier_position,
+        b.distance_breakup)
     if mech.stage_progression:
-        # each test reads the pair arrays only for the relationships in the stage it concerns
-        to_development = stage == Stage.EARLY
-        at = np.flatnonzero(to_development)
-        to_development[at] = ((state.trust.ravel()[flat[at]] >= b.development_trust)
-                              & (state.orders.ravel()[flat[at]] >= b.development_orders))
-        if b.development_needs_investment:
-            at = np.flatnonzero(to_development)
-            to_development[at] = invests_in_relationship(state, buyers[at], suppliers[at], key_account[at])
-        to_long_term = stage == Stage.DEVELOPMENT
-        at = np.flatnonzero(to_long_term)
-        to_long_term[at] = state.commitment.ravel()[flat[at]] >= b.long_term_commitment
-        if mech.adaptations:
-            at = np.flatnonzero(to_long_term)
-            to_long_term[at] = state.adaptation.ravel()[flat[at]] > 0
-        # long-term -> final: long enough in the long-term stage, no newcomer fresh in the
-        # market (seed 004), and few close alternatives in the buyer's own view
-        settled_market = step - state.last_entry_step >= b.final_tenure
-        to_final = (stage == Stage.LONG_TERM) & settled_market
-        at = np.flatnonzero(to_final)
-        to_final[at] = step - state.stage_start.ravel()[flat[at]] >= b.final_tenure
-        at = np.flatnonzero(to_final)
-        to_final[at] = close_alternatives(state, scenario, buyers[at], suppliers[at]) \
-            < b.final_max_close_alternatives
-        for mask, old, new, cause in ((to_development, Stage.EARLY, Stage.DEVELOPMENT, Cause.TRUST_REACHED),
-                                      (to_long_term, Stage.DEVELOPMENT, Stage.LONG_TERM,
-                                       Cause.COMMITMENT_REACHED),
-                                      (to_final, Stage.LONG_TERM, Stage.FINAL, Cause.HABITUATION)):
-            log.record(step, buyers[mask], suppliers[mask], old, new, cause)
-            state.stage.ravel()[flat[mask]] = new
-            state.stage_start.ravel()[flat[mask]] = step
-    else:
-        to_development = np.zeros(len(flat), bool)
+        if len(to_final):
+            to_final = to_final[close_alternatives(state, scenario, buyers[to_final], suppliers[to_final])
+                                < b.final_max_close_alternatives]
+        for at, old, new, cause in ((to_development, Stage.EARLY, Stage.DEVELOPMENT, Cause.TRUST_REACHED),
+                                    (to_long_term, Stage.DEVELOPMENT, Stage.LONG_TERM,
+                                     Cause.COMMITMENT_REACHED),
+                                    (to_final, Stage.LONG_TERM, Stage.FINAL, Cause.HABITUATION)):
+            log.record(step, buyers[at], suppliers[at], old, new, cause)
+            state.stage.ravel()[flat[at]] = new
+            state.stage_start.ravel()[flat[at]] = step
     if mech.distance_breakup:
-        draws = rng.random(state.n_buyers)
-        breaks = (stage == Stage.EARLY) & ~to_development
-        at = np.flatnonzero(breaks)
         # cultural distance weighs on a buyer as far as it looks for a relationship at all
         # (rho): a purely transactional buyer buys on price and quality from whoever is
         # distant, so its purchases are no relationship that distance could break
-        breaks[at] = draws[buyers[at]] < (b.distance_breakup * state.relational_orientation[buyers[at]]
-                                          * cultural_distance(state, buyers[at], suppliers[at]))
         end_relationships(state, flat[breaks], Cause.DISTANCE_BREAKUP, log, step)
-        tick.count("distance_breakups", breaks.sum())
-    if mech.complacency:
-        drift_needs(state, scenario, tick, buyers, suppliers, flat)
+        tick.count("distance_breakups", len(breaks))
+    if mech.complacency or mech.escalation:
+        exits = _drift_and_exits(state.stage.ravel(), state.drift_gap.ravel(), state.escalation.ravel(),
+                                 state.need_drift, state.complacency, searched_buyers(state, tick),
+                                 buyers, suppliers, flat, still, b.max_need_gap, mech.complacency,
+                                 mech.escalation, b.escalation_exit_level)
     if mech.escalation:
-        exit_now = np.take(state.escalation.ravel(), flat) >= b.escalation_exit_level
-        end_relationships(state, flat[exit_now], Cause.ESCALATION, log, step, bar=True)
-        tick.count("escalation_exits", exit_now.sum())
+        end_relationships(state, flat[exits], Cause.ESCALATION, log, step, bar=True)
+        tick.count("escalation_exits", len(exits))
+
+
+def searched_buyers(state: MarketState, tick: Tick) -> np.ndarray:
+    """Per buyer: whether it looked around this step."""
+    searched = np.zeros(state.n_buyers, bool)
+    searched[tick.searchers] = True
+    return searched
+
+
+@jit
+def _drift_and_exits(stage, drift_gap, escalation, need_drift, complacency, searched, buyers,
+                     suppliers, flat, still, max_need_gap, drift, escalation_exits, exit_level):
+    """drift_needs's formula in one pass over the orders that are ``still`` live relationships
+    (its stage gather, the two selections, the clip and the scatter of the gaps), fused with
+    progress's escalation test: the orders whose escalation reached the exit level, listed in
+    order. numpy's dtypes: the float32 gap plus the float64 growth in float64, the minimum
+    cast back to float32."""
+    n = len(flat)
+    exits = np.empty(n, np.int64)
+    n_exits = 0
+    for i in range(n):
+        f = flat[i]
+        go = still[i]
+        if drift:
+            st = stage[f]
+            live = (st >= 2) & (st <= 5)
+            habitual = (st == 4) | (st == 5)
+            share = complacency[suppliers[i]] if habitual else 1.0
+            grow = need_drift[buyers[i]] * share if live else 0.0
+            gap = np.float32(min(np.float64(drift_gap[f]) + grow, max_need_gap))
+            if searched[buyers[i]] & live & (not habitual):
+                gap = np.float32(0.0)
+            drift_gap[f] = gap if go else drift_gap[f]
+        exits[n_exits] = i
+        n_exits += go & escalation_exits & (escalation[f] >= exit_level)
+    return exits[:n_exits]
 
 
 def drift_needs(state: MarketState, scenario: Scenario, tick: Tick, buyers: np.ndarray,
@@ -181,20 +343,13 @@ def drift_needs(state: MarketState, scenario: Scenario, tick: Tick, buyers: np.n
     Attentive suppliers (proactive and above, key-account managers) notice and close the gap
     in the service phase. Young relationships drift too, so ripening is no loss in itself: a
     basic supplier whose customers reach the habitual stages faces the same drift it would
-    face had they stayed young, and a less complacent one faces less."""
-    b = scenario.behaviour
-    stage = np.take(state.stage.ravel(), flat)
-    live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
-    habitual = (stage == Stage.LONG_TERM) | (stage == Stage.FINAL)
-    share = np.where(habitual, state.complacency[suppliers], 1.0)
-    grow = np.where(live, state.need_drift[buyers] * share, 0.0)
-    gap = np.minimum(np.take(state.drift_gap.ravel(), flat) + grow, b.max_need_gap).astype(PAIR_FLOAT)
-    searched = np.zeros(state.n_buyers, bool)
-    searched[tick.searchers] = True
-    gap[searched[buyers] & live & ~habitual] = 0.0
-    # one scatter of the new gaps (each served pair appears once in ``flat``), cast before it:
-    # the same rounding, 3x faster than fancy assignment's own conversion
-    state.drift_gap.ravel()[flat] = gap
+    face had they stayed young, and a less complacent one faces less.
+
+    (progress runs the same kernel, fused with its escalation test.)"""
+    _drift_and_exits(state.stage.ravel(), state.drift_gap.ravel(), state.escalation.ravel(),
+                     state.need_drift, state.complacency, searched_buyers(state, tick), buyers,
+                     suppliers, flat, np.ones(len(flat), bool), scenario.behaviour.max_need_gap,
+                     True, False, 0)
 
 
 def drop_unprofitable(state: MarketState, scenario: Scenario, tick: Tick, log: EventLog) -> None:
