@@ -16,7 +16,7 @@ from sim.engine.eventlog import EventLog
 from sim.engine.phases.choice import utility
 from sim.engine.phases.delivery import treatment_level
 from sim.engine.phases.events import end_relationships
-from sim.engine.state import PAIR_FLOAT, Cause, MarketState, Stage
+from sim.engine.state import Cause, MarketState, Stage
 from sim.engine.tick import Tick
 
 
@@ -57,12 +57,13 @@ def invests_in_relationship(state: MarketState, buyers: np.ndarray, suppliers: n
                           | (state.adaptation_investment[suppliers] > 0))))
 
 
-# The kernels' loops are written without branches where they read the pair arrays: every
-# order's values are loaded and the tests combined with & and |, and a list grows by
-# writing each order at its end and advancing the end by the test (0 or 1). A load behind a
-# branch that the processor cannot predict waits for the branch, so the cache misses of a
-# sparse gather come one after the other instead of together (measured: a loop testing
-# commitment only at the development orders took 0.5 ms, reading it at every order 0.1 ms).
+# The kernels' loops avoid branches the processor cannot predict: a test's result is
+# combined with & and |, and a list grows by writing each entry at its end and advancing
+# the end by the test (0 or 1). Where a test selects a small or one-stage subset whose
+# values live in other pair arrays, the subset is listed first and looped over apart, so
+# that only its own pair arrays are read, and only at its own orders (reading commitment at
+# every order instead of the development ones' was slower: a pass over the orders costs
+# what the cache lines of the arrays it touches cost).
 
 
 @jit
@@ -75,13 +76,14 @@ def _replaced_pairs(stage, complained, opening, replaces):
     k = 0
     silent = 0
     for i in range(n):
-        r = replaces[i]
-        p = r if r >= 0 else 0  # pair 0 stands in for none: read, never kept
-        st = stage[p]
-        take = opening[i] & (r >= 0) & (st >= 2) & (st <= 5)  # early .. final
-        left[k] = p
-        k += take
-        silent += take & (not complained[p])
+        if opening[i]:  # a few percent of the orders: a branch skips the rest
+            p = replaces[i]
+            if p >= 0:
+                st = stage[p]
+                take = (st >= 2) & (st <= 5)  # early .. final
+                left[k] = p
+                k += take
+                silent += take & (not complained[p])
     return left[:k], silent
 
 
