@@ -69,8 +69,8 @@ def end_relationships(state: MarketState, flat: np.ndarray, cause: Cause, log: E
     log.record(step, buyers, suppliers, old, Stage.ENDED, cause)
     # a multi-sourcing buyer splits its demand among the suppliers it still has; the largest
     # of them becomes its main supplier
-    multi = np.unique(multi)
     if len(multi):
+        multi = np.unique(multi)
         stage = np.take(state.stage, multi, axis=0)
         live = (stage >= Stage.EARLY) & (stage <= Stage.FINAL)
         wallet = np.where(live, np.take(state.wallet, multi, axis=0), np.float32(0))

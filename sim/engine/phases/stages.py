@@ -181,7 +181,8 @@ def _classify(stage, trust, orders, commitment, adaptation, stage_start, buyers,
               key_accounts_only, level, retention_spend, adaptation_investment, long_term_commitment,
               adaptations, settled_market, step, final_tenure, breakup, draws, rho, cultural_position,
               supplier_position, distance_breakup):
-    """One read-only pass over the served orders for progress: which relationships are still
+    """Read-only passes over the served orders for progress (one over all of them that lists
+    them by stage, then one over each stage's list): which relationships are still
     live (``still``), which early ones reach development (trust, orders and, where needed,
     the supplier's investment: invests_in_relationship and treatment_level inlined), which
     development ones reach long-term (commitment, adaptations), which long-term ones are
