@@ -46,12 +46,14 @@ def _end_pairs(stage, adaptation, escalation, drift_gap, commitment, last_proble
             barred[f] = True
         wallet[f] = 0
         b = buyers[i]
-        if current[b] == suppliers[i]:
-            current[b] = -1
-            key_account[b] = False
-        if max_suppliers[b] > 1:
-            multi[n_multi] = b
-            n_multi += 1
+        # selects, not branches: a branch on a value loaded at a scattered buyer waits for
+        # the load; the buyer's own values written back where it was not the current one
+        c = current[b]
+        was_current = c == suppliers[i]
+        current[b] = -1 if was_current else c
+        key_account[b] = False if was_current else key_account[b]
+        multi[n_multi] = b
+        n_multi += max_suppliers[b] > 1
     return buyers, suppliers, old, multi[:n_multi]
 
 

@@ -72,18 +72,25 @@ def _replaced_pairs(stage, complained, opening, replaces):
     of them never complained: fuses the masks, gathers and the count of open_and_switch's
     switched-away pairs into one read-only pass over the orders."""
     n = len(opening)
-    left = np.empty(n, np.int64)
+    # the candidates first (a sequential pass), then their pairs' stage and complaint in a
+    # loop without branches: the loads at scattered pairs are independent of each other, so
+    # their cache misses overlap (behind a branch per order they came one at a time: 0.7 ms)
+    replaced = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        p = replaces[i]
+        replaced[m] = p
+        m += opening[i] & (p >= 0)
+    left = np.empty(m, np.int64)
     k = 0
     silent = 0
-    for i in range(n):
-        if opening[i]:  # a few percent of the orders: a branch skips the rest
-            p = replaces[i]
-            if p >= 0:
-                st = stage[p]
-                take = (st >= 2) & (st <= 5)  # early .. final
-                left[k] = p
-                k += take
-                silent += take & (not complained[p])
+    for j in range(m):
+        p = replaced[j]
+        st = stage[p]
+        take = (st >= 2) & (st <= 5)  # early .. final
+        left[k] = p
+        k += take
+        silent += take & (not complained[p])
     return left[:k], silent
 
 
