@@ -44,6 +44,7 @@ its first step, and compiles every kernel at once, with a note, where the cache 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 
 import numba
@@ -67,6 +68,17 @@ def _start(values):
     return values.sum()
 
 
+def kernels_compiled() -> bool | None:
+    """Whether this installation's cache holds compiled kernels for the current code, found
+    without starting numba's runtime (a look at the cache's index; None where numba's cache
+    cannot be read this way). What a process pool's coordinator asks before it starts workers
+    that would otherwise each compile every kernel."""
+    try:
+        return bool(_start._cache._cache_file._load_index())
+    except Exception:  # numba's cache internals moved: do not guess
+        return None
+
+
 def ensure_ready(compile_all: Callable[[], None]) -> bool:
     """Make the compiled kernels ready in this process; returns True if they had to be
     compiled (an empty cache: a new installation, or a changed kernel).
@@ -84,5 +96,8 @@ def ensure_ready(compile_all: Callable[[], None]) -> bool:
     if not _start.stats.cache_misses:
         return False
     print(COMPILING_NOTE, file=sys.stderr, flush=True)
+    start = time.perf_counter()
     compile_all()
+    print(f"relsim: compiled in {time.perf_counter() - start:.0f} s; later runs load them.",
+          file=sys.stderr, flush=True)
     return True

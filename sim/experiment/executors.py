@@ -115,7 +115,13 @@ def _init_worker(coordinator: int) -> None:
 
 def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A local pool of ``workers`` processes (default: all cores) that exit when their
-    coordinator dies and ignore SIGINT."""
+    coordinator dies and ignore SIGINT. Where the engine's kernels are not compiled yet (a
+    new installation), they are compiled here first, once, rather than by every worker."""
+    from sim.engine import compiled
+    from sim.engine.market import compile_kernels
+
+    if compiled.kernels_compiled() is False:
+        compiled.ensure_ready(compile_kernels)
     # after a SIGKILL of the coordinator, multiprocessing's resource tracker tidies up the
     # pool's semaphores and would warn about each on the user's terminal; it inherits this
     os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")

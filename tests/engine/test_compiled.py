@@ -47,3 +47,29 @@ def test_building_an_engine_starts_the_runtime(monkeypatch):
     from sim.engine.market import compile_kernels
 
     assert calls == [compile_kernels]
+
+
+def test_the_cache_check_tells_an_empty_cache_from_a_filled_one(tmp_path):
+    probe = "from sim.engine import compiled; print(compiled.kernels_compiled())"
+    env = {"NUMBA_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    empty = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert empty.stdout.strip() == "False", empty.stderr
+    filled = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=120)
+    assert filled.returncode == 0, filled.stderr
+    after = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert after.stdout.strip() == "True", after.stderr
+
+
+def test_a_process_pool_compiles_once_before_its_workers_where_the_cache_is_empty(monkeypatch):
+    """Two workers that each found an empty cache compiled every kernel and printed the note
+    twice (a fresh clone's first `relsim run`)."""
+    from sim.engine.market import compile_kernels
+    from sim.experiment.executors import process_pool
+
+    calls = []
+    monkeypatch.setattr(compiled, "ensure_ready", lambda compile_all: calls.append(compile_all))
+    for cached, expected in ((False, [compile_kernels]), (True, []), (None, [])):
+        calls.clear()
+        monkeypatch.setattr(compiled, "kernels_compiled", lambda cached=cached: cached)
+        process_pool(1).shutdown()
+        assert calls == expected, cached
