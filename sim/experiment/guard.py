@@ -82,9 +82,11 @@ def local_workers(requested: int, what: str) -> int:
     import warnings
 
     path, line = site
-    warnings.warn(f"{path}, line {line}: {what} runs in this process, one replicate at a time: worker "
-                  f"processes would re-import this script and start it again. To use every core, put "
-                  f'the call under `if __name__ == "__main__":`.', RuntimeWarning, stacklevel=3)
+    # attributed to the user's own line (the call), not to a line of relsim's
+    warnings.warn_explicit(f"{path}, line {line}: {what} runs in this process, one replicate at a time: "
+                           f"worker processes would re-import this script and start it again. To use "
+                           f'every core, put the call under `if __name__ == "__main__":`.', RuntimeWarning,
+                           filename=str(path), lineno=int(line))
     return 1
 
 

@@ -29,6 +29,9 @@ def test_sim_run_from_an_unguarded_script_runs_in_process_and_says_what_to_add(t
     assert done.returncode == 0, done.stderr
     assert "replicates 3" in done.stdout
     assert "study.py, line 3" in done.stderr and 'if __name__ == "__main__":' in done.stderr
+    # shown at the user's own line, with its source, not at a line of relsim's
+    assert f"{tmp_path / 'study.py'}:3: RuntimeWarning" in done.stderr
+    assert "results = sim.run(scenario" in done.stderr and "sim/experiment" not in done.stderr
     assert "BrokenProcessPool" not in done.stderr
 
 
