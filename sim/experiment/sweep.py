@@ -587,7 +587,7 @@ def dask_local_cluster(workers: int):
     try:
         with dask.config.set(DASK_WORKER_CONFIG):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=50)
+                                   dashboard_address=":0", silence_logs=50)
     finally:
         if leaked is not None:
             os.environ["MALLOC_TRIM_THRESHOLD_"] = leaked

@@ -19,7 +19,7 @@ distributed = pytest.importorskip("distributed")
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -76,6 +76,9 @@ def test_a_dask_worker_killed_mid_sweep_loses_and_duplicates_nothing(tmp_path, c
     pd.testing.assert_frame_equal(results_of(runs), results_of(serial), check_exact=True)
 
 
+# a second local cluster beside the fixture's: with dashboard_address=None both still served
+# HTTP on port 8787, and the second warned that the port was in use (any free port now)
+@pytest.mark.filterwarnings("error::UserWarning")
 def test_a_local_dask_cluster_s_workers_keep_glibc_s_memory_policy(client):
     """Dask's default MALLOC_TRIM_THRESHOLD_=65536 made every run ~30% slower (page faults on
     every large array); the workers relsim starts are spawned without it."""
