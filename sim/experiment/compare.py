@@ -328,7 +328,9 @@ def differences(metrics: pd.DataFrame, names: list[str], paired: bool) -> pd.Dat
             o = other.loc[common, metric] if paired else other[metric]
             diff, half, n = difference_interval(b.to_numpy(), o.to_numpy(), paired)
             bounds = intervals.relative_difference_interval(b.to_numpy(), o.to_numpy(), paired)[1:3]
-            sentence, clear, rel, (rel_low, rel_high) = verdict(metric, base_name, name, float(np.nanmean(b)),
+            known = b.to_numpy()[~np.isnan(b.to_numpy())]  # a metric may be undefined in every replicate
+            base_mean = float(known.mean()) if len(known) else float("nan")
+            sentence, clear, rel, (rel_low, rel_high) = verdict(metric, base_name, name, base_mean,
                                                                 diff, half, n, relative_bounds=bounds)
             rows.append({"baseline": base_name, "alternative": name, "metric": metric,
                          "mean_difference": diff, "ci_low": diff - half, "ci_high": diff + half,
