@@ -23,16 +23,14 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from compare_commits import export  # noqa: E402  (the same export of a commit's tree)
 
 
 def tree_of(version: str, into: Path) -> Path:
-    if version == ".":
-        return ROOT
-    folder = into / version.replace("/", "_")
-    folder.mkdir()
-    archive = subprocess.run(["git", "archive", version], cwd=ROOT, capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder
+    """``.`` is this working tree; anything else a commit, exported as compare_commits.py does."""
+    return ROOT if version == "." else export(version, into)
 
 
 def run_once(tree: Path, buyers: int, suppliers: int, steps: int) -> dict[str, float]:
@@ -69,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| phase | " + " | ".join(args.versions) + " |")
     print("|---|" + "---|" * len(args.versions))
     for p in phases:
-        cells = [f"{median[first][p]:.2f}"] + [
-            f"{median[v][p]:.2f} ({median[v][p] / median[first][p]:.2f}x)" if median[first][p] else f"{median[v][p]:.2f}"
-            for v in args.versions[1:]]
+        base = median[first][p]
+        cells = [f"{base:.2f}"] + [f"{median[v][p]:.2f} ({median[v][p] / base:.2f}x)" if base else f"{median[v][p]:.2f}"
+                                   for v in args.versions[1:]]
         print(f"| {p} | " + " | ".join(cells) + " |")
     return 0
 

@@ -29,6 +29,10 @@ The kernels give exactly the numbers the numpy they replaced gave
   hands them to the kernel.
 - No ``fastmath`` (it lets LLVM reorder and fuse operations).
 - No recursion: a cached recursive kernel crashed the interpreter on its second use.
+- The cache is keyed by the kernel's own file: a constant it reads from another module (the
+  stage codes) is frozen into it when it compiles, and a change there would not recompile it.
+  Pass such values as arguments, or only read ones that never change (the stage and cause
+  codes are part of the results files' format); a kernel calls kernels of its own module only.
 - Few branches in inner loops over suppliers: a branch that goes either way at random (is
   this supplier available?) mispredicts half the time; selects (``a if c else b``) and
   multiplications by a flag keep the loop vectorised (measured: 1.5 against 0.14 ms).

@@ -56,19 +56,18 @@ def _tally_buyers(current, previous, demand, segment, key_account, stage, trust,
                   n_suppliers, n_segments, n_stages):
     """One pass over the buyers for the per-supplier and per-(supplier, segment) counts: the
     numbers ``np.bincount`` gave over each selection (a float64 sum adds its terms in buyer
-    order, as bincount does), and the current relationships' stage, trust and commitment
-    (``stage``, ``trust``, ``commitment`` are the flat pair arrays).
+    order, as bincount does), read from the current relationships' stage, trust and
+    commitment (``stage``, ``trust``, ``commitment`` are the flat pair arrays).
 
-    Returns (buyers with a current supplier, their stage, trust, commitment; per supplier:
+    Returns (buyers with a current supplier, their trust and commitment; per supplier:
     customers at the start, retained, demand at the start, demand retained, customers now,
-    sum of their trust, of their commitment, key accounts, single-sourcing customers; per
-    supplier x stage: customers now; per supplier x segment: at the start, retained, now)."""
+    sum of their trust, of their commitment, key accounts; per supplier x stage: customers
+    now; per supplier x segment: at the start, retained, now)."""
     n = len(current)
     count = 0
     for i in range(n):
         count += current[i] >= 0
     buyers = np.empty(count, np.int64)
-    stages = np.empty(count, np.int64)
     trusts = np.empty(count, np.float32)
     commitments = np.empty(count, np.float32)
     had = np.zeros(n_suppliers, np.int64)
@@ -98,7 +97,6 @@ def _tally_buyers(current, previous, demand, segment, key_account, stage, trust,
         if j >= 0:
             f = i * n_suppliers + j
             buyers[k] = i
-            stages[k] = stage[f]
             trusts[k] = trust[f]
             commitments[k] = commitment[f]
             k += 1
@@ -108,7 +106,7 @@ def _tally_buyers(current, previous, demand, segment, key_account, stage, trust,
             pair_stage[j * n_stages + stage[f]] += 1
             key_accounts[j] += key_account[i]
             cell_now[j * n_segments + segment[i]] += 1
-    return (buyers, stages, trusts, commitments, had, retained, demand_had, demand_retained,
+    return (buyers, trusts, commitments, had, retained, demand_had, demand_retained,
             customers, trust_sum, commitment_sum, key_accounts, pair_stage, cell_had,
             cell_retained, cell_now)
 
@@ -147,12 +145,11 @@ class Recorder:
         had = previous >= 0
         kept = had & (state.current == previous)
         # the counts by supplier and by supplier and segment, in one compiled pass over the buyers
-        (buyers, stage, trust, commitment, had_customers, retained, demand_had, demand_retained,
+        (buyers, trust, commitment, had_customers, retained, demand_had, demand_retained,
          count, trust_sum, commitment_sum, key_accounts, pair_stage, cell_had, cell_retained,
          cell_now) = _tally_buyers(state.current, previous, state.demand, state.segment, state.key_account,
                                    state.stage.ravel(), state.trust.ravel(), state.commitment.ravel(),
                                    S, G, len(Stage))
-        suppliers = state.current[buyers]
         pair_stage = pair_stage.reshape(S, len(Stage))
         accounts = tick.supplier_accounts
         row = {"step": tick.step, "buyers_with_supplier": len(buyers)}

@@ -10,7 +10,7 @@ import numpy as np
 from sim.config import Scenario
 from sim.config.strategies import PROACTIVE
 from sim.engine.compiled import jit
-from sim.engine.pricing import introductory_pricing, offer_prices, order_price
+from sim.engine.pricing import offer_prices, order_price
 from sim.engine.state import MarketState, Stage
 from sim.engine.tick import Tick
 
@@ -49,34 +49,29 @@ def search_probability(state: MarketState, scenario: Scenario, buyers: np.ndarra
     held by commitment). h = 1 - final_stage_habit in the final stage (institutionalised
     habit: the buyer no longer looks around on its own), 1 otherwise.
 
-    Worked out for every buyer in one compiled pass (``_search_probability``), the price
-    rise (:func:`price_rise`) included."""
+    Worked out for every buyer in one compiled pass (``_search_probability``); the price rise
+    is :func:`price_rise`'s."""
     if not scenario.mechanisms.habitual_rebuying:
         return np.ones(len(buyers))
     b = scenario.behaviour
     price_rise_weight = (b.search_from_price_rise
                          if scenario.mechanisms.price_rise_search and b.search_from_price_rise else 0.0)
-    intro = introductory_pricing(state)
+    rise = price_rise(state, buyers, state.current[buyers], flat) if price_rise_weight else np.zeros(0)
     return _search_probability(
-        buyers, flat, state.current, state.stage.ravel(), state.escalation.ravel(),
-        state.commitment.ravel(), state.price_paid.ravel(), state.start_step.ravel(),
+        buyers, flat, state.stage.ravel(), state.escalation.ravel(), state.commitment.ravel(),
         state.search_propensity, state.dissatisfaction, state.contacted, state.price_sensitivity,
-        state.relational_orientation, state.price, state.introductory_discount,
-        state.introductory_steps, intro, state.step, 1.0 - b.final_stage_habit,
-        b.search_from_dissatisfaction, b.search_from_escalation, b.search_when_contacted,
-        price_rise_weight)
+        state.relational_orientation, rise, 1.0 - b.final_stage_habit, b.search_from_dissatisfaction,
+        b.search_from_escalation, b.search_when_contacted, price_rise_weight)
 
 
 @jit
-def _search_probability(buyers, flat, current, stage, escalation, commitment, price_paid, start_step,
-                        search_propensity, dissatisfaction, contacted, price_sensitivity,
-                        relational_orientation, price, introductory_discount, introductory_steps,
-                        intro_pricing, step, final_habit, from_dissatisfaction, from_escalation,
-                        when_contacted, price_rise_weight):
+def _search_probability(buyers, flat, stage, escalation, commitment, search_propensity,
+                        dissatisfaction, contacted, price_sensitivity, relational_orientation, rise,
+                        final_habit, from_dissatisfaction, from_escalation, when_contacted,
+                        price_rise_weight):
     """:func:`search_probability`'s formula for each buyer, the numbers numpy gave: the urge's
     terms added left to right in float64 (escalation and the contact flag promoted), the
-    price rise as :func:`price_rise` and ``order_price`` work it out (the float32 last price
-    promoted exactly; no rise below 1e-6), commitment promoted from float32."""
+    price rise's term where it counts, commitment promoted from float32."""
     p = np.empty(len(buyers))
     for k in range(len(buyers)):
         i = buyers[k]
@@ -85,20 +80,7 @@ def _search_probability(buyers, flat, current, stage, escalation, commitment, pr
         urge = (search_propensity[i] * habit + from_dissatisfaction * dissatisfaction[i]
                 + from_escalation * np.float64(escalation[f]) + when_contacted * np.float64(contacted[i]))
         if price_rise_weight != 0.0:
-            j = current[i]
-            now = price[j]
-            if intro_pricing:
-                live = stage[f] >= EARLY and stage[f] <= FINAL
-                tenure = step - np.int64(start_step[f])
-                offered = (not live) or tenure < introductory_steps[j]
-                now = now * (1.0 - introductory_discount[j] * np.float64(offered))
-            last = np.float64(price_paid[f])
-            rise = 0.0
-            if last > 0 and now > last:
-                rise = (now - last) / last
-                if rise < 1e-6:
-                    rise = 0.0
-            urge = urge + price_rise_weight * price_sensitivity[i] * rise
+            urge = urge + price_rise_weight * price_sensitivity[i] * rise[k]
         held = relational_orientation[i] * np.float64(commitment[f])
         p[k] = min(max(urge, 0.0), 1.0) * (1.0 - held)
     return p
@@ -119,10 +101,10 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
     view once someone closes it. Float32, worked out row by row in one compiled pass
     (``_utility``)."""
     b, mech = scenario.behaviour, scenario.mechanisms
+    # what each supplier offers each buyer (pricing's one definition), as a contiguous block
+    price = np.ascontiguousarray(offer_prices(state, buyers))
     return _utility(
-        buyers, state.current, state.price.astype(np.float32), introductory_pricing(state),
-        state.introductory_discount.astype(np.float32), state.introductory_steps, state.step,
-        state.stage, state.start_step, state.price_sensitivity, state.quality_sensitivity,
+        buyers, state.current, price, state.price_sensitivity, state.quality_sensitivity,
         state.relational_orientation, state.expectation, state.drift_gap, state.trust,
         state.preference, state.adaptation, state.commitment, state.switching_cost,
         float(state.switching_cost_scale), b.trust_weight, b.preference_weight,
@@ -131,8 +113,7 @@ def utility(state: MarketState, scenario: Scenario, buyers: np.ndarray,
 
 
 @jit
-def _utility(buyers, current, price, intro_pricing, discount, introductory_steps, step, stage,
-             start_step, price_sensitivity, quality_sensitivity, relational_orientation,
+def _utility(buyers, current, offered, price_sensitivity, quality_sensitivity, relational_orientation,
              expectation, drift_gap, trust, preference, adaptation, commitment, switching_cost,
              switching_cost_scale, trust_weight, preference_weight, with_switching_costs,
              premium_acceptance):
@@ -143,10 +124,8 @@ def _utility(buyers, current, price, intro_pricing, discount, introductory_steps
     the premium relief worked out in float64 and rounded to float32, each applied in turn.
     A row's suppliers are worked out in a loop without branches (which the compiler
     vectorises), and the current supplier's entry again with its own terms in their order."""
-    n, n_suppliers = len(buyers), stage.shape[1]
+    n, n_suppliers = offered.shape
     u = np.empty((n, n_suppliers), np.float32)
-    offered = np.empty(n_suppliers, np.float32)
-    one = np.float32(1.0)
     tw = trust_weight != 0.0
     pw = preference_weight != 0.0
     for r in range(n):
@@ -160,16 +139,9 @@ def _utility(buyers, current, price, intro_pricing, discount, introductory_steps
         cost = np.float32(0.0)
         if with_switching_costs and j_now >= 0:
             cost = np.float32(switching_cost[i] * switching_cost_scale + np.float64(adaptation[i, j_now]))
-        if intro_pricing:
-            for j in range(n_suppliers):
-                live = stage[i, j] >= EARLY and stage[i, j] <= FINAL
-                intro = (not live) or step - np.int64(start_step[i, j]) < introductory_steps[j]
-                offered[j] = price[j] * (one - discount[j] * np.float32(intro))
-        else:
-            offered[:] = price
         row = u[r]
         for j in range(n_suppliers):
-            row[j] = minus_ps * offered[j] + expectation[i, j] * qs
+            row[j] = minus_ps * offered[r, j] + expectation[i, j] * qs
         if tw:
             for j in range(n_suppliers):
                 row[j] = row[j] + trust[i, j] * rho_trust
@@ -181,7 +153,7 @@ def _utility(buyers, current, price, intro_pricing, discount, introductory_steps
                 row[j] = row[j] - cost
         if j_now >= 0:
             j = j_now
-            v = minus_ps * offered[j] + expectation[i, j] * qs
+            v = minus_ps * offered[r, j] + expectation[i, j] * qs
             v = v - np.float32(quality_sensitivity[i] * np.float64(drift_gap[i, j]))
             if tw:
                 v = v + trust[i, j] * rho_trust
@@ -192,7 +164,7 @@ def _utility(buyers, current, price, intro_pricing, discount, introductory_steps
             if premium_acceptance != 0.0:
                 v = v + np.float32(premium_acceptance * relational_orientation[i]
                                    * np.float64(commitment[i, j]) * price_sensitivity[i]
-                                   * np.float64(offered[j]))
+                                   * np.float64(offered[r, j]))
             row[j] = v
     return u
 

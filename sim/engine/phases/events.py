@@ -12,6 +12,8 @@ from sim.engine.phases.awareness import become_aware, make_everyone_aware
 from sim.engine.state import Cause, MarketState, Stage
 from sim.engine.tick import Tick
 
+ENDED = int(Stage.ENDED)  # as the kernel writes it (numba freezes it when it compiles)
+
 
 @jit
 def _end_pairs(stage, adaptation, escalation, drift_gap, commitment, last_problem, barred, wallet,
@@ -36,7 +38,7 @@ def _end_pairs(stage, adaptation, escalation, drift_gap, commitment, last_proble
     n_multi = 0
     for i in range(n):
         f = flat[i]
-        stage[f] = 6  # ended
+        stage[f] = ENDED
         adaptation[f] = 0
         escalation[f] = 0
         drift_gap[f] = 0

@@ -19,6 +19,9 @@ from sim.engine.phases.events import end_relationships
 from sim.engine.state import Cause, MarketState, Stage
 from sim.engine.tick import Tick
 
+#: stage codes as the kernels compare them (plain ints: numba freezes them when it compiles)
+EARLY, LONG_TERM, FINAL = int(Stage.EARLY), int(Stage.LONG_TERM), int(Stage.FINAL)
+
 
 def close_alternatives(state: MarketState, scenario: Scenario, buyers: np.ndarray,
                        suppliers: np.ndarray) -> np.ndarray:
@@ -87,7 +90,7 @@ def _replaced_pairs(stage, complained, opening, replaces):
     for j in range(m):
         p = replaced[j]
         st = stage[p]
-        take = (st >= 2) & (st <= 5)  # early .. final
+        take = (st >= EARLY) & (st <= FINAL)
         left[k] = p
         k += take
         silent += take & (not complained[p])
@@ -208,13 +211,13 @@ def _classify(stage, trust, orders, commitment, adaptation, stage_start, buyers,
     n_early = n_developing = n_long_term_now = 0
     for i in range(n):
         st = stage[flat[i]]
-        still[i] = (st >= 2) & (st <= 5)  # not ended this step: early .. final
+        still[i] = (st >= EARLY) & (st <= FINAL)  # not ended this step
         early[n_early] = i
         n_early += st == 2
         developing[n_developing] = i
         n_developing += st == 3
         long_term_now[n_long_term_now] = i
-        n_long_term_now += st == 4
+        n_long_term_now += st == LONG_TERM
     dev = np.empty(n_early, np.int64)
     breaks = np.empty(n_early, np.int64)
     n_dev = n_breaks = 0
@@ -327,8 +330,8 @@ def _drift_and_exits(stage, drift_gap, escalation, need_drift, complacency, sear
         go = still[i]
         if drift:
             st = stage[f]
-            live = (st >= 2) & (st <= 5)
-            habitual = (st == 4) | (st == 5)
+            live = (st >= EARLY) & (st <= FINAL)
+            habitual = (st == LONG_TERM) | (st == FINAL)
             share = complacency[suppliers[i]] if habitual else 1.0
             grow = need_drift[buyers[i]] * share if live else 0.0
             gap = np.float32(min(np.float64(drift_gap[f]) + grow, max_need_gap))
